@@ -1,0 +1,76 @@
+"""The one place that turns a backend name into a proof environment; code above `itp` uses only this."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .config import CoqConfig, LeanConfig, PoolConfig
+from .env import BackendUnavailable, ProofEnv
+
+BACKENDS = ("coq", "lean", "leandojo")
+
+
+@dataclass
+class ItpConfig:
+    coq: CoqConfig = field(default_factory=CoqConfig)
+    lean: LeanConfig = field(default_factory=LeanConfig)
+    pool: PoolConfig = field(default_factory=PoolConfig)
+
+
+def make_env(backend: str, config: Optional[ItpConfig] = None) -> ProofEnv:
+    """A proof environment for `backend`; raises BackendUnavailable (with install steps) or ValueError."""
+    config = config or ItpConfig()
+    if backend == "coq":
+        from .coq.env import CoqEnv
+
+        return CoqEnv(config.coq, config.pool)
+    if backend == "lean":
+        from .lean.env import LeanEnv
+
+        return LeanEnv(config.lean, config.pool)
+    if backend == "leandojo":
+        from .lean.dojo import LeanDojoEnv
+        from .lean.env import LeanEnv
+
+        checker = LeanEnv(config.lean, config.pool) if config.lean.repl_command else None
+        return LeanDojoEnv(checker=checker)
+    raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+_SUFFIXES = {".v": "coq", ".lean": "lean"}
+
+
+def backend_for_file(filename: str) -> Optional[str]:
+    """The backend that checks files with this name's extension, or None."""
+    for suffix, backend in _SUFFIXES.items():
+        if filename.endswith(suffix):
+            return backend
+    return None
+
+
+def default_backend(config: Optional[ItpConfig] = None) -> str:
+    """Lean where a Lean REPL is configured, else Coq."""
+    config = config or ItpConfig()
+    return "lean" if config.lean.repl_command else "coq"
+
+
+def ensure_available(backend: str, config: Optional[ItpConfig] = None) -> None:
+    """Raise BackendUnavailable without starting anything when `backend` is not installed or configured."""
+    config = config or ItpConfig()
+    if backend == "coq":
+        from .coq.env import require_coq
+
+        require_coq(config.coq)
+    elif backend == "lean":
+        from .lean.env import require_lean
+
+        require_lean(config.lean)
+    elif backend == "leandojo":
+        from .lean.dojo import _lean_dojo
+
+        _lean_dojo()
+    else:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+__all__ = ["BACKENDS", "BackendUnavailable", "ItpConfig", "backend_for_file", "default_backend", "ensure_available", "make_env"]

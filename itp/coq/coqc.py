@@ -1,0 +1,110 @@
+"""Cold checks with `coqc`: one fresh process per file, in its own temporary directory."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+
+from ..config import CoqConfig
+from ..process import run_limited
+from ..types import FileVerdict, Theorem, Verdict, VerdictKind
+from .policy import PolicyViolation, audit_axioms, declared_theorems, parse_assumptions, screen_file
+from .script import AuditMarkers, build_script, judge, policy_verdict
+
+
+def _compile(text: str, config: CoqConfig, timeout: float) -> tuple[int | None, str]:
+    workdir = tempfile.mkdtemp(prefix="stp-coqc-")
+    try:
+        path = os.path.join(workdir, "Check.v")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return run_limited([config.coqc, "-q", "Check.v"], config.limits, timeout, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _error_of(output: str) -> str:
+    m = re.search(r"^Error:(.*)", output, re.M | re.S)
+    return " ".join(m.group(1).split())[:2000] if m else " ".join(output.split())[-500:]
+
+
+def check_cold(theorem: Theorem, proof: str, config: CoqConfig, timeout: float | None = None) -> Verdict:
+    """The whole check of `CoqSession.check`, in a fresh `coqc` process (slow: loads the header every time)."""
+    t0 = time.monotonic()
+    try:
+        script = build_script(theorem, proof)
+    except PolicyViolation as exc:
+        return policy_verdict(exc)
+    markers = AuditMarkers()
+    audit = script.audit()
+    lines = [theorem.header, *script.sentences]
+    for sentence, role in audit:
+        if role:
+            lines.append(markers.command(role))
+        lines.append(sentence)
+    code, out = _compile("\n".join(lines) + "\n", config, timeout or config.check_timeout)
+    seconds = time.monotonic() - t0
+    if code is None:
+        return Verdict(VerdictKind.TIMEOUT, f"coqc ran past {timeout or config.check_timeout:.0f}s", seconds=seconds)
+    if code != 0:
+        if "stp_audit_" in out:
+            return Verdict(VerdictKind.UNTRUSTED, f"audit failed: {_error_of(out)}", seconds=seconds)
+        # Each sentence is one line after the header: an error at or before our statement's line is bad input.
+        statement_line = theorem.header.count("\n") + 2
+        loc = re.search(r'File "[^"]*", line (\d+)', out)
+        if loc and int(loc.group(1)) <= statement_line and not script.restated:
+            return Verdict(VerdictKind.BAD_STATEMENT, _error_of(out), seconds=seconds)
+        return Verdict(VerdictKind.REJECTED, _error_of(out), messages=[out[-2000:]], seconds=seconds)
+    outputs = {role: markers.output(out, role) for _, role in audit if role}
+    return judge(script, outputs, theorem.header, config.allowed_axioms, seconds)
+
+
+def check_file(text: str, config: CoqConfig, only: list[str] | None = None, timeout: float | None = None) -> FileVerdict:
+    """Compile a whole `.v` file and audit the axioms of its theorems (all of them, or those in `only`)."""
+    t0 = time.monotonic()
+    try:
+        screen_file(text)
+        names = declared_theorems(text)
+    except PolicyViolation as exc:
+        return FileVerdict(False, reason=f"forbidden file content: {exc}", seconds=time.monotonic() - t0)
+    if not names:
+        raise KeyError("(the file declares no theorem)")
+    targets = only if only else names
+    missing = [n for n in targets if n not in names]
+    if missing:
+        raise KeyError(", ".join(missing))
+    markers = AuditMarkers()
+    tail = [f"{markers.command(str(i))}\nPrint Assumptions {n}." for i, n in enumerate(targets)]
+    code, out = _compile(text + "\n" + "\n".join(tail) + "\n", config, timeout or config.check_timeout * 4)
+    seconds = time.monotonic() - t0
+    if code is None:
+        return FileVerdict(False, reason="coqc timed out", seconds=seconds)
+    if code != 0:
+        reason = _error_of(out)
+        loc = re.search(r'File "[^"]*", line (\d+)', out)
+        line = int(loc.group(1)) if loc else 0
+        if loc:
+            reason = f"line {line}: {reason}"
+        starts = _declaration_lines(text)
+        culprit = max((n for n in names if starts.get(n, 0) <= line), key=lambda n: starts[n], default=None)
+        rows = [{"name": n, "ok": False, "axioms": [],
+                 "reason": reason if n == culprit else f"not checked: compilation stopped at line {line}"}
+                for n in targets]
+        return FileVerdict(False, rows, reason, seconds)
+    allowed = set(config.allowed_axioms)  # a file may not declare axioms of its own (screen_file)
+    results = []
+    for i, name in enumerate(targets):
+        axioms, problems = parse_assumptions(markers.output(out, str(i)))
+        why = audit_axioms(axioms, problems, allowed)
+        results.append({"name": name, "ok": why is None, "axioms": axioms, "reason": why or ""})
+    return FileVerdict(all(r["ok"] for r in results), results, "", seconds)
+
+
+def _declaration_lines(text: str) -> dict[str, int]:
+    """1-based line of each theorem declaration (first occurrence)."""
+    lines: dict[str, int] = {}
+    for m in re.finditer(r"^\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark)\s+([A-Za-z_][\w']*)", text, re.M):
+        lines.setdefault(m.group(1), text.count("\n", 0, m.start()) + 1)
+    return lines

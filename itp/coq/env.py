@@ -1,0 +1,73 @@
+"""Coq behind the proof-environment interface: warm `coqtop` sessions per header, `coqc` for files."""
+from __future__ import annotations
+
+import shutil
+from typing import Optional
+
+from ..config import CoqConfig, PoolConfig
+from ..env import BackendUnavailable, ProofEnv
+from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
+from ..warm import WarmCache
+from .coqc import check_cold, check_file
+from .coqtop import CoqTopDied, CoqTopTimeout
+from .session import CoqSession, HeaderError
+
+INSTALL_HINT = "install Coq: apt-get install -y --no-install-recommends coq libcoq-coquelicot"
+
+
+def require_coq(config: CoqConfig) -> None:
+    """Raise BackendUnavailable with the install command when coqtop/coqc are missing."""
+    for tool in (config.coqtop, config.coqc):
+        if shutil.which(tool) is None:
+            raise BackendUnavailable(f"`{tool}` not found; {INSTALL_HINT}")
+
+
+class CoqEnv(ProofEnv):
+    system = "coq"
+
+    def __init__(self, config: Optional[CoqConfig] = None, pool: Optional[PoolConfig] = None):
+        self.config = config or CoqConfig()
+        require_coq(self.config)
+        pool = pool or PoolConfig()
+        self.sessions: WarmCache[CoqSession] = WarmCache(
+            pool.headers_per_worker, pool.recycle_after, self.config.limits.rss_recycle_mb
+        )
+
+    def session(self, header: str) -> CoqSession:
+        """The warm session for `header`; raises HeaderError if the header does not load."""
+        return self.sessions.get(header, lambda: CoqSession(header, self.config))
+
+    def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
+        try:
+            session = self.session(theorem.header)
+        except HeaderError as exc:
+            return Verdict(VerdictKind.BAD_STATEMENT, f"{theorem.name}: {exc}")
+        except (CoqTopDied, CoqTopTimeout) as exc:
+            return Verdict(VerdictKind.ERROR, f"could not start coqtop: {exc}")
+        verdict = session.check(theorem, proof, timeout or self.config.check_timeout)
+        if not session.alive():
+            self.sessions.discard(theorem.header)
+        return verdict
+
+    def check_cold(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
+        """The same check in a fresh `coqc` process: the baseline the warm path is measured against."""
+        return check_cold(theorem, proof, self.config, timeout)
+
+    def check_file(self, text: str, only: Optional[list[str]] = None) -> FileVerdict:
+        return check_file(text, self.config, only)
+
+    def start(self, theorem: Theorem) -> State:
+        return self.session(theorem.header).start(theorem)
+
+    def step(self, state: State, tactic: str) -> StepResult:
+        try:
+            session = self.session(state.theorem.header)
+        except (CoqTopDied, CoqTopTimeout) as exc:
+            return StepResult(StepKind.ERROR, messages=[f"could not start coqtop: {exc}"])
+        result = session.step(state, tactic)
+        if not session.alive():
+            self.sessions.discard(state.theorem.header)
+        return result
+
+    def close(self) -> None:
+        self.sessions.close()

@@ -1,0 +1,117 @@
+"""The sentences that check one proof and audit it, shared by the warm (`coqtop`) and cold (`coqc`) checkers."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Optional
+
+from ..types import Theorem, Verdict, VerdictKind
+from .policy import (
+    _DECL_RE,
+    PolicyViolation,
+    audit_axioms,
+    header_assumptions,
+    parse_assumptions,
+    screen_proof,
+)
+from .sentences import SentenceError, split_sentences
+from ..env import StatementError
+
+REF_NAME = "stp_statement_ref"
+
+
+@dataclass(frozen=True)
+class CheckScript:
+    name: str
+    sentences: list[str]  # the declaration and the proof, as sent to Coq
+    restated: bool  # the proof text restated the declaration: compare it with the asked one
+    ref_statement: str  # the asked declaration under REF_NAME
+
+    def audit(self) -> list[tuple[str, Optional[str]]]:
+        """(sentence, role) pairs run after the proof; a role names an output the verdict needs."""
+        steps: list[tuple[str, Optional[str]]] = []
+        if self.restated:
+            steps += [
+                ("Set Printing All.", None),
+                (f"Check {self.name}.", "proved_type"),
+                (self.ref_statement, None),
+                ("Admitted.", None),
+                (f"Check {REF_NAME}.", "asked_type"),
+                ("Unset Printing All.", None),
+            ]
+        steps.append((f"Print Assumptions {self.name}.", "assumptions"))
+        return steps
+
+
+def statement_sentence(theorem: Theorem) -> str:
+    """The theorem's declaration as one sentence; StatementError if it is not exactly one `Theorem NAME ...`."""
+    try:
+        sentences = split_sentences(theorem.statement)
+    except SentenceError as exc:
+        raise StatementError(f"{theorem.name}: statement is not complete Coq: {exc}") from exc
+    decls = [s for s in sentences if not re.match(r"^Proof\b", s)]
+    if len(decls) != 1 or not (m := _DECL_RE.match(decls[0])) or m.group(1) != theorem.name:
+        raise StatementError(f"{theorem.name}: the statement must be one `Theorem {theorem.name} ... .` declaration")
+    return decls[0]
+
+
+def build_script(theorem: Theorem, proof: str) -> CheckScript:
+    """Screen `proof` and assemble what to send; raises PolicyViolation (untrusted) or StatementError (bad input)."""
+    declaration = statement_sentence(theorem)
+    screened = screen_proof(proof, theorem.name)
+    sentences = screened.sentences if screened.declares else [declaration] + screened.sentences
+    ref = _DECL_RE.sub(lambda m: m.group(0).replace(theorem.name, REF_NAME, 1), declaration, count=1)
+    return CheckScript(theorem.name, sentences, bool(screened.declares), ref)
+
+
+def judge(script: CheckScript, outputs: dict[str, str], header: str, allowed: tuple[str, ...], seconds: float) -> Verdict:
+    """Verdict for a proof that compiled, from the audit outputs."""
+    if script.restated:
+        proved, asked = _type_of(outputs.get("proved_type", "")), _type_of(outputs.get("asked_type", ""))
+        if proved is None or asked is None or proved != asked:
+            return Verdict(VerdictKind.UNTRUSTED, "the proof restates a different statement than the one asked",
+                           messages=[f"proved: {proved}", f"asked: {asked}"], seconds=seconds)
+    axioms, problems = parse_assumptions(outputs.get("assumptions", ""))
+    allowed_set = set(allowed) | header_assumptions(header)
+    why = audit_axioms(axioms, problems, allowed_set)
+    if why:
+        return Verdict(VerdictKind.UNTRUSTED, why, axioms=axioms, seconds=seconds)
+    return Verdict(VerdictKind.PROVED, "", axioms=axioms, seconds=seconds)
+
+
+def _type_of(check_output: str) -> Optional[str]:
+    """The type part of a `Check NAME.` reply (`NAME\\n     : TYPE`), white space folded."""
+    parts = check_output.strip().split("\n", 1)
+    if len(parts) != 2 or not parts[1].lstrip().startswith(":"):
+        return None
+    return " ".join(parts[1].lstrip()[1:].split())
+
+
+def policy_verdict(exc: PolicyViolation, seconds: float = 0.0) -> Verdict:
+    return Verdict(VerdictKind.UNTRUSTED, f"forbidden proof text: {exc}", seconds=seconds)
+
+
+class AuditMarkers:
+    """Random markers printed before each audit output in a `coqc` run: text printed before a marker may come from
+    the proof itself (`idtac "Closed under the global context"`), text after it is ours."""
+
+    def __init__(self) -> None:
+        self.nonce = secrets.token_hex(8)
+
+    def _name(self, label: str) -> str:
+        return f"stp_audit_{label}_{self.nonce}"
+
+    def command(self, label: str) -> str:
+        name = self._name(label)
+        return f"Definition {name} := 0. Print {name}."
+
+    def output(self, out: str, label: str) -> str:
+        """What was printed after the marker `label` (and the marker's own type line), up to the next marker."""
+        at = out.find(f"{self._name(label)} =")
+        if at < 0:
+            return ""
+        rest = out[at:].split("\n", 2)
+        body = rest[2] if len(rest) > 2 else ""
+        nxt = body.find("stp_audit_")
+        return body[:nxt] if nxt >= 0 else body

@@ -1,0 +1,46 @@
+"""The proof-environment interface every backend implements: whole-proof `check`, and `start`/`step` for search."""
+from __future__ import annotations
+
+import abc
+from typing import Optional
+
+from .types import FileVerdict, State, StepResult, Theorem, Verdict
+
+
+class BackendUnavailable(RuntimeError):
+    """The proof assistant is not installed or not configured; the message says how to get it."""
+
+
+class StatementError(ValueError):
+    """The theorem's header or statement does not elaborate: bad input, not a failed proof."""
+
+
+class ProofEnv(abc.ABC):
+    """A proof assistant behind one interface. Implementations keep warm processes and are not thread-safe."""
+
+    system: str
+
+    @abc.abstractmethod
+    def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
+        """Check a whole proof of `theorem` in a fresh context under the trust policy."""
+
+    @abc.abstractmethod
+    def check_file(self, text: str, only: Optional[list[str]] = None) -> FileVerdict:
+        """Check every theorem of a whole file (or those named in `only`; KeyError for names it lacks)."""
+
+    @abc.abstractmethod
+    def start(self, theorem: Theorem) -> State:
+        """Open `theorem` in tactic mode; raises StatementError if it does not elaborate."""
+
+    @abc.abstractmethod
+    def step(self, state: State, tactic: str) -> StepResult:
+        """Run one tactic on `state`. Never trusted on its own: proofs found this way are re-checked with `check`."""
+
+    def close(self) -> None:
+        """Stop every process this environment started."""
+
+    def __enter__(self) -> "ProofEnv":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,211 @@
+"""A warm Lean REPL session bound to one header: the header is imported once, every proof runs on that environment."""
+from __future__ import annotations
+
+import time
+from typing import Any, Optional
+
+from ..config import LeanConfig
+from ..env import StatementError
+from ..types import State, StepKind, StepResult, Theorem, Verdict, VerdictKind
+from .policy import PolicyViolation, parse_axioms, restated_name, screen_proof
+from .repl import LeanRepl, ReplDied, ReplTimeout
+
+REF_NAME = "stp_statement_ref"
+
+
+class LeanHeaderError(StatementError):
+    """The header does not elaborate."""
+
+
+def errors_of(response: dict[str, Any]) -> list[str]:
+    """Error texts of a response: REPL-level failures and messages of severity error."""
+    errs = [response["message"]] if "message" in response and "env" not in response else []
+    errs += [m.get("data", "") for m in response.get("messages", []) if m.get("severity") == "error"]
+    return errs
+
+
+def _with_sorry(statement: str) -> str:
+    s = statement.rstrip()
+    return s + " sorry" if s.endswith("by") else s + " by sorry"
+
+
+class LeanSession:
+    """A REPL process with the header imported (environment `env`). States carry (generation, proofState) handles:
+    after a kill and restart the generation changes and a state is rebuilt by replaying its tactic path."""
+
+    def __init__(self, header: str, config: LeanConfig):
+        if not config.repl_command:
+            raise RuntimeError("no Lean REPL configured")
+        self.header = header
+        self.config = config
+        self.uses = 0
+        self.generation = 0
+        self.repl: Optional[LeanRepl] = None
+        self.env: Optional[int] = None
+        self._boot()
+
+    def _boot(self) -> None:
+        if self.repl is not None:
+            self.repl.close()
+        self.generation += 1
+        self.repl = LeanRepl(self.config.repl_command, self.config.limits, cwd=self.config.repl_cwd)
+        self.env = None
+        if self.header.strip():
+            try:
+                response = self.repl.request({"cmd": self.header}, self.config.start_timeout)
+            except (ReplDied, ReplTimeout):
+                self.repl.close()
+                raise
+            errs = errors_of(response)
+            if errs:
+                self.repl.close()
+                raise LeanHeaderError(f"header does not elaborate: {errs[0]}")
+            self.env = response["env"]
+
+    def command(self, text: str, timeout: float, env: Optional[int] = None) -> dict[str, Any]:
+        request: dict[str, Any] = {"cmd": text}
+        env = self.env if env is None else env
+        if env is not None:
+            request["env"] = env
+        return self.repl.request(request, timeout)
+
+    # -- warm-session protocol ------------------------------------------------------------------------------------
+    def alive(self) -> bool:
+        return self.repl is not None and self.repl.alive()
+
+    def rss_mb(self) -> float:
+        return self.repl.rss_mb() if self.repl else 0.0
+
+    def close(self) -> None:
+        if self.repl is not None:
+            self.repl.close()
+
+    # -- whole proofs ---------------------------------------------------------------------------------------------
+    def check(self, theorem: Theorem, proof: str, timeout: float) -> Verdict:
+        """Compile statement + proof as a command on the header environment, then audit it there."""
+        t0 = time.monotonic()
+        self.uses += 1
+        elapsed = lambda: time.monotonic() - t0  # noqa: E731
+        try:
+            screen_proof(proof)
+        except PolicyViolation as exc:
+            return Verdict(VerdictKind.UNTRUSTED, f"forbidden proof text: {exc}")
+        restated = restated_name(proof)
+        if restated is not None and restated != theorem.name:
+            return Verdict(VerdictKind.UNTRUSTED, f"the proof declares {restated!r}, not {theorem.name!r}")
+        code = proof if restated else theorem.statement.rstrip() + "\n" + proof
+        try:
+            response = self.command(code, timeout)
+            errs = errors_of(response)
+            if errs:
+                return Verdict(VerdictKind.REJECTED, errs[0], messages=errs, seconds=elapsed())
+            warnings = [m.get("data", "") for m in response.get("messages", [])]
+            if any("declaration uses" in w and "sorry" in w for w in warnings) or response.get("sorries"):
+                return Verdict(VerdictKind.UNTRUSTED, "the proof uses sorry", seconds=elapsed())
+            audit = self.command(self._audit_code(theorem, restated is not None), self.config.check_timeout,
+                              env=response["env"])
+        except ReplTimeout as exc:
+            self._restart_quietly()
+            return Verdict(VerdictKind.TIMEOUT, str(exc), seconds=elapsed())
+        except ReplDied as exc:
+            self._restart_quietly()
+            return Verdict(VerdictKind.ERROR, f"Lean REPL died: {exc}", seconds=elapsed())
+        return self.judge(audit, elapsed())
+
+    def _audit_code(self, theorem: Theorem, restated: bool) -> str:
+        lines = []
+        if restated:
+            ref = theorem.statement.replace(theorem.name, REF_NAME, 1)
+            lines += [
+                _with_sorry(ref),
+                "open Lean Elab Command in",
+                "#eval show CommandElabM Unit from do",
+                f"  let a := ((← getEnv).find? `{theorem.name}).map (·.type)",
+                f"  let b := ((← getEnv).find? `{REF_NAME}).map (·.type)",
+                '  unless a.isSome && a == b do throwError "stp: the proved statement differs from the asked one"',
+            ]
+        lines.append(f"#print axioms {theorem.name}")
+        return "\n".join(lines)
+
+    def judge(self, audit: dict[str, Any], seconds: float) -> Verdict:
+        errs = errors_of(audit)
+        if errs:
+            return Verdict(VerdictKind.UNTRUSTED, f"audit failed: {errs[0]}", messages=errs, seconds=seconds)
+        axioms = None
+        for m in audit.get("messages", []):
+            found = parse_axioms(m.get("data", ""))
+            if found is not None:
+                axioms = found
+        if axioms is None:
+            return Verdict(VerdictKind.UNTRUSTED, "no `#print axioms` answer", seconds=seconds)
+        bad = [a for a in axioms if a not in self.config.allowed_axioms]
+        if bad:
+            return Verdict(VerdictKind.UNTRUSTED, "non-standard axioms: " + ", ".join(bad), axioms=axioms,
+                           seconds=seconds)
+        return Verdict(VerdictKind.PROVED, axioms=axioms, seconds=seconds)
+
+    # -- tactic mode ----------------------------------------------------------------------------------------------
+    def start(self, theorem: Theorem) -> State:
+        self.uses += 1
+        response = self.command(_with_sorry(theorem.statement), self.config.start_timeout)
+        errs = errors_of(response)
+        sorries = response.get("sorries") or []
+        if errs or not sorries:
+            raise StatementError(f"{theorem.name}: statement does not elaborate: {errs[0] if errs else 'no goal'}")
+        return State(theorem, sorries[0]["goal"], (), (self.generation, sorries[0]["proofState"]), 1)
+
+    def step(self, state: State, tactic: str) -> StepResult:
+        t0 = time.monotonic()
+        self.uses += 1
+        try:
+            screen_proof(tactic)
+        except PolicyViolation as exc:
+            return StepResult(StepKind.ERROR, messages=[str(exc)])
+        try:
+            proof_state = self._materialise(state)
+            response = self.repl.request({"tactic": tactic, "proofState": proof_state}, self.config.tactic_timeout)
+        except ReplTimeout as exc:
+            self._restart_quietly()
+            return StepResult(StepKind.TIMEOUT, messages=[str(exc)], seconds=time.monotonic() - t0)
+        except (ReplDied, StatementError) as exc:
+            self._restart_quietly()
+            return StepResult(StepKind.ERROR, messages=[str(exc)], seconds=time.monotonic() - t0)
+        return _classify(state, tactic, response, self.generation, time.monotonic() - t0)
+
+    def _materialise(self, state: State) -> int:
+        """The proofState id of `state` in the current process, replaying its path after a restart."""
+        generation, proof_state = state.handle
+        if generation == self.generation:
+            return proof_state
+        current = self.start(state.theorem)
+        for tactic in state.path:
+            response = self.repl.request({"tactic": tactic, "proofState": current.handle[1]},
+                                         self.config.tactic_timeout)
+            result = _classify(current, tactic, response, self.generation, 0.0)
+            if result.kind is not StepKind.OPEN:
+                raise ReplDied(f"replay of {tactic!r} gave {result.kind.value}")
+            current = result.state
+        return current.handle[1]
+
+    def _restart_quietly(self) -> None:
+        try:
+            self._boot()
+        except (ReplDied, ReplTimeout, LeanHeaderError):
+            self.close()
+
+
+def _classify(state: State, tactic: str, response: dict[str, Any], generation: int, seconds: float) -> StepResult:
+    """`proved` only with no error message and proofStatus Completed (errors can come with `goals: []`)."""
+    errs = errors_of(response)
+    if errs:
+        return StepResult(StepKind.ERROR, messages=errs, seconds=seconds)
+    goals = response.get("goals", [])
+    status = response.get("proofStatus", "")
+    path = state.path + (tactic,)
+    handle = (generation, response.get("proofState"))
+    if not goals:
+        if status == "Completed":
+            return StepResult(StepKind.PROVED, State(state.theorem, "no goals", path, handle, 0), seconds=seconds)
+        return StepResult(StepKind.ERROR, messages=[f"no goals but proof status {status!r}"], seconds=seconds)
+    return StepResult(StepKind.OPEN, State(state.theorem, "\n\n".join(goals), path, handle, len(goals)),
+                      seconds=seconds)

@@ -1,0 +1,171 @@
+"""The verifier pool: warm workers keyed by header, identical (statement, proof) pairs checked once with a
+multiplicity, timed-out proofs re-run alone with more time, infrastructure failures retried and kept apart."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional
+
+from .config import PoolConfig
+from .env import ProofEnv
+from .types import Theorem, Verdict, VerdictKind
+
+
+@dataclass(frozen=True)
+class VerifyJob:
+    theorem: Theorem
+    proof: str
+
+    def key(self) -> tuple:
+        t = self.theorem
+        return (t.system, t.header, t.name, t.statement, self.proof.strip())
+
+
+@dataclass
+class PoolStats:
+    submitted: int = 0
+    unique: int = 0
+    stragglers: int = 0
+    straggler_recovered: int = 0
+    infra_retries: int = 0
+    by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def to_dict(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k != "by_kind"}
+        d["by_kind"] = dict(self.by_kind)
+        return d
+
+
+ResultCallback = Callable[[int, Verdict], None]
+
+
+class VerifierPool:
+    """N worker slots, each owning one ProofEnv (which keeps warm processes per header). Thread-based: the work is
+    in the proof-assistant processes, so Python threads only wait on pipes."""
+
+    def __init__(self, env_factory: Callable[[], ProofEnv], config: Optional[PoolConfig] = None,
+                 timeout: Optional[float] = None):
+        self.config = config or PoolConfig()
+        self.env_factory = env_factory
+        self.timeout = timeout
+        self._envs: list[Optional[ProofEnv]] = [None] * max(1, self.config.workers)
+        self._warm: list[set[str]] = [set() for _ in self._envs]
+        self.stats = PoolStats()
+
+    def verify(self, jobs: Iterable[VerifyJob], on_result: Optional[ResultCallback] = None) -> list[Verdict]:
+        """Verdicts in input order; `on_result(index, verdict)` fires for every input as soon as it is known."""
+        jobs = list(jobs)
+        self.stats.submitted += len(jobs)
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for i, job in enumerate(jobs):
+            groups[job.key()].append(i)
+        self.stats.unique += len(groups)
+        results: list[Optional[Verdict]] = [None] * len(jobs)
+        lock = threading.Lock()
+
+        def deliver(key: tuple, verdict: Verdict) -> None:
+            with lock:
+                self.stats.by_kind[verdict.kind.value] += len(groups[key])
+                for i in groups[key]:
+                    results[i] = verdict
+                    if on_result:
+                        on_result(i, verdict)
+
+        queue = _HeaderQueue([(key, jobs[idx[0]]) for key, idx in groups.items()])
+        stragglers: list[tuple[tuple, VerifyJob]] = []
+
+        def work(slot: int) -> None:
+            while True:
+                item = queue.pop(self._warm[slot])
+                if item is None:
+                    return
+                key, job = item
+                verdict = self._check(slot, job, self.timeout)
+                if verdict.kind is VerdictKind.TIMEOUT:
+                    with lock:
+                        stragglers.append((key, job))
+                    continue
+                deliver(key, verdict)
+
+        with ThreadPoolExecutor(max_workers=len(self._envs)) as ex:
+            list(ex.map(work, range(len(self._envs))))
+        # Stragglers run alone, one at a time, with more time: a timeout under load is often just load.
+        self.stats.stragglers += len(stragglers)
+        for key, job in stragglers:
+            longer = (self.timeout or _env_timeout(self._envs[0]) or 30.0) * self.config.straggler_timeout_factor
+            verdict = self._check(0, job, longer)
+            if verdict.kind is not VerdictKind.TIMEOUT:
+                self.stats.straggler_recovered += 1
+            deliver(key, verdict)
+        return [r for r in results if r is not None]
+
+    def _check(self, slot: int, job: VerifyJob, timeout: Optional[float]) -> Verdict:
+        verdict = Verdict(VerdictKind.ERROR, "not run")
+        for attempt in range(self.config.retry_errors + 1):
+            if attempt:
+                self.stats.infra_retries += 1
+            t0 = time.monotonic()
+            try:
+                env = self._env(slot)
+                verdict = env.check(job.theorem, job.proof, timeout)
+                self._warm[slot].add(job.theorem.header)
+            except Exception as exc:  # noqa: BLE001 - a hostile proof must never take the pool down
+                verdict = Verdict(VerdictKind.ERROR, f"{type(exc).__name__}: {exc}", seconds=time.monotonic() - t0)
+                self._drop_env(slot)
+            if verdict.kind is not VerdictKind.ERROR:
+                break
+        return verdict
+
+    def _env(self, slot: int) -> ProofEnv:
+        env = self._envs[slot]
+        if env is None:
+            env = self._envs[slot] = self.env_factory()
+        return env
+
+    def _drop_env(self, slot: int) -> None:
+        env, self._envs[slot] = self._envs[slot], None
+        self._warm[slot].clear()
+        if env is not None:
+            try:
+                env.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def close(self) -> None:
+        for slot in range(len(self._envs)):
+            self._drop_env(slot)
+
+    def __enter__(self) -> "VerifierPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _env_timeout(env: Optional[ProofEnv]) -> Optional[float]:
+    config = getattr(env, "config", None)
+    return getattr(config, "check_timeout", None)
+
+
+class _HeaderQueue:
+    """Unique jobs grouped by header; a worker takes jobs for a header it has warm before starting another."""
+
+    def __init__(self, items: list[tuple[tuple, VerifyJob]]):
+        self._by_header: dict[str, deque] = defaultdict(deque)
+        for key, job in items:
+            self._by_header[job.theorem.header].append((key, job))
+        self._lock = threading.Lock()
+
+    def pop(self, warm: set[str]) -> Optional[tuple[tuple, VerifyJob]]:
+        with self._lock:
+            for header in warm:
+                if self._by_header.get(header):
+                    return self._by_header[header].popleft()
+            live = [h for h, q in self._by_header.items() if q]
+            if not live:
+                return None
+            header = max(live, key=lambda h: len(self._by_header[h]))
+            return self._by_header[header].popleft()

@@ -1,0 +1,39 @@
+"""`stp`: one command with subcommands. Exit codes: 0 success, 1 ran fine but did not prove, 2 bad usage or input."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional, Sequence
+
+from data import DataError
+from itp import BackendUnavailable
+
+from .commands import check, data_cmd, verify
+from .errors import UsageError
+
+EXIT_OK, EXIT_NOT_PROVED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stp", description="Self-play theorem prover for Lean 4 and Coq.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (check, verify, data_cmd):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (UsageError, DataError, BackendUnavailable) as exc:
+        print(f"stp {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"stp {args.command}: interrupted; results written so far are kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

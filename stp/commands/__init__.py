@@ -1,0 +1,1 @@
+"""One module per `stp` subcommand; each exposes `register(subparsers)`."""

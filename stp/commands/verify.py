@@ -1,0 +1,101 @@
+"""`stp verify PROOFS.jsonl`: check many proofs through the warm verifier pool, writing verdicts as they come."""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from tqdm import tqdm
+
+from data import ResultLog
+from itp import BACKENDS, ItpConfig, Theorem, VerifierPool, VerifyJob, default_backend, ensure_available, make_env
+
+from ..errors import UsageError
+
+_NAME = re.compile(r"^\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark|theorem|lemma)\s+([^\s:({\[]+)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("verify", help="verify proofs from a JSONL file through the warm verifier pool")
+    p.add_argument("proofs", help='JSONL, one {"name"?, "header", "formal_statement", "proof"} per line')
+    p.add_argument("--backend", choices=BACKENDS[:2], help="default: lean if a Lean REPL is configured, else coq")
+    p.add_argument("--workers", type=int, default=2, help="parallel proof-assistant workers (default 2)")
+    p.add_argument("--timeout", type=float, help="seconds per proof (timed-out proofs are re-run alone with more)")
+    p.add_argument("--out", help="verdict JSONL (default: PROOFS.verdicts.jsonl); a rerun skips lines already in it")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(run=run)
+
+
+def read_jobs(path: Path, backend: str) -> list[VerifyJob]:
+    """Parse and validate every line first, so bad input stops the run before any work (exit 2)."""
+    jobs, problems = [], []
+    with open(path, encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if not line.strip():
+                problems.append(f"line {i + 1}: empty line")
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(f"line {i + 1}: not JSON ({exc.msg})")
+                continue
+            missing = [k for k in ("header", "formal_statement", "proof") if not isinstance(rec.get(k), str)]
+            if not isinstance(rec, dict) or missing:
+                problems.append(f"line {i + 1}: missing string field(s) {', '.join(missing)}")
+                continue
+            name = rec.get("name") or (_NAME.match(rec["formal_statement"]) or [None, None])[1]
+            if not name:
+                problems.append(f"line {i + 1}: no name, and none in the statement")
+                continue
+            jobs.append(VerifyJob(Theorem(name, backend, rec["header"], rec["formal_statement"]), rec["proof"]))
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise UsageError(f"{path}: " + "; ".join(problems[:5]) + more)
+    return jobs
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.proofs)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    backend = args.backend or default_backend()
+    ensure_available(backend)
+    jobs = read_jobs(path, backend)
+    out = Path(args.out) if args.out else path.with_suffix(".verdicts.jsonl")
+    config = ItpConfig()
+    config.pool.workers = args.workers
+    t0 = time.monotonic()
+    with ResultLog(out) as log:
+        done = log.done()
+        todo = [i for i in range(len(jobs)) if i not in done]
+        bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="verify", unit="proof", file=sys.stderr,
+                   disable=None)
+
+        def write(k: int, verdict) -> None:
+            i = todo[k]
+            log.append({"index": i, "name": jobs[i].theorem.name, **verdict.to_dict()})
+            bar.update(1)
+
+        with VerifierPool(lambda: make_env(backend, config), config.pool, args.timeout) as pool:
+            pool.verify([jobs[i] for i in todo], on_result=write)
+            stats = pool.stats.to_dict()
+        bar.close()
+        kinds = Counter(rec.get("kind") for rec in log.records())
+    summary = {
+        "total": len(jobs), "resumed": len(jobs) - len(todo), "checked": len(todo), "unique": stats["unique"],
+        "proved": kinds.get("proved", 0), "by_kind": dict(kinds), "stragglers": stats["stragglers"],
+        "seconds": round(time.monotonic() - t0, 3), "out": str(out),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        rest = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()) if k != "proved")
+        print(f"verified {summary['proved']}/{len(jobs)} proofs ({rest or 'no failures'}); {len(todo)} checked "
+              f"({stats['unique']} unique) in {summary['seconds']:.1f}s; verdicts in {out}")
+    return 0 if summary["proved"] == len(jobs) else 1
