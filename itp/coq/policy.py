@@ -74,6 +74,8 @@ def screen_proof(proof: str, theorem_name: str) -> ProofScript:
 
 def _is_tactic(sentence: str) -> bool:
     """Coq's commands are capitalised; tactics, tactic combinators and goal selectors are not."""
+    if sentence == "Unshelve.":  # a command in Coq's grammar, but it only changes which goals are focused
+        return True
     s = re.sub(r"^(?:\d+(?:\s*,\s*\d+)*|all|par|\[\s*\w+\s*\]|!)\s*:\s*", "", sentence)
     return bool(re.match(r"^[a-z_(\[]", s))
 

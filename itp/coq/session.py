@@ -161,7 +161,7 @@ class CoqSession:
         n = count_goals(out)
         if n == 0:
             return 0, "no goals"
-        if "unfocused goals" in out:
+        if "unfocused goals" in out or "on the shelf" in out:
             return n, "\n\n".join(unfocused_goals(out))
         goals = [first_goal(out)]
         for i in range(2, min(n, self.config.max_goals_shown) + 1):

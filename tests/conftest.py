@@ -1,0 +1,48 @@
+"""Shared fixtures: the shared data folder beside the project, and skips with a printed reason."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("STP_SHARED_DIR", ROOT.parent / "shared"))
+TRANSCRIPTS = SHARED / "lean" / "repl_transcripts"
+DOUBLE = ROOT / "tests" / "itp" / "lean_repl_double.py"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = SHARED / "data"
+    if not path.is_dir():
+        pytest.skip(f"../shared/data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def coq_env():
+    """One warm Coq environment for the whole session (real coqtop)."""
+    from itp.coq import CoqEnv
+
+    if shutil.which("coqtop") is None:
+        pytest.fail("coqtop is not installed: run scripts/install.sh")
+    env = CoqEnv()
+    yield env
+    env.close()
+
+
+def repl_double_command(*uses: str, extra: Path | None = None, hang_on=(), exit_on=()) -> list[str]:
+    """argv that starts the Lean REPL test double answering from the named transcripts."""
+    cmd = [sys.executable, str(DOUBLE), "--transcripts", str(TRANSCRIPTS)]
+    for u in uses:
+        cmd += ["--use", u]
+    if extra:
+        cmd += ["--extra", str(extra)]
+    for h in hang_on:
+        cmd += ["--hang-on", h]
+    for e in exit_on:
+        cmd += ["--exit-on", e]
+    return cmd
