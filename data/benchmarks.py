@@ -12,8 +12,8 @@ from itp.types import Theorem
 
 DATA_DIR_ENV = "STP_DATA_DIR"
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "stp" / "data"
-# Proofs cannot `Require`, so the Coq header of a benchmark theorem is followed by the decision procedures the
-# provers use. They add no axioms; the statement is elaborated after them, unchanged.
+# Proofs cannot `Require`, so the Coq header of a benchmark theorem is preceded by the decision procedures the
+# provers use. They add no axioms and no notations; the header and the statement follow them unchanged.
 COQ_TACTIC_PRELUDE = "From Coq Require Import Lia Lra Psatz."
 
 
@@ -38,7 +38,7 @@ class Benchmark:
 
 
 def _minif2f_coq(rec: dict, system: str) -> Theorem:
-    header = rec["header"].rstrip() + "\n" + COQ_TACTIC_PRELUDE + "\n"
+    header = COQ_TACTIC_PRELUDE + "\n" + rec["header"]
     return Theorem(rec["name"], system, header, rec["formal_statement"].strip(), rec.get("informal_statement"),
                    rec.get("informal_proof"), rec.get("split"), rec.get("source"))
 

@@ -25,6 +25,13 @@ def _compile(text: str, config: CoqConfig, timeout: float) -> tuple[int | None, 
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _error_line(output: str) -> int:
+    """Line of the error in coqc's output (warnings before it carry locations too), 0 when unknown."""
+    err = re.search(r"^Error:", output, re.M)
+    locs = [m for m in re.finditer(r'File "[^"]*", line (\d+)', output) if not err or m.start() < err.start()]
+    return int(locs[-1].group(1)) if locs else 0
+
+
 def _error_of(output: str) -> str:
     m = re.search(r"^Error:(.*)", output, re.M | re.S)
     return " ".join(m.group(1).split())[:2000] if m else " ".join(output.split())[-500:]
@@ -53,8 +60,8 @@ def check_cold(theorem: Theorem, proof: str, config: CoqConfig, timeout: float |
             return Verdict(VerdictKind.UNTRUSTED, f"audit failed: {_error_of(out)}", seconds=seconds)
         # Each sentence is one line after the header: an error at or before our statement's line is bad input.
         statement_line = theorem.header.count("\n") + 2
-        loc = re.search(r'File "[^"]*", line (\d+)', out)
-        if loc and int(loc.group(1)) <= statement_line and not script.restated:
+        line = _error_line(out)
+        if line and line <= statement_line and not script.restated:
             return Verdict(VerdictKind.BAD_STATEMENT, _error_of(out), seconds=seconds)
         return Verdict(VerdictKind.REJECTED, _error_of(out), messages=[out[-2000:]], seconds=seconds)
     outputs = {role: markers.output(out, role) for _, role in audit if role}
@@ -83,9 +90,8 @@ def check_file(text: str, config: CoqConfig, only: list[str] | None = None, time
         return FileVerdict(False, reason="coqc timed out", seconds=seconds)
     if code != 0:
         reason = _error_of(out)
-        loc = re.search(r'File "[^"]*", line (\d+)', out)
-        line = int(loc.group(1)) if loc else 0
-        if loc:
+        line = _error_line(out)
+        if line:
             reason = f"line {line}: {reason}"
         starts = _declaration_lines(text)
         culprit = max((n for n in names if starts.get(n, 0) <= line), key=lambda n: starts[n], default=None)

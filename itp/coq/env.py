@@ -5,12 +5,13 @@ import shutil
 from typing import Optional
 
 from ..config import CoqConfig, PoolConfig
-from ..env import BackendUnavailable, ProofEnv
+from ..env import BackendUnavailable, ProofEnv, StatementError
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from ..warm import WarmCache
 from .coqc import check_cold, check_file
 from .coqtop import CoqTopDied, CoqTopTimeout
-from .session import CoqSession, HeaderError
+from .script import split_header
+from .session import CoqSession
 
 INSTALL_HINT = "install Coq: apt-get install -y --no-install-recommends coq libcoq-coquelicot"
 
@@ -34,19 +35,20 @@ class CoqEnv(ProofEnv):
         )
 
     def session(self, header: str) -> CoqSession:
-        """The warm session for `header`; raises HeaderError if the header does not load."""
-        return self.sessions.get(header, lambda: CoqSession(header, self.config))
+        """The warm session for `header`'s libraries; raises StatementError if the header does not load."""
+        imports, _ = split_header(header)
+        return self.sessions.get(imports, lambda: CoqSession(imports, self.config))
 
     def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
         try:
             session = self.session(theorem.header)
-        except HeaderError as exc:
+        except StatementError as exc:
             return Verdict(VerdictKind.BAD_STATEMENT, f"{theorem.name}: {exc}")
         except (CoqTopDied, CoqTopTimeout) as exc:
             return Verdict(VerdictKind.ERROR, f"could not start coqtop: {exc}")
         verdict = session.check(theorem, proof, timeout or self.config.check_timeout)
         if not session.alive():
-            self.sessions.discard(theorem.header)
+            self.sessions.discard(session.imports)
         return verdict
 
     def check_cold(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
@@ -62,11 +64,11 @@ class CoqEnv(ProofEnv):
     def step(self, state: State, tactic: str) -> StepResult:
         try:
             session = self.session(state.theorem.header)
-        except (CoqTopDied, CoqTopTimeout) as exc:
+        except (CoqTopDied, CoqTopTimeout, StatementError) as exc:
             return StepResult(StepKind.ERROR, messages=[f"could not start coqtop: {exc}"])
         result = session.step(state, tactic)
         if not session.alive():
-            self.sessions.discard(state.theorem.header)
+            self.sessions.discard(session.imports)
         return result
 
     def close(self) -> None:

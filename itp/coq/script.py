@@ -44,6 +44,23 @@ class CheckScript:
         return steps
 
 
+_IMPORT = re.compile(r"^(?:From\s+\S+\s+)?(?:Require(?:\s+(?:Import|Export))?|Import|Export)\s")
+
+
+def split_header(header: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(leading Require/Import sentences, the rest). Loading libraries is the expensive part, so warm processes are
+    keyed by the first; the rest (definitions, scopes) is replayed per proof in milliseconds.
+    Raises StatementError when the header is not complete Coq."""
+    try:
+        sentences = split_sentences(header)
+    except SentenceError as exc:
+        raise StatementError(f"header is not complete Coq: {exc}") from exc
+    k = 0
+    while k < len(sentences) and _IMPORT.match(sentences[k]):
+        k += 1
+    return tuple(sentences[:k]), tuple(sentences[k:])
+
+
 def statement_sentence(theorem: Theorem) -> str:
     """The theorem's declaration as one sentence; StatementError if it is not exactly one `Theorem NAME ...`."""
     try:

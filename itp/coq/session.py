@@ -9,8 +9,7 @@ from ..env import StatementError
 from ..types import State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from .coqtop import CoqTop, CoqTopDied, CoqTopTimeout, count_goals, first_goal, unfocused_goals
 from .policy import PolicyViolation, screen_tactic
-from .script import build_script, judge, policy_verdict, statement_sentence
-from .sentences import SentenceError, split_sentences
+from .script import build_script, judge, policy_verdict, split_header, statement_sentence
 
 
 class HeaderError(StatementError):
@@ -18,29 +17,48 @@ class HeaderError(StatementError):
 
 
 class CoqSession:
-    """coqtop with the header loaded once. Each check starts from the post-header state (`BackTo`), which is the
-    same context a fresh process would have, and returns there afterwards."""
+    """coqtop with a header's libraries loaded once. Each check goes back (`BackTo`) to the state right after the
+    libraries, replays the rest of its header (definitions, scopes: milliseconds), and runs from there: the same
+    context a fresh process would have. Consecutive checks with the same header reuse that state directly."""
 
-    def __init__(self, header: str, config: CoqConfig):
-        self.header = header
+    def __init__(self, imports: tuple[str, ...], config: CoqConfig):
+        self.imports = imports
         self.config = config
         self.uses = 0
         self.top = CoqTop(config)
         try:
-            for sentence in split_sentences(header):
+            for sentence in imports:
                 reply = self.top.run(sentence, config.start_timeout)
                 if reply.error:
                     raise HeaderError(f"header does not load: {sentence[:80]!r}: {reply.error}")
-        except SentenceError as exc:
-            self.top.close()
-            raise HeaderError(f"header is not complete Coq: {exc}") from exc
         except (HeaderError, CoqTopDied, CoqTopTimeout):
             self.top.close()
             raise
         self.base = self.top.sid
+        self._context: tuple[str, ...] = ()  # the rest of the header currently loaded on top of the imports
+        self._context_sid = self.base
         # The current line of tactic states: (tactic path, state id), each path a prefix of the next.
         self._line: list[tuple[tuple[str, ...], int]] = []
         self._theorem: Optional[Theorem] = None
+
+    def _enter(self, header: str) -> None:
+        """Make the tip the state right after `header` (whose imports must be this session's)."""
+        imports, local = split_header(header)
+        if imports != self.imports:
+            raise ValueError("header belongs to another session")
+        self._line = []
+        self._theorem = None
+        if local == self._context and self._context_sid is not None:
+            self._back(self._context_sid)
+            return
+        self._back(self.base)
+        self._context, self._context_sid = (), self.base
+        for sentence in local:
+            reply = self.top.run(sentence, self.config.start_timeout)
+            if reply.error:
+                self._back(self.base)
+                raise HeaderError(f"header does not load: {sentence[:80]!r}: {reply.error}")
+        self._context, self._context_sid = local, self.top.sid
 
     # -- warm-session protocol ------------------------------------------------------------------------------------
     def alive(self) -> bool:
@@ -60,8 +78,14 @@ class CoqSession:
             script = build_script(theorem, proof)
         except PolicyViolation as exc:
             return policy_verdict(exc)
-        self._reset()
         deadline = t0 + timeout
+        try:
+            self._enter(theorem.header)
+        except HeaderError as exc:
+            return Verdict(VerdictKind.BAD_STATEMENT, f"{theorem.name}: {exc}", seconds=time.monotonic() - t0)
+        except CoqTopTimeout as exc:
+            self._recover()
+            return Verdict(VerdictKind.BAD_STATEMENT, f"{theorem.name}: header timed out: {exc}")
         try:
             for i, sentence in enumerate(script.sentences):
                 reply = self.top.run(sentence, max(0.1, deadline - time.monotonic()))
@@ -79,25 +103,21 @@ class CoqSession:
                                    seconds=time.monotonic() - t0)
                 if role:
                     outputs[role] = reply.output
-            return judge(script, outputs, self.header, self.config.allowed_axioms, time.monotonic() - t0)
+            return judge(script, outputs, theorem.header, self.config.allowed_axioms, time.monotonic() - t0)
         except CoqTopTimeout as exc:
             return Verdict(VerdictKind.TIMEOUT, str(exc), seconds=time.monotonic() - t0)
         except CoqTopDied as exc:
             return Verdict(VerdictKind.ERROR, f"coqtop died: {exc}", seconds=time.monotonic() - t0)
         finally:
-            if self.alive():
-                try:
-                    self._reset()
-                except (CoqTopDied, CoqTopTimeout):
-                    self.close()
+            self._recover()
 
     # -- tactic mode ----------------------------------------------------------------------------------------------
     def start(self, theorem: Theorem) -> State:
         declaration = statement_sentence(theorem)
-        self._reset()
+        self._enter(theorem.header)
         reply = self.top.run(declaration, self.config.start_timeout)
         if reply.error:
-            self._reset()
+            self._recover()
             raise StatementError(f"{theorem.name}: statement does not elaborate: {reply.error}")
         self._theorem = theorem
         self._line = [((), self.top.sid)]
@@ -173,16 +193,13 @@ class CoqSession:
         if self.top.sid != sid:
             self.top.back_to(sid)
 
-    def _reset(self) -> None:
+    def _recover(self) -> None:
+        """Return to the header's state (after a check, or when the line of states is unknown), or die trying."""
         self._line = []
         self._theorem = None
-        self._back(self.base)
-
-    def _recover(self) -> None:
-        """After an interrupted tactic the line of states is unknown: return to the header state or die."""
         if not self.alive():
             return
         try:
-            self._reset()
+            self._back(self._context_sid)
         except (CoqTopDied, CoqTopTimeout):
             self.close()

@@ -1,0 +1,1 @@
+"""Conjecture prompts, generation, well-formedness checks and STP selection."""

@@ -1,0 +1,5 @@
+/-
+The Lean side of the STP platform. Building this library builds Mathlib's imports for the REPL that the
+Python backend drives (`STP_LEAN_REPL="lake exe repl"`, run from the repository root).
+-/
+import Mathlib

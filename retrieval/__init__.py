@@ -1,0 +1,1 @@
+"""Premise corpora, BM25 and dense retrievers, the accessible-premise filter."""

@@ -1,0 +1,1 @@
+"""The STP self-play loop and the expert-iteration baseline, on Ray."""

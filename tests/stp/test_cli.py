@@ -1,0 +1,101 @@
+"""The `stp` command line as users run it: real processes, real Coq, exit codes 0/1/2, no tracebacks."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+EXAMPLE = ROOT / "examples" / "coq" / "hello.v"
+
+
+def stp(*args, cwd=ROOT):
+    env = {k: v for k, v in os.environ.items() if k not in ("STP_LEAN_REPL", "STP_LEAN_PROJECT")}
+    proc = subprocess.run([sys.executable, "-m", "stp", *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=600)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_check_the_shipped_example():
+    proc = stp("check", EXAMPLE, "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["ok"] is True and set(out) == {"ok", "theorems", "seconds", "reason"}
+    assert [t["name"] for t in out["theorems"]] == ["add_comm_example", "sum_of_squares_nonneg", "double_even"]
+    assert all(set(t) == {"name", "ok", "axioms", "reason"} for t in out["theorems"])
+
+
+def test_check_one_theorem_human_output():
+    proc = stp("check", EXAMPLE, "--theorem", "double_even")
+    assert proc.returncode == 0 and "1/1 theorems verified" in proc.stdout
+
+
+def test_check_a_failing_and_a_cheating_file(tmp_path):
+    wrong = tmp_path / "wrong.v"
+    wrong.write_text("Require Import Arith.\nTheorem w : 1 = 2.\nProof. reflexivity. Qed.\n")
+    proc = stp("check", wrong, "--json")
+    assert proc.returncode == 1 and json.loads(proc.stdout)["theorems"][0]["ok"] is False
+    cheat = tmp_path / "cheat.v"
+    cheat.write_text("Axiom cheat : 1 = 2.\nTheorem c : 1 = 2.\nProof. exact cheat. Qed.\n")
+    proc = stp("check", cheat, "--json")
+    assert proc.returncode == 1 and "forbidden" in json.loads(proc.stdout)["reason"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("check", "no/such/file.v"), "no such file"),
+    (("check", EXAMPLE, "--theorem", "nope"), "no theorem nope"),
+    (("check", ROOT / "examples" / "lean" / "hello.lean"), "STP_LEAN_REPL"),
+    (("check", ROOT / "pyproject.toml"), "--backend"),
+    (("data", "fetch", "nosuch"), "unknown benchmark"),
+    (("check",), "usage"),
+])
+def test_bad_usage_exits_2_with_a_message(args, message):
+    proc = stp(*args)
+    assert proc.returncode == 2 and message in proc.stderr
+
+
+def write_jsonl(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+PROOFS = [
+    {"name": "t1", "header": "Require Import Arith Lia.", "formal_statement": "Theorem t1 (a b : nat) : a + b = b + a.",
+     "proof": "Proof. lia. Qed."},
+    {"header": "Require Import Arith Lia.", "formal_statement": "Theorem t1 (a b : nat) : a + b = b + a.",
+     "proof": "Proof. lia. Qed."},
+    {"header": "Require Import Arith.", "formal_statement": "Theorem t2 : 1 = 2.", "proof": "Proof. Admitted."},
+    {"header": "Require Import Arith.", "formal_statement": "Theorem t3 : 2 + 2 = 4.",
+     "proof": "Proof. reflexivity. Qed."},
+]
+
+
+def test_verify_writes_a_verdict_per_input_and_resumes(tmp_path):
+    src = write_jsonl(tmp_path / "proofs.jsonl", PROOFS)
+    out = tmp_path / "verdicts.jsonl"
+    proc = stp("verify", src, "--backend", "coq", "--out", out, "--json")
+    assert proc.returncode == 1, proc.stderr  # one proof is not accepted
+    summary = json.loads(proc.stdout)
+    assert summary["proved"] == 3 and summary["unique"] == 3 and summary["checked"] == 4
+    rows = {r["index"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert sorted(rows) == [0, 1, 2, 3]
+    assert rows[1]["name"] == "t1" and rows[2]["ok"] is False and rows[2]["kind"] == "untrusted"
+    assert {"index", "name", "ok", "reason", "axioms", "seconds"} <= set(rows[0])
+    # a crash after two verdicts: the rerun checks only what is missing
+    out.write_text("\n".join(out.read_text().splitlines()[:2]) + "\n")
+    summary = json.loads(stp("verify", src, "--backend", "coq", "--out", out, "--json").stdout)
+    assert summary["resumed"] == 2 and summary["checked"] == 2 and summary["proved"] == 3
+    assert sorted(json.loads(l)["index"] for l in out.read_text().splitlines()) == [0, 1, 2, 3]
+
+
+def test_verify_refuses_bad_input_before_doing_any_work(tmp_path):
+    src = tmp_path / "bad.jsonl"
+    src.write_text(json.dumps(PROOFS[0]) + "\n{not json\n" + json.dumps({"header": ""}) + "\n")
+    proc = stp("verify", src, "--backend", "coq")
+    assert proc.returncode == 2 and "line 2" in proc.stderr and "line 3" in proc.stderr
+    assert not (tmp_path / "bad.verdicts.jsonl").exists()
