@@ -15,6 +15,7 @@ DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "stp" / "data"
 # Proofs cannot `Require`, so the Coq header of a benchmark theorem is preceded by the decision procedures the
 # provers use. They add no axioms and no notations; the header and the statement follow them unchanged.
 COQ_TACTIC_PRELUDE = "From Coq Require Import Lia Lra Psatz."
+TACTIC_PRELUDE = {"coq": COQ_TACTIC_PRELUDE + "\n", "lean": ""}
 
 
 class DataError(ValueError):
@@ -35,12 +36,18 @@ class Benchmark:
     splits: tuple[str, ...]
     systems: dict[str, BenchmarkFiles] = field(default_factory=dict)
     upstream: dict[str, str] = field(default_factory=dict)  # system -> pinned source, for `stp data fetch`
+    shipped: Optional[Path] = None  # folder inside this package, for sets the project ships (no --data-dir)
 
 
 def _minif2f_coq(rec: dict, system: str) -> Theorem:
-    header = COQ_TACTIC_PRELUDE + "\n" + rec["header"]
+    header = TACTIC_PRELUDE["coq"] + rec["header"]
     return Theorem(rec["name"], system, header, rec["formal_statement"].strip(), rec.get("informal_statement"),
                    rec.get("informal_proof"), rec.get("split"), rec.get("source"))
+
+
+def _example_coq(rec: dict, system: str) -> Theorem:
+    rec = dict(rec, split="all", source="stp-prover examples")
+    return _minif2f_coq(rec, system)
 
 
 def _minif2f_lean(rec: dict, system: str) -> Theorem:
@@ -68,11 +75,24 @@ REGISTRY: dict[str, Benchmark] = {
         {"coq": "LLM4Rocq/miniF2F-rocq@b60affae5d9b81eb097424e3143c40165ccbe97b",
          "lean": "yangky11/miniF2F-lean4@5746b7d6c47855ce1294bed87329618ff7f1bc31"},
     ),
+    "examples": Benchmark(
+        "examples", ("all",),
+        {"coq": BenchmarkFiles("coq_{split}.jsonl", _example_coq),
+         "lean": BenchmarkFiles("lean4_{split}.jsonl", _minif2f_lean)},
+        shipped=Path(__file__).resolve().parent / "examples",
+    ),
     "proofnet": Benchmark(
         "ProofNet", ("verified",),
         {"lean": BenchmarkFiles("proofnet/lean4_{split}.jsonl", _proofnet_lean)},
     ),
 }
+
+
+def user_theorem(name: str, system: str, header: str, statement: str) -> Theorem:
+    """A theorem a user typed in, with the same tactic libraries in reach as benchmark theorems have."""
+    if header and not header.endswith("\n"):
+        header += "\n"
+    return Theorem(name, system, TACTIC_PRELUDE.get(system, "") + header, statement.strip())
 
 
 def data_dir(explicit: Optional[str] = None) -> Path:
@@ -93,7 +113,8 @@ def benchmark_path(name: str, split: str, system: str, directory: Optional[str] 
         raise DataError(f"{bench.name} has no {system} version; it has: {', '.join(bench.systems)}")
     if split not in bench.splits:
         raise DataError(f"{bench.name} has no split {split!r}; splits: {', '.join(bench.splits)}")
-    return data_dir(directory) / bench.systems[system].pattern.format(split=split)
+    root = bench.shipped or data_dir(directory)
+    return root / bench.systems[system].pattern.format(split=split)
 
 
 def load_benchmark(name: str, split: str, system: str, directory: Optional[str] = None) -> list[Theorem]:

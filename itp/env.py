@@ -33,8 +33,13 @@ class ProofEnv(abc.ABC):
         """Open `theorem` in tactic mode; raises StatementError if it does not elaborate."""
 
     @abc.abstractmethod
-    def step(self, state: State, tactic: str) -> StepResult:
-        """Run one tactic on `state`. Never trusted on its own: proofs found this way are re-checked with `check`."""
+    def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
+        """Run one tactic on `state` (within `timeout` seconds, default the backend's tactic timeout). Never trusted
+        on its own: proofs found this way are re-checked with `check`."""
+
+    @abc.abstractmethod
+    def automation(self, state: State) -> list[str]:
+        """The proof assistant's own automation and structural tactics worth trying on `state`, best first."""
 
     def close(self) -> None:
         """Stop every process this environment started."""

@@ -47,8 +47,10 @@ class VerifierPool:
     in the proof-assistant processes, so Python threads only wait on pipes."""
 
     def __init__(self, env_factory: Callable[[], ProofEnv], config: Optional[PoolConfig] = None,
-                 timeout: Optional[float] = None):
+                 timeout: Optional[float] = None, owns_envs: bool = True):
+        """`owns_envs=False` when the factory hands out an environment the caller keeps and closes itself."""
         self.config = config or PoolConfig()
+        self.owns_envs = owns_envs
         self.env_factory = env_factory
         self.timeout = timeout
         self._envs: list[Optional[ProofEnv]] = [None] * max(1, self.config.workers)
@@ -128,7 +130,7 @@ class VerifierPool:
     def _drop_env(self, slot: int) -> None:
         env, self._envs[slot] = self._envs[slot], None
         self._warm[slot].clear()
-        if env is not None:
+        if env is not None and self.owns_envs:
             try:
                 env.close()
             except Exception:  # noqa: BLE001

@@ -10,6 +10,7 @@ from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, 
 from ..warm import WarmCache
 from .coqc import check_cold, check_file
 from .coqtop import CoqTopDied, CoqTopTimeout
+from .portfolio import portfolio
 from .script import split_header
 from .session import CoqSession
 
@@ -61,15 +62,18 @@ class CoqEnv(ProofEnv):
     def start(self, theorem: Theorem) -> State:
         return self.session(theorem.header).start(theorem)
 
-    def step(self, state: State, tactic: str) -> StepResult:
+    def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
         try:
             session = self.session(state.theorem.header)
         except (CoqTopDied, CoqTopTimeout, StatementError) as exc:
             return StepResult(StepKind.ERROR, messages=[f"could not start coqtop: {exc}"])
-        result = session.step(state, tactic)
+        result = session.step(state, tactic, timeout)
         if not session.alive():
             self.sessions.discard(session.imports)
         return result
+
+    def automation(self, state: State) -> list[str]:
+        return portfolio(state)
 
     def close(self) -> None:
         self.sessions.close()

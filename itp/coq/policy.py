@@ -159,7 +159,7 @@ def audit_axioms(axioms: list[str], problems: list[str], allowed: set[str]) -> O
 def screen_tactic(tactic: str) -> list[str]:
     """Sentences of one search step: tactics, bullets and braces only (a missing final period is added)."""
     text = tactic.strip()
-    if text and not text.endswith(".") and text[-1] not in "{}-+*":
+    if text and not text.endswith(".") and not _BULLET_OR_BRACE.match(text):
         text += "."
     try:
         sentences = split_sentences(text)

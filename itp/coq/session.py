@@ -124,8 +124,9 @@ class CoqSession:
         n, text = self._goals()
         return State(theorem=theorem, text=text, path=(), handle=self.top.sid, num_goals=n)
 
-    def step(self, state: State, tactic: str) -> StepResult:
+    def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
         t0 = time.monotonic()
+        limit = timeout or self.config.tactic_timeout
         self.uses += 1
         try:
             sentences = screen_tactic(tactic)
@@ -135,7 +136,7 @@ class CoqSession:
             self._materialise(state)
             parent_sid = self.top.sid
             for sentence in sentences:
-                reply = self.top.run(sentence, self.config.tactic_timeout)
+                reply = self.top.run(sentence, max(0.05, limit - (time.monotonic() - t0)))
                 if reply.error:
                     self._back(parent_sid)
                     return StepResult(StepKind.ERROR, messages=[reply.error], seconds=time.monotonic() - t0)
@@ -143,7 +144,7 @@ class CoqSession:
             n, text = self._goals()
             path = state.path + (tactic,)
             if n == 0:
-                qed = self.top.run("Qed.", self.config.tactic_timeout)
+                qed = self.top.run("Qed.", max(limit, self.config.tactic_timeout))
                 self._back(sid)
                 kind = StepKind.ERROR if qed.error else StepKind.PROVED
                 msgs = [f"Qed failed: {qed.error}"] if qed.error else []

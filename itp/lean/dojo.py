@@ -6,6 +6,7 @@ import time
 from typing import Any, Optional
 
 from ..env import BackendUnavailable, ProofEnv, StatementError
+from .portfolio import portfolio
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 
 INSTALL_HINT = "pip install 'stp-prover[lean-dojo]' and trace the repository first (see LeanDojo's documentation)"
@@ -60,7 +61,7 @@ class LeanDojoEnv(ProofEnv):
         init = self._enter(theorem)
         return State(theorem, init.pp, (), (self._generation[theorem.name], init), init.pp.count("⊢") or 1)
 
-    def step(self, state: State, tactic: str) -> StepResult:
+    def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
         t0 = time.monotonic()
         ld = self.lean_dojo
         name = state.theorem.name
@@ -108,6 +109,9 @@ class LeanDojoEnv(ProofEnv):
         if self.checker is None:
             return FileVerdict(False, reason="LeanDojo cannot check files; configure the Lean REPL (STP_LEAN_REPL)")
         return self.checker.check_file(text, only)
+
+    def automation(self, state: State) -> list[str]:
+        return portfolio(state)
 
     def close(self) -> None:
         for name in list(self._open):

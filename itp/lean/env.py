@@ -10,6 +10,7 @@ from ..env import BackendUnavailable, ProofEnv, StatementError
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from ..warm import WarmCache
 from .repl import ReplDied, ReplTimeout
+from .portfolio import portfolio
 from .policy import PolicyViolation, declared_names, screen_proof
 from .session import LeanSession, errors_of
 
@@ -86,12 +87,15 @@ class LeanEnv(ProofEnv):
     def start(self, theorem: Theorem) -> State:
         return self.session(theorem.header).start(theorem)
 
-    def step(self, state: State, tactic: str) -> StepResult:
+    def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
         try:
             session = self.session(state.theorem.header)
         except (ReplDied, ReplTimeout, OSError) as exc:
             return StepResult(StepKind.ERROR, messages=[f"could not start the Lean REPL: {exc}"])
-        return session.step(state, tactic)
+        return session.step(state, tactic, timeout)
+
+    def automation(self, state: State) -> list[str]:
+        return portfolio(state)
 
     def close(self) -> None:
         self.sessions.close()

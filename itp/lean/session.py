@@ -154,7 +154,7 @@ class LeanSession:
             raise StatementError(f"{theorem.name}: statement does not elaborate: {errs[0] if errs else 'no goal'}")
         return State(theorem, sorries[0]["goal"], (), (self.generation, sorries[0]["proofState"]), 1)
 
-    def step(self, state: State, tactic: str) -> StepResult:
+    def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
         t0 = time.monotonic()
         self.uses += 1
         try:
@@ -163,7 +163,8 @@ class LeanSession:
             return StepResult(StepKind.ERROR, messages=[str(exc)])
         try:
             proof_state = self._materialise(state)
-            response = self.repl.request({"tactic": tactic, "proofState": proof_state}, self.config.tactic_timeout)
+            response = self.repl.request({"tactic": tactic, "proofState": proof_state},
+                                         timeout or self.config.tactic_timeout)
         except ReplTimeout as exc:
             self._restart_quietly()
             return StepResult(StepKind.TIMEOUT, messages=[str(exc)], seconds=time.monotonic() - t0)

@@ -60,8 +60,11 @@ class FlakyEnvDouble(ProofEnv):
     def start(self, theorem):
         return self.inner.start(theorem)
 
-    def step(self, state, tactic):
-        return self.inner.step(state, tactic)
+    def step(self, state, tactic, timeout=None):
+        return self.inner.step(state, tactic, timeout)
+
+    def automation(self, state):
+        return self.inner.automation(state)
 
     def close(self):
         self.inner.close()

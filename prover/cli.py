@@ -1,0 +1,92 @@
+"""`prove`: prove one theorem, from a benchmark or given as text, and print the verified proof.
+Exit codes: 0 proved, 1 not proved, 2 bad input."""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from typing import Optional, Sequence
+
+from data import DataError, find_theorem, user_theorem
+from itp import BACKENDS, BackendUnavailable, StatementError, Theorem, default_backend, ensure_available, make_env
+
+from .factory import make_policies
+from .policy import PolicyUnavailable
+from .prove import METHODS, ProveConfig, prove_theorem
+
+_NAME = re.compile(r"^\s*(?:Theorem|Lemma|Example|theorem|lemma)\s+([^\s:({\[]+)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="prove", description="Prove a theorem; every reported proof is re-checked.")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--theorem", metavar="BENCHMARK/NAME", help="e.g. examples/linear_system, miniF2F/mathd_algebra_10")
+    what.add_argument("--statement", metavar="TEXT", help="your own theorem, e.g. 'Theorem t : 1 + 1 = 2.'")
+    p.add_argument("--header", default=None, help="imports and definitions for --statement")
+    p.add_argument("--backend", choices=BACKENDS, help="default: lean where a Lean REPL is configured, else coq")
+    p.add_argument("--model", help="Hugging Face path or hub id, or vllm:ID; default: the built-in portfolio")
+    p.add_argument("--search", choices=METHODS, default="best-first")
+    p.add_argument("--budget", type=float, default=60.0, help="seconds (default 60)")
+    p.add_argument("--samples", type=int, default=32, help="proofs to sample with --search sample")
+    p.add_argument("--data-dir", help="benchmark files (default: $STP_DATA_DIR or ~/.local/share/stp/data)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def _theorem(args: argparse.Namespace, backend: str) -> Theorem:
+    if args.theorem:
+        return find_theorem(args.theorem, backend, args.data_dir)
+    m = _NAME.match(args.statement)
+    if not m:
+        raise DataError("--statement must declare a named theorem, e.g. 'Theorem t : 1 + 1 = 2.' or "
+                        "'theorem t : 1 + 1 = 2 := by'")
+    return user_theorem(m.group(1), backend, args.header or "", args.statement)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.budget <= 0 or args.samples <= 0:
+        print("prove: error: --budget and --samples must be positive", file=sys.stderr)
+        return 2
+    t0 = time.monotonic()
+    backend = args.backend or default_backend()
+    try:
+        ensure_available(backend)
+        theorem = _theorem(args, backend)
+        env = make_env(backend)
+    except (DataError, BackendUnavailable) as exc:
+        print(f"prove: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        tactic_policy, proof_policy = make_policies(env, args.model)
+        config = ProveConfig(method=args.search, budget_seconds=args.budget)
+        config.sampling.samples = args.samples
+        result = prove_theorem(theorem, env, tactic_policy, proof_policy, config)
+    except StatementError as exc:
+        print(f"prove: error: {theorem.name}: {exc}", file=sys.stderr)
+        return 2
+    except PolicyUnavailable as exc:
+        print(f"prove: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        env.close()
+    seconds = time.monotonic() - t0
+    if args.json:
+        print(json.dumps({"theorem": theorem.name, "proved": result.proved, "proof": result.proof, "backend": backend,
+                          "search": args.search, "seconds": round(seconds, 3), "expansions": result.expansions,
+                          "stats": result.to_dict()}, ensure_ascii=False))
+    else:
+        if result.proved:
+            print(f"{theorem.statement.rstrip()}\n{result.proof}")
+        detail = (f"{result.expansions} expansions, {result.nodes} states" if args.search == "best-first"
+                  else f"{result.samples} samples, {result.correct_samples} correct")
+        print(f"{'proved' if result.proved else 'not proved'}: {theorem.name} ({backend}, {args.search}) "
+              f"in {seconds:.1f}s; {detail}; policy {result.policy_seconds:.1f}s, "
+              f"proof assistant {result.env_seconds:.1f}s, re-check {result.verify_seconds:.2f}s")
+    return 0 if result.proved else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The two policy interfaces: tactics for a proof state, whole proofs for a theorem."""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+from itp import State, Theorem
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A generated tactic or proof with the policy's log-probability for it (higher is better)."""
+
+    text: str
+    logprob: float
+
+
+class PolicyUnavailable(RuntimeError):
+    """A policy's library or model cannot be loaded here; the message says what to install."""
+
+
+class TacticPolicy(abc.ABC):
+    @abc.abstractmethod
+    def suggest(self, state: State, n: int) -> list[Candidate]:
+        """Up to n distinct tactics for `state`, best first."""
+
+
+class ProofPolicy(abc.ABC):
+    @abc.abstractmethod
+    def sample(self, theorem: Theorem, n: int) -> list[Candidate]:
+        """n whole proofs of `theorem` (what follows its statement); duplicates are allowed and counted."""
+
+
+def dedupe(candidates: list[Candidate], n: int) -> list[Candidate]:
+    """Distinct texts, keeping each text's best log-probability, best first, at most n."""
+    best: dict[str, float] = {}
+    for c in candidates:
+        t = c.text.strip()
+        if t and (t not in best or c.logprob > best[t]):
+            best[t] = c.logprob
+    return [Candidate(t, lp) for t, lp in sorted(best.items(), key=lambda kv: -kv[1])][:n]

@@ -1,0 +1,50 @@
+"""The built-in policy that needs no model: the proof assistant's own automation, ranked by position. It is the
+embedded default, so proving works on a fresh machine."""
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional
+
+from itp import ProofEnv, State, Theorem
+from itp.dialect import dialect
+
+from .policy import Candidate, ProofPolicy, TacticPolicy
+
+# Premises, when a retriever is configured: state -> names of premises, best first.
+PremiseSource = Callable[[State], list[str]]
+
+
+def _rank_logprob(rank: int) -> float:
+    """A prior that prefers earlier entries without making later ones unreachable."""
+    return math.log(1.0 / (rank + 2))
+
+
+class PortfolioTacticPolicy(TacticPolicy):
+    """Tactics from `env.automation(state)`, then uses of retrieved premises (apply/rewrite, exact/rw/simp)."""
+
+    def __init__(self, env: ProofEnv, premises: Optional[PremiseSource] = None, premises_k: int = 4):
+        self.env = env
+        self.premises = premises
+        self.premises_k = premises_k
+
+    def suggest(self, state: State, n: int) -> list[Candidate]:
+        tactics = list(self.env.automation(state))
+        if self.premises is not None:
+            d = dialect(state.theorem.system)
+            for name in self.premises(state)[: self.premises_k]:
+                tactics += d.premise_tactics(name)
+        return [Candidate(t, _rank_logprob(i)) for i, t in enumerate(dict.fromkeys(tactics))][:n]
+
+
+class PortfolioProofPolicy(ProofPolicy):
+    """Whole proofs from one automation tactic after introducing the hypotheses, best first, no repeats."""
+
+    def __init__(self, env: ProofEnv):
+        self.env = env
+
+    def sample(self, theorem: Theorem, n: int) -> list[Candidate]:
+        d = dialect(theorem.system)
+        root = State(theorem, theorem.statement)
+        tactics = [t for t in self.env.automation(root) if t not in ("intros", "intro")]
+        proofs = [d.proof_from_tactics(["intros", t]) for t in tactics]
+        return [Candidate(p, _rank_logprob(i)) for i, p in enumerate(proofs)][:n]

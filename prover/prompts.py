@@ -1,0 +1,42 @@
+"""Prompt formats that published checkpoints expect, and the cleaning of what they generate."""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from itp import Theorem
+from itp.dialect import dialect
+
+
+def whole_proof_prompt(theorem: Theorem, informal: bool = False) -> str:
+    """DeepSeek-Prover / STP whole-proof prompt: "Complete the following Lean 4 code:" and a fenced block holding the
+    header and the statement; the model continues the code. The Coq counterpart has the same shape."""
+    d = dialect(theorem.system)
+    prefix = ""
+    if informal and theorem.informal_statement:
+        prefix = d.comment(" ".join(theorem.informal_statement.split())) + "\n"
+    statement = theorem.statement.rstrip()
+    return f"Complete the following {d.language} code:\n\n```{d.fence}\n{theorem.header}{prefix}{statement}\n"
+
+
+def cut_whole_proof(theorem: Theorem, generated: str) -> str:
+    """The proof from a completion of `whole_proof_prompt`: cut at the closing fence; a restated statement is kept
+    (the checker compares it with the asked one)."""
+    text = generated.split("```", 1)[0]
+    return text.rstrip() + "\n" if text.strip() else ""
+
+
+def tactic_prompt(state_text: str, premises: Sequence[str] = ()) -> str:
+    """ReProver's retrieval-augmented input: the retrieved premises (best nearest the state), then the state."""
+    if not premises:
+        return state_text
+    return "".join(f"{p}\n" for p in reversed(list(premises))) + state_text
+
+
+def clean_tactic(generated: str) -> str:
+    """One tactic from a generation: first non-empty line, stripped of code fences and trailing separators."""
+    for line in generated.replace("```", "\n").splitlines():
+        t = line.strip()
+        if t:
+            return re.sub(r"\s*;;?\s*$", "", t)
+    return ""

@@ -1,0 +1,66 @@
+"""Whole-proof sampling: k samples per theorem in batches, identical proofs verified once (kept with their
+multiplicity), the unbiased pass@k estimator, and an optional stop at the first verified proof."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from math import comb
+from typing import Optional, Sequence
+
+from itp import Theorem, VerifierPool, VerifyJob
+from prover.policy import ProofPolicy
+
+from .results import SearchResult
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k from n samples of which c are correct (Chen et al., 2021)."""
+    if k > n:
+        raise ValueError(f"pass@{k} needs at least {k} samples, got {n}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - comb(n - c, k) / comb(n, k)
+
+
+@dataclass
+class SamplingConfig:
+    samples: int = 32
+    batch: int = 8
+    stop_at_first: bool = True
+    budget_seconds: float = 600.0
+    ks: Sequence[int] = (1, 8, 32)
+
+
+def sample_proofs(theorem: Theorem, policy: ProofPolicy, pool: VerifierPool,
+                  config: Optional[SamplingConfig] = None) -> SearchResult:
+    cfg = config or SamplingConfig()
+    t0 = time.monotonic()
+    result = SearchResult(theorem.name, False, method="sample")
+    counts: Counter[str] = Counter()
+    verdicts: dict[str, bool] = {}
+    while result.samples < cfg.samples and time.monotonic() - t0 < cfg.budget_seconds:
+        tp = time.monotonic()
+        batch = policy.sample(theorem, min(cfg.batch, cfg.samples - result.samples))
+        result.policy_seconds += time.monotonic() - tp
+        if not batch:
+            break
+        result.samples += len(batch)
+        texts = [c.text for c in batch]
+        counts.update(texts)
+        fresh = [t for t in dict.fromkeys(texts) if t not in verdicts and t.strip()]
+        tv = time.monotonic()
+        for text, verdict in zip(fresh, pool.verify([VerifyJob(theorem, t) for t in fresh])):
+            verdicts[text] = verdict.ok
+            if verdict.ok and result.proof is None:
+                result.proof = text
+        result.verify_seconds += time.monotonic() - tv
+        if result.proof is not None and cfg.stop_at_first:
+            break
+    result.correct_samples = sum(n for text, n in counts.items() if verdicts.get(text))
+    result.proved = result.proof is not None
+    result.status = "proved" if result.proved else ("budget" if result.samples < cfg.samples else "exhausted")
+    result.pass_at = {f"pass@{k}": round(pass_at_k(result.samples, result.correct_samples, k), 4)
+                      for k in cfg.ks if k <= result.samples}
+    result.seconds = time.monotonic() - t0
+    return result
