@@ -15,7 +15,16 @@ DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "stp" / "data"
 # Proofs cannot `Require`, so the Coq header of a benchmark theorem is preceded by the decision procedures the
 # provers use. They add no axioms and no notations; the header and the statement follow them unchanged.
 COQ_TACTIC_PRELUDE = "From Coq Require Import Lia Lra Psatz."
-TACTIC_PRELUDE = {"coq": COQ_TACTIC_PRELUDE + "\n", "lean": ""}
+COQ_HAMMER_PRELUDE = "From Hammer Require Import Tactics."  # `sauto`, where libcoq-hammer is installed
+
+
+def tactic_prelude(system: str) -> str:
+    """Tactic libraries loaded before a theorem's header."""
+    if system != "coq":
+        return ""
+    from itp.coq import has_library
+
+    return COQ_TACTIC_PRELUDE + "\n" + (COQ_HAMMER_PRELUDE + "\n" if has_library("Hammer") else "")
 
 
 class DataError(ValueError):
@@ -40,7 +49,7 @@ class Benchmark:
 
 
 def _minif2f_coq(rec: dict, system: str) -> Theorem:
-    header = TACTIC_PRELUDE["coq"] + rec["header"]
+    header = tactic_prelude(system) + rec["header"]
     return Theorem(rec["name"], system, header, rec["formal_statement"].strip(), rec.get("informal_statement"),
                    rec.get("informal_proof"), rec.get("split"), rec.get("source"))
 
@@ -92,7 +101,7 @@ def user_theorem(name: str, system: str, header: str, statement: str) -> Theorem
     """A theorem a user typed in, with the same tactic libraries in reach as benchmark theorems have."""
     if header and not header.endswith("\n"):
         header += "\n"
-    return Theorem(name, system, TACTIC_PRELUDE.get(system, "") + header, statement.strip())
+    return Theorem(name, system, tactic_prelude(system) + header, statement.strip())
 
 
 def data_dir(explicit: Optional[str] = None) -> Path:

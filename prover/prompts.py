@@ -35,8 +35,8 @@ def tactic_prompt(state_text: str, premises: Sequence[str] = ()) -> str:
 
 def clean_tactic(generated: str) -> str:
     """One tactic from a generation: first non-empty line, stripped of code fences and trailing separators."""
-    for line in generated.replace("```", "\n").splitlines():
+    for line in generated.splitlines():
         t = line.strip()
-        if t:
+        if t and not t.startswith("```"):
             return re.sub(r"\s*;;?\s*$", "", t)
     return ""

@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-if ! command -v coqtop >/dev/null 2>&1 || ! dpkg -s libcoq-coquelicot >/dev/null 2>&1; then
-  echo "[install] Coq 8.16 and Coquelicot from Debian's packages"
+if ! command -v coqtop >/dev/null 2>&1 || ! dpkg -s libcoq-coquelicot libcoq-hammer >/dev/null 2>&1; then
+  echo "[install] Coq 8.16, Coquelicot and CoqHammer's tactics from Debian's packages"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends coq libcoq-coquelicot >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    coq libcoq-coquelicot libcoq-hammer >/dev/null
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -1,7 +1,10 @@
 """Coq behind the proof-environment interface: warm `coqtop` sessions per header, `coqc` for files."""
 from __future__ import annotations
 
+import functools
+import os
 import shutil
+import subprocess
 from typing import Optional
 
 from ..config import CoqConfig, PoolConfig
@@ -15,6 +18,16 @@ from .script import split_header
 from .session import CoqSession
 
 INSTALL_HINT = "install Coq: apt-get install -y --no-install-recommends coq libcoq-coquelicot"
+
+
+@functools.lru_cache(maxsize=None)
+def has_library(logical_root: str, coqc: str = "coqc") -> bool:
+    """Whether Coq's user-contrib holds a library (e.g. "Hammer" for CoqHammer's `sauto`)."""
+    try:
+        where = subprocess.run([coqc, "-where"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(where) and os.path.isdir(os.path.join(where, "user-contrib", logical_root))
 
 
 def require_coq(config: CoqConfig) -> None:

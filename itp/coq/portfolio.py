@@ -40,6 +40,8 @@ def portfolio(state: State, limit: int = 40) -> list[str]:
     if concl.startswith(("forall", "~")) or "->" in concl:
         tactics.append("intros")
     tactics += CLOSERS
+    if "Hammer" in state.theorem.header:
+        tactics.append("sauto")
     whole = concl + " " + " ".join(hyps.values())
     if "Rabs" in whole:
         tactics += ["split_Rabs; lra", "split_Rabs; nra"]

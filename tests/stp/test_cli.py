@@ -99,3 +99,61 @@ def test_verify_refuses_bad_input_before_doing_any_work(tmp_path):
     proc = stp("verify", src, "--backend", "coq")
     assert proc.returncode == 2 and "line 2" in proc.stderr and "line 3" in proc.stderr
     assert not (tmp_path / "bad.verdicts.jsonl").exists()
+
+
+def prove(*args):
+    env = {k: v for k, v in os.environ.items() if k not in ("STP_LEAN_REPL", "STP_LEAN_PROJECT")}
+    proc = subprocess.run([sys.executable, "-m", "prover.cli", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, env=env, timeout=600)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_prove_the_readme_example_on_the_embedded_default():
+    proc = prove("--theorem", "examples/sum_to_formula", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert {"theorem", "proved", "proof", "backend", "search", "seconds", "expansions"} <= set(out)
+    assert out["proved"] and out["backend"] == "coq" and out["search"] == "best-first"
+    assert out["proof"].startswith("Proof.") and out["proof"].endswith("Qed.")
+
+
+def test_prove_a_users_statement_by_sampling():
+    proc = prove("--statement", "Theorem mine (x y : R) (h : x = 2 * y) (h2 : y = 1) : x = 2.",
+                 "--header", "Require Import Reals.\nOpen Scope R_scope.", "--search", "sample", "--samples", "8")
+    assert proc.returncode == 0 and "proved: mine (coq, sample)" in proc.stdout
+
+
+def test_prove_not_proved_exits_1():
+    proc = prove("--statement", "Theorem hard (n : nat) : n * n * n = 2 * n * n + 5 -> False.", "--budget", "2",
+                 "--header", "Require Import Arith.")
+    assert proc.returncode == 1 and "not proved" in proc.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--theorem", "examples/no_such"), "no theorem"),
+    (("--theorem", "nobench/x"), "unknown benchmark"),
+    (("--statement", "Theorem bad : undefined_name = 1."), "does not elaborate"),
+    (("--statement", "1 + 1 = 2"), "named theorem"),
+    (("--theorem", "examples/mod_arith", "--backend", "lean"), "STP_LEAN_REPL"),
+    (("--theorem", "examples/mod_arith", "--budget", "0"), "positive"),
+])
+def test_prove_bad_input_exits_2(args, message):
+    proc = prove(*args)
+    assert proc.returncode == 2 and message in proc.stderr
+
+
+def test_eval_on_a_handful_of_minif2f_theorems_resumes(tmp_path, shared_data):
+    out = tmp_path / "run"
+    names = ["mathd_algebra_10", "mathd_numbertheory_32", "amc12_2000_p15"]  # the last does not elaborate here
+    args = ["eval", "--benchmark", "miniF2F", "--split", "valid", "--data-dir", shared_data, "--budget", "4",
+            "--out", out, "--json"] + [a for n in names for a in ("--theorem", n)]
+    proc = stp(*args)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["theorems"] == 3 and summary["unsupported"] == 1 and summary["proved"] == 2
+    rows = [json.loads(l) for l in (out / "results.jsonl").read_text().splitlines()]
+    assert sorted(r["name"] for r in rows) == sorted(names)
+    assert (out / "proved_vs_time.png").stat().st_size > 1000 and (out / "summary.json").exists()
+    again = json.loads(stp(*args).stdout)  # everything done: nothing re-proved, nothing counted twice
+    assert again["theorems"] == 3 and len((out / "results.jsonl").read_text().splitlines()) == 3

@@ -1,0 +1,123 @@
+"""`stp eval`: prove every theorem of a benchmark split, resumably, and report proved %, pass@k and a plot."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from queue import Empty, Queue
+
+from tqdm import tqdm
+
+from data import ResultLog, get_benchmark, load_benchmark
+from itp import BACKENDS, StatementError, default_backend, ensure_available, make_env
+from prover import make_policies
+from prover.prove import METHODS, ProveConfig, prove_theorem
+
+from ..errors import UsageError
+from ..report import format_summary, plot_proved_vs_time, summarize
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="evaluate a prover on a benchmark split (resumable)")
+    p.add_argument("--benchmark", required=True, help="miniF2F, ProofNet, examples")
+    p.add_argument("--split", default="valid")
+    p.add_argument("--backend", choices=BACKENDS, help="default: lean where a Lean REPL is configured, else coq")
+    p.add_argument("--model", help="Hugging Face path or hub id, or vllm:ID; default: the built-in portfolio")
+    p.add_argument("--search", choices=METHODS, default="best-first")
+    p.add_argument("--workers", type=int, default=2, help="theorems proved in parallel")
+    p.add_argument("--budget", type=float, default=60.0, help="seconds per theorem")
+    p.add_argument("--samples", type=int, default=32, help="samples per theorem with --search sample")
+    p.add_argument("--theorem", action="append", metavar="NAME", help="only these theorems (repeatable)")
+    p.add_argument("--limit", type=int, help="only the first N theorems")
+    p.add_argument("--data-dir")
+    p.add_argument("--out", help="run folder (default: runs/eval-BENCH-SPLIT-BACKEND-SEARCH); rerun to resume")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.workers < 1 or args.budget <= 0 or args.samples < 1:
+        raise UsageError("--workers, --budget and --samples must be positive")
+    backend = args.backend or default_backend()
+    ensure_available(backend)
+    bench = get_benchmark(args.benchmark)
+    theorems = load_benchmark(bench.name, args.split, backend, args.data_dir)
+    if args.theorem:
+        known = {t.name for t in theorems}
+        missing = [n for n in args.theorem if n not in known]
+        if missing:
+            raise UsageError(f"{bench.name}/{args.split} has no theorem {', '.join(missing)}")
+        theorems = [t for t in theorems if t.name in set(args.theorem)]
+    if args.limit is not None:
+        theorems = theorems[: max(0, args.limit)]
+    out = Path(args.out or f"runs/eval-{bench.name}-{args.split}-{backend}-{args.search}")
+    out.mkdir(parents=True, exist_ok=True)
+    config = ProveConfig(method=args.search, budget_seconds=args.budget)
+    config.sampling.samples = args.samples
+    (out / "config.json").write_text(json.dumps({
+        "benchmark": bench.name, "split": args.split, "backend": backend, "model": args.model,
+        "search": args.search, "budget": args.budget, "samples": args.samples, "workers": args.workers}, indent=1))
+
+    t0 = time.monotonic()
+    with ResultLog(out / "results.jsonl", key="name") as log:
+        done = log.done()
+        todo: Queue = Queue()
+        for t in theorems:
+            if t.name not in done:
+                todo.put(t)
+        bar = tqdm(total=len(theorems), initial=len(theorems) - todo.qsize(), desc=f"eval {bench.name}",
+                   unit="thm", file=sys.stderr, disable=None)
+        lock = threading.Lock()
+        models: dict = {}
+        proved = [sum(1 for r in log.records() if r.get("proved"))]
+
+        def worker(_: int) -> None:
+            env = make_env(backend)
+            try:
+                tactic_policy, proof_policy = make_policies(env, args.model, shared=models)
+                while True:
+                    try:
+                        theorem = todo.get_nowait()
+                    except Empty:
+                        return
+                    record = _prove_one(theorem, env, tactic_policy, proof_policy, config)
+                    with lock:
+                        log.append(record)
+                        proved[0] += bool(record.get("proved"))
+                        bar.update(1)
+                        bar.set_postfix(proved=proved[0], refresh=False)
+            finally:
+                env.close()
+
+        with ThreadPoolExecutor(args.workers) as ex:
+            list(ex.map(worker, range(args.workers)))
+        bar.close()
+        names = {t.name for t in theorems}
+        records = [r for r in log.records() if r["name"] in names]
+    summary = summarize(records)
+    summary.update({"seconds": round(time.monotonic() - t0, 1), "out": str(out)})
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    title = f"{bench.name} {args.split} ({backend}, {args.search}, {args.budget:g}s/theorem)"
+    plot = plot_proved_vs_time(records, out / "proved_vs_time.png", title, args.budget)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(format_summary(title, summary))
+        print(f"  results: {out / 'results.jsonl'}, plot: {plot}")
+    return 0
+
+
+def _prove_one(theorem, env, tactic_policy, proof_policy, config) -> dict:
+    t0 = time.monotonic()
+    try:
+        result = prove_theorem(theorem, env, tactic_policy, proof_policy, config)
+    except StatementError as exc:
+        return {"name": theorem.name, "proved": False, "status": "bad_statement", "message": str(exc)[:500],
+                "seconds": round(time.monotonic() - t0, 3)}
+    record = result.to_dict()
+    record["name"] = record.pop("theorem")
+    return record

@@ -1,0 +1,79 @@
+"""Policies with real components: the portfolio on real Coq goals, and tiny Hugging Face models built from a
+config (seq2seq like ReProver, causal like DeepSeek-Prover). Their suggestions need not be good; the plumbing is real."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from itp import Theorem
+from prover import PolicyUnavailable, PortfolioProofPolicy, PortfolioTacticPolicy, make_policies
+from prover.hf import GenerationConfig, HFModel, HFProofPolicy, HFTacticPolicy
+
+THM = Theorem("t", "coq", "From Coq Require Import Lia Lra.\nRequire Import Arith.\n",
+              "Theorem t (a b : nat) (h : a = b) : a + 0 = b.")
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory):
+    from transformers import ByT5Tokenizer, GPT2Config, GPT2LMHeadModel, T5Config, T5ForConditionalGeneration
+
+    torch.manual_seed(0)
+    root = tmp_path_factory.mktemp("models")
+    tok = ByT5Tokenizer()
+    t5 = T5ForConditionalGeneration(T5Config(vocab_size=384, d_model=64, d_ff=128, num_layers=2, num_heads=2,
+                                             decoder_start_token_id=0, pad_token_id=0, eos_token_id=1))
+    t5.save_pretrained(root / "t5")
+    tok.save_pretrained(root / "t5")
+    gpt = GPT2LMHeadModel(GPT2Config(vocab_size=384, n_embd=64, n_layer=2, n_head=2, n_positions=1024,
+                                     bos_token_id=1, eos_token_id=1, pad_token_id=0))
+    gpt.save_pretrained(root / "gpt")
+    tok.save_pretrained(root / "gpt")
+    return root
+
+
+def test_portfolio_ranks_the_backends_own_automation(coq_env):
+    state = coq_env.start(THM)
+    cands = PortfolioTacticPolicy(coq_env).suggest(state, 8)
+    assert len(cands) == 8 and cands[0].text == "lia"
+    assert all(a.logprob > b.logprob for a, b in zip(cands, cands[1:]))
+    with_premises = PortfolioTacticPolicy(coq_env, premises=lambda s: ["Nat.add_0_r"]).suggest(state, 200)
+    assert "rewrite Nat.add_0_r" in [c.text for c in with_premises]
+    proofs = PortfolioProofPolicy(coq_env).sample(THM, 3)
+    assert proofs[0].text == "Proof.\n  intros.\n  lia.\nQed."
+    assert coq_env.check(THM, proofs[0].text).ok
+
+
+@pytest.mark.parametrize("kind", ["t5", "gpt"])
+def test_hf_tactic_policy_beam_search_with_scores(tiny_models, coq_env, kind):
+    model = HFModel(str(tiny_models / kind), device="cpu", config=GenerationConfig(max_new_tokens_tactic=12))
+    assert model.seq2seq == (kind == "t5")
+    cands = HFTacticPolicy(model, premises=lambda s: ["Nat.add_0_r : forall n, n + 0 = n"]).suggest(
+        coq_env.start(THM), 4)
+    assert 1 <= len(cands) <= 4
+    assert all(math.isfinite(c.logprob) and c.logprob <= 0 for c in cands)
+    assert [c.logprob for c in cands] == sorted((c.logprob for c in cands), reverse=True)
+
+
+def test_hf_proof_policy_samples_n_whole_proofs(tiny_models):
+    model = HFModel(str(tiny_models / "gpt"), device="cpu", config=GenerationConfig(max_new_tokens_proof=16))
+    samples = HFProofPolicy(model).sample(THM, 5)
+    assert len(samples) == 5 and all(math.isfinite(s.logprob) for s in samples)
+
+
+def test_make_policies_loads_a_checkpoint_once_for_all_workers(tiny_models, coq_env):
+    shared: dict = {}
+    a, _ = make_policies(coq_env, str(tiny_models / "t5"), shared=shared)
+    b, _ = make_policies(coq_env, str(tiny_models / "t5"), shared=shared)
+    assert a.model is b.model
+
+
+def test_missing_model_or_engine_is_a_clear_error(coq_env, tmp_path):
+    with pytest.raises(PolicyUnavailable, match="cannot load model"):
+        make_policies(coq_env, str(tmp_path / "no-such-model"))
+    try:
+        import vllm  # noqa: F401
+    except ImportError:
+        with pytest.raises(PolicyUnavailable, match="vLLM is not installed"):
+            make_policies(coq_env, "vllm:some/model")

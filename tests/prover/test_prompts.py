@@ -1,0 +1,33 @@
+from itp import Theorem
+from prover import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt
+
+LEAN = Theorem("t", "lean", "import Mathlib\n\n", "theorem t (a : ℕ) : a + 0 = a := by",
+               informal_statement="Adding zero changes nothing.")
+COQ = Theorem("t", "coq", "Require Import Arith.\n", "Theorem t (a : nat) : a + 0 = a.")
+
+
+def test_deepseek_whole_proof_prompt_for_lean():
+    assert whole_proof_prompt(LEAN) == ("Complete the following Lean 4 code:\n\n```lean4\nimport Mathlib\n\n"
+                                        "theorem t (a : ℕ) : a + 0 = a := by\n")
+    assert "-- Adding zero changes nothing.\ntheorem" in whole_proof_prompt(LEAN, informal=True)
+
+
+def test_coq_counterpart_has_the_same_shape():
+    assert whole_proof_prompt(COQ) == ("Complete the following Coq code:\n\n```coq\nRequire Import Arith.\n"
+                                       "Theorem t (a : nat) : a + 0 = a.\n")
+
+
+def test_completions_are_cut_at_the_closing_fence():
+    assert cut_whole_proof(LEAN, "  simp\n```\nSome chatter") == "  simp\n"
+    assert cut_whole_proof(COQ, "Proof. lia. Qed.\n```") == "Proof. lia. Qed.\n"
+    assert cut_whole_proof(COQ, "```") == ""
+
+
+def test_reprover_tactic_prompt_puts_the_best_premise_nearest_the_state():
+    assert tactic_prompt("⊢ a = a", ["best", "second"]) == "second\nbest\n⊢ a = a"
+    assert tactic_prompt("⊢ a = a") == "⊢ a = a"
+
+
+def test_clean_tactic():
+    assert clean_tactic("\n  simp [h];\nnext line") == "simp [h]"
+    assert clean_tactic("```lean4\nring_nf\n```") == "ring_nf"
