@@ -11,17 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from queue import Empty, Queue
 
 from tqdm import tqdm
 
 from data import ResultLog, load_benchmark
-from itp import StatementError, VerdictKind, make_env
+from itp import StatementError, VerdictKind
 from itp.coq import has_library
 from prover import make_policies
+from prover.parallel import run_with_envs
 from prover.prove import ProveConfig, prove_theorem
 
 ONE_SHOT = ["lia", "nia", "lra", "nra", "sauto"]
@@ -44,46 +42,36 @@ def main() -> None:
     methods = tactics + ["prove"]
     log = ResultLog(args.out, key="key")
     done = log.done()
-    todo: Queue = Queue()
-    for t in theorems:
-        todo.put(t)
     bar = tqdm(total=len(theorems), desc="miniF2F valid", unit="thm", file=sys.stderr, disable=None)
-    lock = threading.Lock()
+    config = ProveConfig(method="best-first", budget_seconds=args.budget)
 
-    def worker(_: int) -> None:
-        env = make_env("coq")
-        tactic_policy, proof_policy = make_policies(env)
-        config = ProveConfig(method="best-first", budget_seconds=args.budget)
-        try:
-            while True:
-                try:
-                    theorem = todo.get_nowait()
-                except Empty:
-                    return
-                for method in methods:
-                    key = f"{method}/{theorem.name}"
-                    if key in done:
-                        continue
-                    t0 = time.monotonic()
-                    try:
-                        env.start(theorem)
-                        if method == "prove":
-                            proved = prove_theorem(theorem, env, tactic_policy, proof_policy, config).proved
-                        else:
-                            proved = one_shot(env, theorem, method, args.budget)
-                        status = "proved" if proved else "failed"
-                    except StatementError:
-                        proved, status = False, "unsupported"
-                    with lock:
-                        log.append({"key": key, "method": method, "name": theorem.name, "proved": proved,
-                                    "status": status, "seconds": round(time.monotonic() - t0, 3)})
-                with lock:
-                    bar.update(1)
-        finally:
-            env.close()
+    def attempt(ctx, theorem) -> list[dict]:
+        env, tactic_policy, proof_policy = ctx
+        rows = []
+        for method in methods:
+            if f"{method}/{theorem.name}" in done:
+                continue
+            t0 = time.monotonic()
+            try:
+                env.start(theorem)
+                if method == "prove":
+                    proved = prove_theorem(theorem, env, tactic_policy, proof_policy, config).proved
+                else:
+                    proved = one_shot(env, theorem, method, args.budget)
+                status = "proved" if proved else "failed"
+            except StatementError:
+                proved, status = False, "unsupported"
+            rows.append({"key": f"{method}/{theorem.name}", "method": method, "name": theorem.name,
+                         "proved": proved, "status": status, "seconds": round(time.monotonic() - t0, 3)})
+        return rows
 
-    with ThreadPoolExecutor(args.workers) as ex:
-        list(ex.map(worker, range(args.workers)))
+    def record(theorem, rows: list[dict]) -> None:
+        for row in rows:
+            log.append(row)
+        bar.update(1)
+
+    run_with_envs(theorems, args.workers, "coq", setup=lambda env: (env, *make_policies(env)), work=attempt,
+                  on_result=record)
     bar.close()
     names = {t.name for t in theorems}
     rows = [r for r in log.records() if r["name"] in names]

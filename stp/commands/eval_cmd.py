@@ -4,17 +4,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from queue import Empty, Queue
 
 from tqdm import tqdm
 
 from data import ResultLog, get_benchmark, load_benchmark
-from itp import BACKENDS, StatementError, default_backend, ensure_available, make_env
+from itp import BACKENDS, StatementError, default_backend, ensure_available
 from prover import make_policies
+from prover.parallel import run_with_envs
 from prover.prove import METHODS, ProveConfig, prove_theorem
 
 from ..errors import UsageError
@@ -65,36 +63,22 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     with ResultLog(out / "results.jsonl", key="name") as log:
         done = log.done()
-        todo: Queue = Queue()
-        for t in theorems:
-            if t.name not in done:
-                todo.put(t)
-        bar = tqdm(total=len(theorems), initial=len(theorems) - todo.qsize(), desc=f"eval {bench.name}",
+        todo = [t for t in theorems if t.name not in done]
+        bar = tqdm(total=len(theorems), initial=len(theorems) - len(todo), desc=f"eval {bench.name}",
                    unit="thm", file=sys.stderr, disable=None)
-        lock = threading.Lock()
         models: dict = {}
         proved = [sum(1 for r in log.records() if r.get("proved"))]
 
-        def worker(_: int) -> None:
-            env = make_env(backend)
-            try:
-                tactic_policy, proof_policy = make_policies(env, args.model, shared=models)
-                while True:
-                    try:
-                        theorem = todo.get_nowait()
-                    except Empty:
-                        return
-                    record = _prove_one(theorem, env, tactic_policy, proof_policy, config)
-                    with lock:
-                        log.append(record)
-                        proved[0] += bool(record.get("proved"))
-                        bar.update(1)
-                        bar.set_postfix(proved=proved[0], refresh=False)
-            finally:
-                env.close()
+        def record(theorem, rec: dict) -> None:
+            log.append(rec)
+            proved[0] += bool(rec.get("proved"))
+            bar.update(1)
+            bar.set_postfix(proved=proved[0], refresh=False)
 
-        with ThreadPoolExecutor(args.workers) as ex:
-            list(ex.map(worker, range(args.workers)))
+        run_with_envs(todo, args.workers, backend,
+                      setup=lambda env: (env, *make_policies(env, args.model, shared=models)),
+                      work=lambda ctx, theorem: _prove_one(theorem, *ctx, config),
+                      on_result=record)
         bar.close()
         names = {t.name for t in theorems}
         records = [r for r in log.records() if r["name"] in names]
