@@ -148,3 +148,18 @@ def unfocused_goals(show_output: str) -> list[str]:
     """Goals shown without hypotheses (`goal k (ID n) is:` sections), as their conclusions."""
     parts = _GOAL_N.split(show_output)
     return [" ".join(parts[i + 1].split()) for i in range(1, len(parts) - 1, 2)]
+
+
+def read_goals(top: CoqTop, timeout: float, max_shown: int) -> tuple[int, str]:
+    """(number of goals, goals as text: each with its hypotheses, separated by a blank line) of the open proof."""
+    out = top.run("Show.", timeout).output
+    n = count_goals(out)
+    if n == 0:
+        return 0, "no goals"
+    if "unfocused goals" in out or "on the shelf" in out:
+        return n, "\n\n".join(unfocused_goals(out))
+    goals = [first_goal(out)]
+    for i in range(2, min(n, max_shown) + 1):
+        goals.append(first_goal(top.run(f"Show {i}.", timeout).output))
+    goals += unfocused_goals(out)[len(goals) - 1:] if n > max_shown else []
+    return n, "\n\n".join(goals)

@@ -14,7 +14,7 @@ _ASSUMPTION_DECL_RE = re.compile(
 )
 # Sentences that may close a proof; `Admitted`/`Abort` are refused by the capitalised-word rule below.
 _CLOSERS = ("Qed.", "Defined.")
-_BULLET_OR_BRACE = re.compile(r"^(?:[-+*]+|[{}])$")
+_BULLET_OR_BRACE = re.compile(r"^(?:[-+*]+|[{}]|(?:\d+|\[\s*[A-Za-z_][\w']*\s*\])\s*:\s*\{)$")
 # Unfinished proofs, and tactics that leave the kernel or run code outside it. The kernel still re-checks at Qed, but native compilation
 # spawns compilers and writes files, which a proof script has no business doing.
 _FORBIDDEN_WORDS = re.compile(r"\b(?:admit|give_up|native_compute|native_cast_no_check|vm_cast_no_check|Redirect|Declare|Load)\b")

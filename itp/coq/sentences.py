@@ -2,25 +2,42 @@
 and braces as sentences of their own, and a sentence end at a period followed by white space or the end."""
 from __future__ import annotations
 
+import re
+
 
 class SentenceError(ValueError):
     """The text cannot be cut into complete sentences (unterminated comment, string or sentence)."""
 
 
 _BULLET_CHARS = "-+*"
+_FOCUS_SELECTOR = re.compile(r"(?:\d+|\[\s*[A-Za-z_][\w']*\s*\])\s*:\s*\{")
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of `text`, each on a single line with comments removed. Raises SentenceError on unfinished text."""
-    sentences: list[str] = []
+    return [s for s, _, _ in split_with_spans(text)]
+
+
+def split_with_spans(text: str) -> list[tuple[str, int, int]]:
+    """(sentence, start offset, end offset) for each sentence of `text`; see `split_sentences`."""
+    sentences: list[tuple[str, int, int]] = []
     cur: list[str] = []
+    begin = -1  # offset of the current sentence's first character
     i, n = 0, len(text)
 
-    def flush() -> None:
-        s = "".join(cur).strip()
+    def add(piece: str, at: int) -> None:
+        nonlocal begin
+        if begin < 0 and piece.strip():
+            begin = at
+        cur.append(piece)
+
+    def flush(end: int) -> None:
+        nonlocal begin
+        sentence = "".join(cur).strip()
         cur.clear()
-        if s:
-            sentences.append(s)
+        if sentence:
+            sentences.append((sentence, begin, end))
+        begin = -1
 
     while i < n:
         c = text[i]
@@ -30,30 +47,36 @@ def split_sentences(text: str) -> list[str]:
             continue
         if c == '"':
             j = _skip_string(text, i)
-            cur.append(text[i:j])
+            add(text[i:j], i)
             i = j
             continue
-        at_start = not "".join(cur).strip()
+        at_start = begin < 0
         if at_start and c in _BULLET_CHARS:
             j = i
             while j < n and text[j] == c:
                 j += 1
             if j >= n or text[j].isspace() or text[j] in "({" or text.startswith("(*", j):
-                cur.append(text[i:j])
-                flush()
+                add(text[i:j], i)
+                flush(j)
                 i = j
                 continue
+        sel = _FOCUS_SELECTOR.match(text, i) if at_start else None
+        if sel:  # `2: {` focuses a goal: one sentence in Coq's grammar
+            add(" ".join(sel.group(0).split()), i)
+            flush(sel.end())
+            i = sel.end()
+            continue
         if at_start and c in "{}":
-            cur.append(c)
-            flush()
+            add(c, i)
+            flush(i + 1)
             i += 1
             continue
         if c == "." and (i + 1 >= n or text[i + 1].isspace()) and not (i > 0 and text[i - 1] == "."):
-            cur.append(".")
-            flush()
+            add(".", i)
+            flush(i + 1)
             i += 1
             continue
-        cur.append(" " if c in "\r\n\t" else c)
+        add(" " if c in "\r\n\t" else c, i)
         i += 1
     rest = "".join(cur).strip()
     if rest:

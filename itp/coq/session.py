@@ -7,7 +7,7 @@ from typing import Optional
 from ..config import CoqConfig
 from ..env import StatementError
 from ..types import State, StepKind, StepResult, Theorem, Verdict, VerdictKind
-from .coqtop import CoqTop, CoqTopDied, CoqTopTimeout, count_goals, first_goal, unfocused_goals
+from .coqtop import CoqTop, CoqTopDied, CoqTopTimeout, read_goals
 from .policy import PolicyViolation, screen_tactic
 from .script import build_script, judge, policy_verdict, split_header, statement_sentence
 
@@ -178,17 +178,7 @@ class CoqSession:
             self._line.append((state.path[: k + 1], self.top.sid))
 
     def _goals(self) -> tuple[int, str]:
-        out = self.top.run("Show.", self.config.tactic_timeout).output
-        n = count_goals(out)
-        if n == 0:
-            return 0, "no goals"
-        if "unfocused goals" in out or "on the shelf" in out:
-            return n, "\n\n".join(unfocused_goals(out))
-        goals = [first_goal(out)]
-        for i in range(2, min(n, self.config.max_goals_shown) + 1):
-            goals.append(first_goal(self.top.run(f"Show {i}.", self.config.tactic_timeout).output))
-        goals += unfocused_goals(out)[len(goals) - 1:] if n > self.config.max_goals_shown else []
-        return n, "\n\n".join(goals)
+        return read_goals(self.top, self.config.tactic_timeout, self.config.max_goals_shown)
 
     def _back(self, sid: int) -> None:
         if self.top.sid != sid:

@@ -77,3 +77,19 @@ def test_missing_model_or_engine_is_a_clear_error(coq_env, tmp_path):
     except ImportError:
         with pytest.raises(PolicyUnavailable, match="vLLM is not installed"):
             make_policies(coq_env, "vllm:some/model")
+
+
+def test_search_and_sampling_run_end_to_end_with_a_tiny_model(tiny_models, coq_env):
+    from itp import PoolConfig, VerifierPool
+    from search import BestFirstConfig, BestFirstSearch, SamplingConfig, sample_proofs
+
+    model = HFModel(str(tiny_models / "t5"), device="cpu",
+                    config=GenerationConfig(max_new_tokens_tactic=8, max_new_tokens_proof=24))
+    result = BestFirstSearch(coq_env, HFTacticPolicy(model),
+                             BestFirstConfig(candidates=4, max_expansions=2, budget_seconds=60)).search(THM)
+    assert result.expansions >= 1 and result.policy_seconds > 0 and result.env_seconds > 0
+    assert result.proved == (result.proof is not None)
+    pool = VerifierPool(lambda: coq_env, PoolConfig(workers=1), owns_envs=False)
+    sampled = sample_proofs(THM, HFProofPolicy(model), pool, SamplingConfig(samples=4, batch=2, ks=(1, 4)))
+    assert sampled.samples == 4 and set(sampled.pass_at) == {"pass@1", "pass@4"}
+    assert pool.stats.submitted <= 4  # every distinct sample went through the verifier

@@ -13,6 +13,10 @@ def test_periods_inside_names_strings_and_ellipses_do_not_end_sentences():
         "apply Nat.add_comm.", 'idtac "a. b".', 'Notation "x .. y" := 1.']
 
 
+def test_goal_selector_with_brace_is_its_own_sentence():
+    assert split_sentences("2:{ lia. } [h]: { auto. }") == ["2:{", "lia.", "}", "[h]: {", "auto.", "}"]
+
+
 def test_nested_comments_and_escaped_quotes():
     assert split_sentences('(* outer (* inner *) still *) idtac "say ""hi"". ok".') == ['idtac "say ""hi"". ok".']
 
