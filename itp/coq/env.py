@@ -21,12 +21,17 @@ INSTALL_HINT = "install Coq: apt-get install -y --no-install-recommends coq libc
 
 
 @functools.lru_cache(maxsize=None)
+def library_dir(coqc: str = "coqc") -> str:
+    """Coq's library folder (`coqc -where`), or "" when Coq is not installed."""
+    try:
+        return subprocess.run([coqc, "-where"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
 def has_library(logical_root: str, coqc: str = "coqc") -> bool:
     """Whether Coq's user-contrib holds a library (e.g. "Hammer" for CoqHammer's `sauto`)."""
-    try:
-        where = subprocess.run([coqc, "-where"], capture_output=True, text=True, timeout=30).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return False
+    where = library_dir(coqc)
     return bool(where) and os.path.isdir(os.path.join(where, "user-contrib", logical_root))
 
 

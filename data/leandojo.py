@@ -1,0 +1,35 @@
+"""Read LeanDojo Benchmark 4 (corpus.jsonl and the random/novel_premises splits) into our record layout."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Iterator
+
+_PREMISE_TAG = re.compile(r"<a>(.*?)</a>")
+
+
+def read_corpus(root: Path) -> Iterator[dict]:
+    """Files of the corpus with their premises: {"path", "imports", "premises": [{"full_name", "code", ...}]}."""
+    with open(root / "corpus.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rec = json.loads(line)
+                yield {"path": rec["path"], "logical_name": rec["path"], "imports": rec.get("imports", []),
+                       "premises": [{"full_name": p["full_name"], "code": p.get("code", ""), "kind": p.get("kind", ""),
+                                     "line": (p.get("start") or [0])[0]} for p in rec.get("premises", [])]}
+
+
+def read_split(root: Path, split: str = "random", part: str = "train") -> Iterator[dict]:
+    """Theorems of one split, converted: premises are read from the `<a>NAME</a>` tags of annotated tactics."""
+    with open(root / split / f"{part}.json", encoding="utf-8") as fh:
+        theorems = json.load(fh)
+    for t in theorems:
+        tactics = [{"tactic": tt["tactic"], "state_before": tt["state_before"], "state_after": tt["state_after"],
+                    "premises": list(dict.fromkeys(_PREMISE_TAG.findall(tt.get("annotated_tactic", [""])[0]
+                                                                        if isinstance(tt.get("annotated_tactic"), list)
+                                                                        else tt.get("annotated_tactic", ""))))}
+                   for tt in t.get("traced_tactics", [])]
+        yield {"full_name": t["full_name"], "file_path": t["file_path"], "start": (t.get("start") or [0])[0],
+               "end": (t.get("end") or [0])[0], "statement": "", "url": t.get("url"), "commit": t.get("commit"),
+               "traced_tactics": tactics}
