@@ -26,10 +26,15 @@ def read_split(root: Path, split: str = "random", part: str = "train") -> Iterat
         theorems = json.load(fh)
     for t in theorems:
         tactics = [{"tactic": tt["tactic"], "state_before": tt["state_before"], "state_after": tt["state_after"],
-                    "premises": list(dict.fromkeys(_PREMISE_TAG.findall(tt.get("annotated_tactic", [""])[0]
-                                                                        if isinstance(tt.get("annotated_tactic"), list)
-                                                                        else tt.get("annotated_tactic", ""))))}
-                   for tt in t.get("traced_tactics", [])]
+                    "premises": _premises(tt.get("annotated_tactic"))} for tt in t.get("traced_tactics", [])]
         yield {"full_name": t["full_name"], "file_path": t["file_path"], "start": (t.get("start") or [0])[0],
                "end": (t.get("end") or [0])[0], "statement": "", "url": t.get("url"), "commit": t.get("commit"),
                "traced_tactics": tactics}
+
+
+def _premises(annotated) -> list[str]:
+    """Full names from the provenance list of `[text, [{"full_name", ...}]]`, else the `<a>..</a>` tags."""
+    if isinstance(annotated, list) and len(annotated) == 2 and isinstance(annotated[1], list):
+        return list(dict.fromkeys(p["full_name"] for p in annotated[1] if isinstance(p, dict) and "full_name" in p))
+    text = annotated[0] if isinstance(annotated, list) and annotated else (annotated or "")
+    return list(dict.fromkeys(_PREMISE_TAG.findall(text)))

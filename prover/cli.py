@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import time
+from pathlib import Path
 from typing import Optional, Sequence
 
 from data import DataError, find_theorem, user_theorem
@@ -27,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--header", default=None, help="imports and definitions for --statement")
     p.add_argument("--backend", choices=BACKENDS, help="default: lean where a Lean REPL is configured, else coq")
     p.add_argument("--model", help="Hugging Face path or hub id, or vllm:ID; default: the built-in portfolio")
+    p.add_argument("--retriever", metavar="INDEX", help="premise index from `stp retrieval index` (or a corpus.jsonl "
+                                                    "for BM25): retrieved premises go to the tactic policy")
     p.add_argument("--search", choices=METHODS, default="best-first")
     p.add_argument("--budget", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--samples", type=int, default=32, help="proofs to sample with --search sample")
@@ -45,6 +48,16 @@ def _theorem(args: argparse.Namespace, backend: str) -> Theorem:
     return user_theorem(m.group(1), backend, args.header or "", args.statement)
 
 
+def _premises(index: Optional[str]):
+    if not index:
+        return None
+    from retrieval import premise_source
+
+    if not Path(index).exists():
+        raise DataError(f"no premise index at {index}; build one with `stp retrieval index`")
+    return premise_source(index)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.budget <= 0 or args.samples <= 0:
@@ -60,14 +73,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"prove: error: {exc}", file=sys.stderr)
         return 2
     try:
-        tactic_policy, proof_policy = make_policies(env, args.model)
+        premises = _premises(args.retriever)
+        tactic_policy, proof_policy = make_policies(env, args.model, premises)
         config = ProveConfig(method=args.search, budget_seconds=args.budget)
         config.sampling.samples = args.samples
         result = prove_theorem(theorem, env, tactic_policy, proof_policy, config)
     except StatementError as exc:
         print(f"prove: error: {theorem.name}: {exc}", file=sys.stderr)
         return 2
-    except PolicyUnavailable as exc:
+    except (PolicyUnavailable, DataError) as exc:
         print(f"prove: error: {exc}", file=sys.stderr)
         return 2
     finally:

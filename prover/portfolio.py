@@ -22,17 +22,20 @@ def _rank_logprob(rank: int) -> float:
 class PortfolioTacticPolicy(TacticPolicy):
     """Tactics from `env.automation(state)`, then uses of retrieved premises (apply/rewrite, exact/rw/simp)."""
 
-    def __init__(self, env: ProofEnv, premises: Optional[PremiseSource] = None, premises_k: int = 4):
+    def __init__(self, env: ProofEnv, premises: Optional[PremiseSource] = None, premises_k: int = 4,
+                 automation_first: int = 8):
         self.env = env
         self.premises = premises
         self.premises_k = premises_k
+        self.automation_first = automation_first
 
     def suggest(self, state: State, n: int) -> list[Candidate]:
         tactics = list(self.env.automation(state))
         if self.premises is not None:
+            # Uses of retrieved premises go right after the cheapest closers, so they survive the cut to n.
             d = dialect(state.theorem.system)
-            for name in self.premises(state)[: self.premises_k]:
-                tactics += d.premise_tactics(name)
+            uses = [t for name in self.premises(state)[: self.premises_k] for t in d.premise_tactics(name)]
+            tactics = tactics[: self.automation_first] + uses + tactics[self.automation_first:]
         return [Candidate(t, _rank_logprob(i)) for i, t in enumerate(dict.fromkeys(tactics))][:n]
 
 

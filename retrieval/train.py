@@ -46,7 +46,9 @@ def train_encoder(theorems: list[dict], corpus: PremiseCorpus, out: Path, base: 
     from datasets import Dataset
     from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
-    from sentence_transformers.training_args import BatchSamplers, SentenceTransformerTrainingArguments
+    from sentence_transformers.sentence_transformer.training_args import (
+        BatchSamplers, SentenceTransformerTrainingArguments,
+    )
 
     triples = training_triples(theorems, corpus, max_examples, seed)
     if not triples:

@@ -34,6 +34,20 @@ def coq_env():
     env.close()
 
 
+TRACED_FILES = ["theories/Arith/Between.v", "theories/Arith/Compare_dec.v", "theories/Arith/Wf_nat.v"]
+
+
+@pytest.fixture(scope="session")
+def traced_dir(tmp_path_factory):
+    """Three Coq standard-library files traced for real, with corpus, theorems and splits built."""
+    from data.traced import build_dataset, trace_library
+
+    out = tmp_path_factory.mktemp("traced")
+    trace_library("coq", out, TRACED_FILES)
+    build_dataset(out)
+    return out
+
+
 def repl_double_command(*uses: str, extra: Path | None = None, hang_on=(), exit_on=()) -> list[str]:
     """argv that starts the Lean REPL test double answering from the named transcripts."""
     cmd = [sys.executable, str(DOUBLE), "--transcripts", str(TRANSCRIPTS)]

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import argparse
 
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
 from data import FetchError, fetch_benchmark
+from data.traced import build_dataset, trace_library
 
 from ..errors import UsageError
 
@@ -17,6 +24,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--backend", action="append", choices=["coq", "lean"], help="only this system (repeatable)")
     f.add_argument("--timeout", type=float, default=60.0, help="seconds per download")
     f.set_defaults(run=run_fetch)
+    t = dsub.add_parser("trace", help="trace proofs by replaying them (Coq: the standard library) into LeanDojo-like "
+                                      "records; resumable")
+    t.add_argument("--backend", choices=["coq"], default="coq")
+    t.add_argument("--files", action="append", metavar="GLOB",
+                   help="only files whose path or logical name matches (repeatable), e.g. 'theories/Arith/*.v'")
+    t.add_argument("--out", default="runs/traced-coq", help="output folder (default runs/traced-coq)")
+    t.add_argument("--seed", type=int, default=0, help="seed of the random split")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(run=run_trace)
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -27,4 +43,36 @@ def run_fetch(args: argparse.Namespace) -> int:
                          f"(<benchmark>/<system>_<split>.jsonl) into --data-dir instead") from None
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    failed: list[str] = []
+    bar = tqdm(desc="trace", unit="file", file=sys.stderr, disable=None)
+
+    def on_file(traced) -> None:
+        bar.update(1)
+        bar.set_postfix_str(traced.path[-40:], refresh=False)
+        failed.extend(f"{traced.path}:{t.start_line} {t.name}: {t.error[:120]}" for t in traced.theorems if not t.ok)
+        if traced.error:
+            failed.append(f"{traced.path}: {traced.error[:160]}")
+
+    try:
+        chosen = trace_library(args.backend, out, args.files, on_file)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    bar.close()
+    if not chosen:
+        raise UsageError(f"no library file matches {args.files}")
+    stats = build_dataset(out, args.seed)
+    (out / "replay_failures.txt").write_text("\n".join(failed) + ("\n" if failed else ""))
+    summary = {**stats.__dict__, "out": str(out), "replay_failures_this_run": len(failed)}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"traced {stats.files} files: {stats.theorems} theorems with {stats.tactics} tactics "
+              f"({stats.tactics_with_premises} use a premise), {stats.premises} premises; "
+              f"{stats.failed_theorems} proofs did not replay (listed in {out / 'replay_failures.txt'}); "
+              f"records in {out}")
     return 0

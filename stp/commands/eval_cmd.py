@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="valid")
     p.add_argument("--backend", choices=BACKENDS, help="default: lean where a Lean REPL is configured, else coq")
     p.add_argument("--model", help="Hugging Face path or hub id, or vllm:ID; default: the built-in portfolio")
+    p.add_argument("--retriever", metavar="INDEX", help="premise index for the tactic policy (see `prove --help`)")
     p.add_argument("--search", choices=METHODS, default="best-first")
     p.add_argument("--workers", type=int, default=2, help="theorems proved in parallel")
     p.add_argument("--budget", type=float, default=60.0, help="seconds per theorem")
@@ -67,6 +68,13 @@ def run(args: argparse.Namespace) -> int:
         bar = tqdm(total=len(theorems), initial=len(theorems) - len(todo), desc=f"eval {bench.name}",
                    unit="thm", file=sys.stderr, disable=None)
         models: dict = {}
+        premises = None
+        if args.retriever:
+            from retrieval import premise_source
+
+            if not Path(args.retriever).exists():
+                raise UsageError(f"no premise index at {args.retriever}; build one with `stp retrieval index`")
+            premises = premise_source(args.retriever)
         proved = [sum(1 for r in log.records() if r.get("proved"))]
 
         def record(theorem, rec: dict) -> None:
@@ -76,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             bar.set_postfix(proved=proved[0], refresh=False)
 
         run_with_envs(todo, args.workers, backend,
-                      setup=lambda env: (env, *make_policies(env, args.model, shared=models)),
+                      setup=lambda env: (env, *make_policies(env, args.model, premises, shared=models)),
                       work=lambda ctx, theorem: _prove_one(theorem, *ctx, config),
                       on_result=record)
         bar.close()
