@@ -157,3 +157,20 @@ def test_eval_on_a_handful_of_minif2f_theorems_resumes(tmp_path, shared_data):
     assert (out / "proved_vs_time.png").stat().st_size > 1000 and (out / "summary.json").exists()
     again = json.loads(stp(*args).stdout)  # everything done: nothing re-proved, nothing counted twice
     assert again["theorems"] == 3 and len((out / "results.jsonl").read_text().splitlines()) == 3
+
+
+def test_trace_train_and_evaluate_retrievers_from_the_command_line(tmp_path):
+    data = tmp_path / "traced"
+    proc = stp("data", "trace", "--files", "theories/Arith/Between.v", "--files", "theories/Arith/Wf_nat.v",
+               "--out", data, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["theorems"] > 10 and (data / "corpus.jsonl").exists()
+    proc = stp("retrieval", "train", "--data", data, "--split", "random", "--out", tmp_path / "enc",
+               "--max-examples", "16", "--batch-size", "8")
+    assert proc.returncode == 0, proc.stderr
+    proc = stp("retrieval", "eval", "--data", data, "--split", "random", "--part", "train", "--trained",
+               tmp_path / "enc", "--no-packaged", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert [r["retriever"] for r in json.loads(proc.stdout)] == ["bm25", "dense (trained)"]
+    assert stp("data", "trace", "--files", "no/such/*.v", "--out", data).returncode == 2
+    assert stp("retrieval", "eval", "--data", tmp_path / "nothing").returncode == 2
