@@ -3,10 +3,13 @@ their traced tactics and the premises each tactic used, and splits (random, and 
 from __future__ import annotations
 
 import fnmatch
+import glob
 import hashlib
 import json
 import random
+import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -20,23 +23,34 @@ SPLIT_FRACTIONS = (0.9, 0.05, 0.05)  # train, val, test
 
 
 def trace_library(backend: str, out: Path, patterns: Optional[list[str]] = None,
-                  on_file: Optional[Callable[[TracedFile], None]] = None) -> list[str]:
-    """Trace the backend's library files matching `patterns` (globs on the relative path) into out/traced_files.jsonl;
-    files already there are skipped. Returns the relative paths selected."""
-    root, files = source_files(backend)
-    chosen = [(rel, logical) for rel, logical in files
-              if not patterns or any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(logical, p) for p in patterns)]
+                  on_file: Optional[Callable[[TracedFile], None]] = None, workers: int = 1) -> list[str]:
+    """Trace the backend's library files matching `patterns` (globs on the relative path) into out/traced_files.jsonl,
+    `workers` files at a time (one proof-assistant process each); files already there are skipped. Returns the
+    relative paths selected."""
+    if backend == "lean":  # no library sources are installed: trace the user's own files
+        root = "."
+        chosen = sorted({(p, p[: -len(".lean")].replace("/", ".")) for pat in patterns or [] for p in glob.glob(pat)
+                         if p.endswith(".lean")})
+    else:
+        root, files = source_files(backend)
+        chosen = [(rel, logical) for rel, logical in files
+                  if not patterns or any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(logical, p) for p in patterns)]
     out.mkdir(parents=True, exist_ok=True)
+    lock = threading.Lock()
     with ResultLog(out / TRACED, key="path") as log:
         done = log.done()
-        for rel, logical in chosen:
-            if rel in done:
-                continue
+
+        def trace_one(item: tuple[str, str]) -> None:
+            rel, logical = item
             text = (Path(root) / rel).read_text(encoding="utf-8", errors="replace")
             traced = trace_source(backend, text, rel, logical)
-            log.append(traced.to_dict())
-            if on_file:
-                on_file(traced)
+            with lock:
+                log.append(traced.to_dict())
+                if on_file:
+                    on_file(traced)
+
+        with ThreadPoolExecutor(max(1, workers)) as ex:
+            list(ex.map(trace_one, [c for c in chosen if c[0] not in done]))
     return [rel for rel, _ in chosen]
 
 

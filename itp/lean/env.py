@@ -16,7 +16,7 @@ from .session import LeanSession, errors_of
 
 INSTALL_HINT = (
     "set STP_LEAN_REPL to the command that starts the Lean REPL inside a Mathlib project, e.g. "
-    "STP_LEAN_REPL='lake env .lake/packages/REPL/.lake/build/bin/repl' STP_LEAN_PROJECT=/path/to/stp (see README)"
+    "STP_LEAN_REPL='lake exe repl' STP_LEAN_PROJECT=/path/to/this/repository (see the README's Lean setup)"
 )
 
 

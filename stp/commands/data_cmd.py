@@ -26,11 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.set_defaults(run=run_fetch)
     t = dsub.add_parser("trace", help="trace proofs by replaying them (Coq: the standard library) into LeanDojo-like "
                                       "records; resumable")
-    t.add_argument("--backend", choices=["coq"], default="coq")
+    t.add_argument("--backend", choices=["coq", "lean"], default="coq",
+                   help="coq: the installed standard library; lean: your own .lean files (--files), through the REPL")
     t.add_argument("--files", action="append", metavar="GLOB",
                    help="only files whose path or logical name matches (repeatable), e.g. 'theories/Arith/*.v'")
     t.add_argument("--out", default="runs/traced-coq", help="output folder (default runs/traced-coq)")
     t.add_argument("--seed", type=int, default=0, help="seed of the random split")
+    t.add_argument("--workers", type=int, default=2, help="files traced in parallel (one coqtop each)")
     t.add_argument("--json", action="store_true")
     t.set_defaults(run=run_trace)
 
@@ -58,8 +60,12 @@ def run_trace(args: argparse.Namespace) -> int:
         if traced.error:
             failed.append(f"{traced.path}: {traced.error[:160]}")
 
+    if args.backend == "lean":
+        from itp import ensure_available
+
+        ensure_available("lean")
     try:
-        chosen = trace_library(args.backend, out, args.files, on_file)
+        chosen = trace_library(args.backend, out, args.files, on_file, args.workers)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     bar.close()
