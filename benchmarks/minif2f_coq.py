@@ -6,6 +6,7 @@ union as one portfolio, all on the same theorems with the same per-theorem budge
 
 Results are appended to --out as they come (one line per theorem and method); a rerun resumes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,8 +62,16 @@ def main() -> None:
                 status = "proved" if proved else "failed"
             except StatementError:
                 proved, status = False, "unsupported"
-            rows.append({"key": f"{method}/{theorem.name}", "method": method, "name": theorem.name,
-                         "proved": proved, "status": status, "seconds": round(time.monotonic() - t0, 3)})
+            rows.append(
+                {
+                    "key": f"{method}/{theorem.name}",
+                    "method": method,
+                    "name": theorem.name,
+                    "proved": proved,
+                    "status": status,
+                    "seconds": round(time.monotonic() - t0, 3),
+                }
+            )
         return rows
 
     def record(theorem, rows: list[dict]) -> None:
@@ -70,8 +79,9 @@ def main() -> None:
             log.append(row)
         bar.update(1)
 
-    run_with_envs(theorems, args.workers, "coq", setup=lambda env: (env, *make_policies(env)), work=attempt,
-                  on_result=record)
+    run_with_envs(
+        theorems, args.workers, "coq", setup=lambda env: (env, *make_policies(env)), work=attempt, on_result=record
+    )
     bar.close()
     names = {t.name for t in theorems}
     rows = [r for r in log.records() if r["name"] in names]
@@ -80,15 +90,28 @@ def main() -> None:
     unsupported = {r["name"] for r in rows if r["status"] == "unsupported"}
     union = set().union(*(proved[t] for t in tactics))
     ours = proved["prove"]
-    print(f"miniF2F valid, Coq 8.16: {len(names)} theorems ({len(unsupported)} do not elaborate here), "
-          f"{args.budget:g}s per theorem per method")
+    print(
+        f"miniF2F valid, Coq 8.16: {len(names)} theorems ({len(unsupported)} do not elaborate here), "
+        f"{args.budget:g}s per theorem per method"
+    )
     for m in tactics:
         print(f"  intros; {m:<6}            {len(proved[m]):4d}")
     print(f"  union of the one-shots      {len(union):4d}   (each one with the full budget)")
-    print(f"  prove (best-first, default) {len(ours):4d}   = {len(ours) / max(1, len(union)):.2f}x the union; "
-          f"{len(ours - union)} only we prove, {len(union - ours)} only the baselines prove")
-    print(json.dumps({"theorems": len(names), "unsupported": len(unsupported), "budget": args.budget,
-                      **{m: len(proved[m]) for m in methods}, "union": len(union)}))
+    print(
+        f"  prove (best-first, default) {len(ours):4d}   = {len(ours) / max(1, len(union)):.2f}x the union; "
+        f"{len(ours - union)} only we prove, {len(union - ours)} only the baselines prove"
+    )
+    print(
+        json.dumps(
+            {
+                "theorems": len(names),
+                "unsupported": len(unsupported),
+                "budget": args.budget,
+                **{m: len(proved[m]) for m in methods},
+                "union": len(union),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

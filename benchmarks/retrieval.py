@@ -5,6 +5,7 @@ premise) among the premises accessible to each, with recall@1/10/100, MRR and qu
     .venv/bin/python benchmarks/retrieval.py --data runs/traced-coq          # after `stp data trace`
     .venv/bin/python benchmarks/retrieval.py --data runs/traced-coq --files 'theories/Arith/*.v' ...   # traces first
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,9 @@ def main() -> None:
     if not trained_dir:
         trained_dir = str(data / "retriever-benchmark")
         t0 = time.monotonic()
-        train_stats = train_encoder(train, corpus, Path(trained_dir), epochs=args.epochs,
-                                    max_examples=args.max_examples)
+        train_stats = train_encoder(
+            train, corpus, Path(trained_dir), epochs=args.epochs, max_examples=args.max_examples
+        )
         train_stats["seconds"] = round(time.monotonic() - t0, 1)
     rows = [evaluate(BM25Retriever(corpus), test, corpus)]
     for label, name in (("packaged MiniLM", None), ("trained MiniLM", trained_dir)):
@@ -48,18 +50,27 @@ def main() -> None:
         row = evaluate(dense, test, corpus)
         row["retriever"], row["index_seconds"] = label, round(time.monotonic() - t0, 1)
         rows.append(row)
-    result = {"premises": len(corpus), "train_theorems": len(train), "test_theorems": len(test),
-              "training": train_stats, "rows": rows,
-              "trained_over_bm25_recall@10": round(rows[2]["recall@10"] / max(rows[0]["recall@10"], 1e-9), 2)}
+    result = {
+        "premises": len(corpus),
+        "train_theorems": len(train),
+        "test_theorems": len(test),
+        "training": train_stats,
+        "rows": rows,
+        "trained_over_bm25_recall@10": round(rows[2]["recall@10"] / max(rows[0]["recall@10"], 1e-9), 2),
+    }
     if args.json:
         print(json.dumps(result))
         return
-    print(f"held-out files (novel_files/test): {rows[0]['queries']} tactics using a premise; {len(corpus)} premises; "
-          f"trained on {len(train)} theorems of the other files {train_stats or ''}")
+    print(
+        f"held-out files (novel_files/test): {rows[0]['queries']} tactics using a premise; {len(corpus)} premises; "
+        f"trained on {len(train)} theorems of the other files {train_stats or ''}"
+    )
     print(f"  {'retriever':<16} {'R@1':>7} {'R@10':>7} {'R@100':>7} {'MRR':>7} {'ms/query':>9}")
     for r in rows:
-        print(f"  {r['retriever']:<16} {r['recall@1']:7.3f} {r['recall@10']:7.3f} {r['recall@100']:7.3f} "
-              f"{r['mrr']:7.3f} {r['ms_per_query']:9.2f}")
+        print(
+            f"  {r['retriever']:<16} {r['recall@1']:7.3f} {r['recall@10']:7.3f} {r['recall@100']:7.3f} "
+            f"{r['mrr']:7.3f} {r['ms_per_query']:9.2f}"
+        )
     print(f"  trained / BM25 recall@10: {result['trained_over_bm25_recall@10']}x")
 
 

@@ -3,6 +3,7 @@ proofs, in one run, with the same number of parallel workers and the same per-pr
 
     .venv/bin/python benchmarks/verify_throughput.py --theorems 8 --per-theorem 32 --workers 2
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,24 @@ from data import load_benchmark
 from itp import ItpConfig, PoolConfig, VerifierPool, VerifyJob, make_env
 
 # One-line automation a sampler or the portfolio prover would produce; most fail, as most samples do.
-TACTICS = ["lia", "nia", "lra", "ring", "field", "reflexivity", "auto", "easy", "tauto", "congruence", "trivial",
-           "simpl", "intuition", "firstorder", "eauto", "discriminate"]
+TACTICS = [
+    "lia",
+    "nia",
+    "lra",
+    "ring",
+    "field",
+    "reflexivity",
+    "auto",
+    "easy",
+    "tauto",
+    "congruence",
+    "trivial",
+    "simpl",
+    "intuition",
+    "firstorder",
+    "eauto",
+    "discriminate",
+]
 
 
 def proofs(k: int) -> list[str]:
@@ -60,21 +77,31 @@ def main() -> None:
 
     agree = sum(w.kind == c.kind for w, c in zip(warm, cold))
     result = {
-        "proofs": len(jobs), "theorems": args.theorems, "per_theorem": args.per_theorem, "workers": args.workers,
-        "warm_seconds": round(warm_s, 2), "cold_seconds": round(cold_s, 2),
-        "warm_proofs_per_s": round(len(jobs) / warm_s, 2), "cold_proofs_per_s": round(len(jobs) / cold_s, 2),
-        "speedup": round(cold_s / warm_s, 1), "verdicts_agree": f"{agree}/{len(jobs)}",
+        "proofs": len(jobs),
+        "theorems": args.theorems,
+        "per_theorem": args.per_theorem,
+        "workers": args.workers,
+        "warm_seconds": round(warm_s, 2),
+        "cold_seconds": round(cold_s, 2),
+        "warm_proofs_per_s": round(len(jobs) / warm_s, 2),
+        "cold_proofs_per_s": round(len(jobs) / cold_s, 2),
+        "speedup": round(cold_s / warm_s, 1),
+        "verdicts_agree": f"{agree}/{len(jobs)}",
         "warm_verdicts": dict(Counter(v.kind.value for v in warm)),
     }
     if args.json:
         print(json.dumps(result))
         return
-    print(f"{len(jobs)} proofs ({args.theorems} statements x {args.per_theorem}), {args.workers} workers, "
-          f"{args.timeout:.0f}s timeout")
+    print(
+        f"{len(jobs)} proofs ({args.theorems} statements x {args.per_theorem}), {args.workers} workers, "
+        f"{args.timeout:.0f}s timeout"
+    )
     print(f"  warm pool : {result['warm_proofs_per_s']:8.2f} proofs/s  ({warm_s:.1f}s)")
     print(f"  cold coqc : {result['cold_proofs_per_s']:8.2f} proofs/s  ({cold_s:.1f}s)")
-    print(f"  speedup   : {result['speedup']}x   verdicts agree on {result['verdicts_agree']}; "
-          f"warm verdicts {result['warm_verdicts']}")
+    print(
+        f"  speedup   : {result['speedup']}x   verdicts agree on {result['verdicts_agree']}; "
+        f"warm verdicts {result['warm_verdicts']}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,12 +1,34 @@
 """Theorem records, the benchmark registry and dataset import/export."""
+
 from .benchmarks import (
-    COQ_TACTIC_PRELUDE, DATA_DIR_ENV, REGISTRY, Benchmark, DataError, benchmark_path, data_dir, find_theorem,
-    get_benchmark, load_benchmark, user_theorem,
+    COQ_TACTIC_PRELUDE,
+    DATA_DIR_ENV,
+    REGISTRY,
+    Benchmark,
+    DataError,
+    benchmark_path,
+    data_dir,
+    find_theorem,
+    get_benchmark,
+    load_benchmark,
+    user_theorem,
 )
 from .fetch import FetchError, fetch_benchmark
 from .jsonl import ResultLog
 
 __all__ = [
-    "COQ_TACTIC_PRELUDE", "DATA_DIR_ENV", "REGISTRY", "Benchmark", "DataError", "FetchError", "ResultLog", "benchmark_path",
-    "data_dir", "fetch_benchmark", "find_theorem", "get_benchmark", "load_benchmark", "user_theorem",
+    "COQ_TACTIC_PRELUDE",
+    "DATA_DIR_ENV",
+    "REGISTRY",
+    "Benchmark",
+    "DataError",
+    "FetchError",
+    "ResultLog",
+    "benchmark_path",
+    "data_dir",
+    "fetch_benchmark",
+    "find_theorem",
+    "get_benchmark",
+    "load_benchmark",
+    "user_theorem",
 ]

@@ -1,4 +1,5 @@
 """Benchmark registry: which files hold which benchmark, and how their records become `Theorem`s."""
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,16 @@ class Benchmark:
 
 def _minif2f_coq(rec: dict, system: str) -> Theorem:
     header = tactic_prelude(system) + rec["header"]
-    return Theorem(rec["name"], system, header, rec["formal_statement"].strip(), rec.get("informal_statement"),
-                   rec.get("informal_proof"), rec.get("split"), rec.get("source"))
+    return Theorem(
+        rec["name"],
+        system,
+        header,
+        rec["formal_statement"].strip(),
+        rec.get("informal_statement"),
+        rec.get("informal_proof"),
+        rec.get("split"),
+        rec.get("source"),
+    )
 
 
 def _example_coq(rec: dict, system: str) -> Theorem:
@@ -60,14 +69,30 @@ def _example_coq(rec: dict, system: str) -> Theorem:
 
 
 def _minif2f_lean(rec: dict, system: str) -> Theorem:
-    return Theorem(rec["name"], system, rec["header"], _lean_statement(rec["formal_statement"]),
-                   rec.get("informal_statement"), rec.get("informal_proof"), rec.get("split"), rec.get("source"))
+    return Theorem(
+        rec["name"],
+        system,
+        rec["header"],
+        _lean_statement(rec["formal_statement"]),
+        rec.get("informal_statement"),
+        rec.get("informal_proof"),
+        rec.get("split"),
+        rec.get("source"),
+    )
 
 
 def _proofnet_lean(rec: dict, system: str) -> Theorem:
     header = rec["header"].rstrip() + "\n\n" + (rec.get("helper") or "")
-    return Theorem(rec["name"], system, header.rstrip() + "\n\n", _lean_statement(rec["formal_stmt"]),
-                   rec.get("informal_stmt"), rec.get("informal_proof"), "verified", "marcusm117/ProofNet-Verified")
+    return Theorem(
+        rec["name"],
+        system,
+        header.rstrip() + "\n\n",
+        _lean_statement(rec["formal_stmt"]),
+        rec.get("informal_stmt"),
+        rec.get("informal_proof"),
+        "verified",
+        "marcusm117/ProofNet-Verified",
+    )
 
 
 def _lean_statement(text: str) -> str:
@@ -78,20 +103,29 @@ def _lean_statement(text: str) -> str:
 
 REGISTRY: dict[str, Benchmark] = {
     "minif2f": Benchmark(
-        "miniF2F", ("valid", "test"),
-        {"coq": BenchmarkFiles("minif2f/rocq_{split}.jsonl", _minif2f_coq),
-         "lean": BenchmarkFiles("minif2f/lean4_{split}.jsonl", _minif2f_lean)},
-        {"coq": "LLM4Rocq/miniF2F-rocq@b60affae5d9b81eb097424e3143c40165ccbe97b",
-         "lean": "yangky11/miniF2F-lean4@5746b7d6c47855ce1294bed87329618ff7f1bc31"},
+        "miniF2F",
+        ("valid", "test"),
+        {
+            "coq": BenchmarkFiles("minif2f/rocq_{split}.jsonl", _minif2f_coq),
+            "lean": BenchmarkFiles("minif2f/lean4_{split}.jsonl", _minif2f_lean),
+        },
+        {
+            "coq": "LLM4Rocq/miniF2F-rocq@b60affae5d9b81eb097424e3143c40165ccbe97b",
+            "lean": "yangky11/miniF2F-lean4@5746b7d6c47855ce1294bed87329618ff7f1bc31",
+        },
     ),
     "examples": Benchmark(
-        "examples", ("all",),
-        {"coq": BenchmarkFiles("coq_{split}.jsonl", _example_coq),
-         "lean": BenchmarkFiles("lean4_{split}.jsonl", _minif2f_lean)},
+        "examples",
+        ("all",),
+        {
+            "coq": BenchmarkFiles("coq_{split}.jsonl", _example_coq),
+            "lean": BenchmarkFiles("lean4_{split}.jsonl", _minif2f_lean),
+        },
         shipped=Path(__file__).resolve().parent / "examples",
     ),
     "proofnet": Benchmark(
-        "ProofNet", ("verified",),
+        "ProofNet",
+        ("verified",),
         {"lean": BenchmarkFiles("proofnet/lean4_{split}.jsonl", _proofnet_lean)},
     ),
 }
@@ -130,8 +164,10 @@ def load_benchmark(name: str, split: str, system: str, directory: Optional[str] 
     """All theorems of one split, in file order."""
     path = benchmark_path(name, split, system, directory)
     if not path.is_file():
-        raise DataError(f"{path} does not exist; run `stp data fetch {get_benchmark(name).name}` "
-                        f"or point --data-dir (or ${DATA_DIR_ENV}) at a folder holding it")
+        raise DataError(
+            f"{path} does not exist; run `stp data fetch {get_benchmark(name).name}` "
+            f"or point --data-dir (or ${DATA_DIR_ENV}) at a folder holding it"
+        )
     convert = get_benchmark(name).systems[system].convert
     return [convert(rec, system) for rec in _read_jsonl(path)]
 
@@ -153,8 +189,10 @@ def find_theorem(spec: str, system: str, directory: Optional[str] = None) -> The
             if theorem.name == parts[-1]:
                 return theorem
     if not searched:
-        raise DataError(f"no {bench.name} files for {system} under {data_dir(directory)}; "
-                        f"run `stp data fetch {bench.name}` or pass --data-dir")
+        raise DataError(
+            f"no {bench.name} files for {system} under {data_dir(directory)}; "
+            f"run `stp data fetch {bench.name}` or pass --data-dir"
+        )
     raise DataError(f"{bench.name} has no theorem {parts[-1]!r} (searched {', '.join(searched)})")
 
 

@@ -1,4 +1,5 @@
 """`stp data fetch`: download a benchmark's pinned upstream files and convert them to our JSONL layout."""
+
 from __future__ import annotations
 
 import io
@@ -33,11 +34,10 @@ def coq_record(name: str, split: str, text: str, source: str) -> dict:
     if not m:
         raise DataError(f"{source}: no theorem {name}")
     try:
-        statement = split_sentences(text[m.start():])[0]
+        statement = split_sentences(text[m.start() :])[0]
     except (SentenceError, IndexError) as exc:
         raise DataError(f"{source}: unreadable statement: {exc}") from exc
-    return {"name": name, "split": split, "header": text[: m.start()], "formal_statement": statement,
-            "source": source}
+    return {"name": name, "split": split, "header": text[: m.start()], "formal_statement": statement, "source": source}
 
 
 def lean_record(name: str, split: str, text: str, source: str) -> dict:
@@ -45,12 +45,17 @@ def lean_record(name: str, split: str, text: str, source: str) -> dict:
     m = re.search(rf"^theorem\s+{re.escape(name)}\b", text, re.M)
     if not m:
         raise DataError(f"{source}: no theorem {name}")
-    body = text[m.start():]
+    body = text[m.start() :]
     end = body.find(":= by")
     if end < 0:
         raise DataError(f"{source}: statement does not end in `:= by`")
-    return {"name": name, "split": split, "header": text[: m.start()], "formal_statement": body[: end + 5],
-            "source": source}
+    return {
+        "name": name,
+        "split": split,
+        "header": text[: m.start()],
+        "formal_statement": body[: end + 5],
+        "source": source,
+    }
 
 
 _CONVERT: dict[str, Callable[[str, str, str, str], dict]] = {"coq": coq_record, "lean": lean_record}
@@ -64,8 +69,13 @@ def _download(url: str, timeout: float) -> bytes:
         raise FetchError(f"cannot download {url}: {exc}") from exc
 
 
-def fetch_benchmark(name: str, directory: Optional[str] = None, systems: Optional[list[str]] = None,
-                    timeout: float = 60.0, download: Callable[[str, float], bytes] = _download) -> list[Path]:
+def fetch_benchmark(
+    name: str,
+    directory: Optional[str] = None,
+    systems: Optional[list[str]] = None,
+    timeout: float = 60.0,
+    download: Callable[[str, float], bytes] = _download,
+) -> list[Path]:
     """Download the pinned upstream archives of `name` and write `<bench>/<system>_<split>.jsonl` files."""
     bench = get_benchmark(name)
     if not bench.upstream:

@@ -1,4 +1,5 @@
 """Append-only JSONL result logs: one record per line, flushed as it is produced, resumable after a crash."""
+
 from __future__ import annotations
 
 import json

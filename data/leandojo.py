@@ -1,4 +1,5 @@
 """Read LeanDojo Benchmark 4 (corpus.jsonl and the random/novel_premises splits) into our record layout."""
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,20 @@ def read_corpus(root: Path) -> Iterator[dict]:
         for line in fh:
             if line.strip():
                 rec = json.loads(line)
-                yield {"path": rec["path"], "logical_name": rec["path"], "imports": rec.get("imports", []),
-                       "premises": [{"full_name": p["full_name"], "code": p.get("code", ""), "kind": p.get("kind", ""),
-                                     "line": (p.get("start") or [0])[0]} for p in rec.get("premises", [])]}
+                yield {
+                    "path": rec["path"],
+                    "logical_name": rec["path"],
+                    "imports": rec.get("imports", []),
+                    "premises": [
+                        {
+                            "full_name": p["full_name"],
+                            "code": p.get("code", ""),
+                            "kind": p.get("kind", ""),
+                            "line": (p.get("start") or [0])[0],
+                        }
+                        for p in rec.get("premises", [])
+                    ],
+                }
 
 
 def read_split(root: Path, split: str = "random", part: str = "train") -> Iterator[dict]:
@@ -25,11 +37,25 @@ def read_split(root: Path, split: str = "random", part: str = "train") -> Iterat
     with open(root / split / f"{part}.json", encoding="utf-8") as fh:
         theorems = json.load(fh)
     for t in theorems:
-        tactics = [{"tactic": tt["tactic"], "state_before": tt["state_before"], "state_after": tt["state_after"],
-                    "premises": _premises(tt.get("annotated_tactic"))} for tt in t.get("traced_tactics", [])]
-        yield {"full_name": t["full_name"], "file_path": t["file_path"], "start": (t.get("start") or [0])[0],
-               "end": (t.get("end") or [0])[0], "statement": "", "url": t.get("url"), "commit": t.get("commit"),
-               "traced_tactics": tactics}
+        tactics = [
+            {
+                "tactic": tt["tactic"],
+                "state_before": tt["state_before"],
+                "state_after": tt["state_after"],
+                "premises": _premises(tt.get("annotated_tactic")),
+            }
+            for tt in t.get("traced_tactics", [])
+        ]
+        yield {
+            "full_name": t["full_name"],
+            "file_path": t["file_path"],
+            "start": (t.get("start") or [0])[0],
+            "end": (t.get("end") or [0])[0],
+            "statement": "",
+            "url": t.get("url"),
+            "commit": t.get("commit"),
+            "traced_tactics": tactics,
+        }
 
 
 def _premises(annotated) -> list[str]:

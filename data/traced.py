@@ -1,5 +1,6 @@
 """Traced proof data: trace a library (resumable), then build LeanDojo-like records: a premise corpus, theorems with
 their traced tactics and the premises each tactic used, and splits (random, and by whole held-out files)."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -22,19 +23,33 @@ TRACED = "traced_files.jsonl"
 SPLIT_FRACTIONS = (0.9, 0.05, 0.05)  # train, val, test
 
 
-def trace_library(backend: str, out: Path, patterns: Optional[list[str]] = None,
-                  on_file: Optional[Callable[[TracedFile], None]] = None, workers: int = 1) -> list[str]:
+def trace_library(
+    backend: str,
+    out: Path,
+    patterns: Optional[list[str]] = None,
+    on_file: Optional[Callable[[TracedFile], None]] = None,
+    workers: int = 1,
+) -> list[str]:
     """Trace the backend's library files matching `patterns` (globs on the relative path) into out/traced_files.jsonl,
     `workers` files at a time (one proof-assistant process each); files already there are skipped. Returns the
     relative paths selected."""
     if backend == "lean":  # no library sources are installed: trace the user's own files
         root = "."
-        chosen = sorted({(p, p[: -len(".lean")].replace("/", ".")) for pat in patterns or [] for p in glob.glob(pat)
-                         if p.endswith(".lean")})
+        chosen = sorted(
+            {
+                (p, p[: -len(".lean")].replace("/", "."))
+                for pat in patterns or []
+                for p in glob.glob(pat)
+                if p.endswith(".lean")
+            }
+        )
     else:
         root, files = source_files(backend)
-        chosen = [(rel, logical) for rel, logical in files
-                  if not patterns or any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(logical, p) for p in patterns)]
+        chosen = [
+            (rel, logical)
+            for rel, logical in files
+            if not patterns or any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(logical, p) for p in patterns)
+        ]
     out.mkdir(parents=True, exist_ok=True)
     lock = threading.Lock()
     with ResultLog(out / TRACED, key="path") as log:
@@ -56,8 +71,11 @@ def trace_library(backend: str, out: Path, patterns: Optional[list[str]] = None,
 
 def load_traced(out: Path, paths: Optional[Iterable[str]] = None) -> list[TracedFile]:
     wanted = set(paths) if paths is not None else None
-    return [TracedFile.from_dict(r) for r in ResultLog(out / TRACED, key="path").records()
-            if wanted is None or r["path"] in wanted]
+    return [
+        TracedFile.from_dict(r)
+        for r in ResultLog(out / TRACED, key="path").records()
+        if wanted is None or r["path"] in wanted
+    ]
 
 
 @dataclass
@@ -119,9 +137,21 @@ def build_dataset(out: Path, seed: int = 0) -> BuiltDataset:
     index = NameIndex(files)
     with open(out / "corpus.jsonl", "w", encoding="utf-8") as fh:
         for f in files:
-            fh.write(json.dumps({"path": f.path, "logical_name": f.logical_name, "imports": sorted(closure[f.path]),
-                                 "premises": [{"full_name": d.full_name, "code": d.code, "kind": d.kind,
-                                               "line": d.line} for d in f.declarations]}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "path": f.path,
+                        "logical_name": f.logical_name,
+                        "imports": sorted(closure[f.path]),
+                        "premises": [
+                            {"full_name": d.full_name, "code": d.code, "kind": d.kind, "line": d.line}
+                            for d in f.declarations
+                        ],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     theorems = []
     stats = BuiltDataset(len(files), sum(len(f.declarations) for f in files), 0, 0, 0, 0)
     for f in files:
@@ -136,12 +166,26 @@ def build_dataset(out: Path, seed: int = 0) -> BuiltDataset:
                     full = index.resolve(name, f.path, t.start_line, closure[f.path])
                     if full and full != t.full_name and full not in used:
                         used.append(full)
-                tactics.append({"tactic": tac.tactic, "state_before": tac.state_before,
-                                "state_after": tac.state_after, "premises": used})
+                tactics.append(
+                    {
+                        "tactic": tac.tactic,
+                        "state_before": tac.state_before,
+                        "state_after": tac.state_after,
+                        "premises": used,
+                    }
+                )
                 stats.tactics += 1
                 stats.tactics_with_premises += bool(used)
-            theorems.append({"full_name": t.full_name, "file_path": f.path, "start": t.start_line,
-                             "end": t.end_line, "statement": t.statement, "traced_tactics": tactics})
+            theorems.append(
+                {
+                    "full_name": t.full_name,
+                    "file_path": f.path,
+                    "start": t.start_line,
+                    "end": t.end_line,
+                    "statement": t.statement,
+                    "traced_tactics": tactics,
+                }
+            )
     stats.theorems = len(theorems)
     _write_jsonl(out / "theorems.jsonl", theorems)
     _write_splits(out / "splits", theorems, seed)
@@ -182,8 +226,14 @@ def tactic_examples(theorems: Iterable[dict]) -> Iterable[dict]:
     """One record per traced tactic: the state, the tactic and the premises it used."""
     for t in theorems:
         for tac in t["traced_tactics"]:
-            yield {"full_name": t["full_name"], "file_path": t["file_path"], "start": t["start"],
-                   "state": tac["state_before"], "tactic": tac["tactic"], "premises": tac["premises"]}
+            yield {
+                "full_name": t["full_name"],
+                "file_path": t["file_path"],
+                "start": t["start"],
+                "state": tac["state_before"],
+                "tactic": tac["tactic"],
+                "premises": tac["premises"],
+            }
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -1,4 +1,5 @@
 """The one place that turns a backend name into a proof environment; code above `itp` uses only this."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,6 +41,11 @@ def make_env(backend: str, config: Optional[ItpConfig] = None) -> ProofEnv:
 _SUFFIXES = {".v": "coq", ".lean": "lean"}
 
 
+def system_of(backend: str) -> str:
+    """The proof assistant a backend drives (theorem records are per proof assistant, not per backend)."""
+    return "lean" if backend == "leandojo" else backend
+
+
 def backend_for_file(filename: str) -> Optional[str]:
     """The backend that checks files with this name's extension, or None."""
     for suffix, backend in _SUFFIXES.items():
@@ -66,7 +72,7 @@ def source_files(backend: str, config: Optional[ItpConfig] = None) -> tuple[str,
         for name in sorted(names):
             if name.endswith(".v"):
                 rel = os.path.relpath(os.path.join(dirpath, name), root)
-                logical = "Coq." + rel[len("theories/"):-2].replace(os.sep, ".")
+                logical = "Coq." + rel[len("theories/") : -2].replace(os.sep, ".")
                 if not logical.startswith("Coq.Init."):
                     files.append((rel, logical))
     return root, sorted(files)
@@ -118,5 +124,15 @@ def ensure_available(backend: str, config: Optional[ItpConfig] = None) -> None:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
-__all__ = ["BACKENDS", "BackendUnavailable", "ItpConfig", "backend_for_file", "default_backend", "source_files",
-           "trace_source", "ensure_available", "make_env"]
+__all__ = [
+    "BACKENDS",
+    "BackendUnavailable",
+    "ItpConfig",
+    "backend_for_file",
+    "default_backend",
+    "source_files",
+    "system_of",
+    "trace_source",
+    "ensure_available",
+    "make_env",
+]

@@ -1,4 +1,5 @@
 """Typed configuration of the proof-assistant layer: every limit and default of `itp` lives here."""
+
 from __future__ import annotations
 
 import os

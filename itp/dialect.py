@@ -1,5 +1,6 @@
 """What upper layers need to write text for a proof assistant without knowing which one it is: how a proof is
 assembled from tactics, how a comment looks, which fence a prompt uses, and how a premise is used."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,10 +35,20 @@ class Dialect:
         return [t.format(name=name) for t in self.premise_uses]
 
 
-COQ = Dialect("coq", "Coq", "coq", "(* ", " *)", "Proof.\n", "\nQed.", ".",
-              ("apply {name}", "rewrite {name}", "eauto using {name}"))
-LEAN = Dialect("lean", "Lean 4", "lean4", "-- ", "", "", "", "",
-               ("exact {name}", "rw [{name}]", "simp [{name}]", "apply {name}"))
+COQ = Dialect(
+    "coq",
+    "Coq",
+    "coq",
+    "(* ",
+    " *)",
+    "Proof.\n",
+    "\nQed.",
+    ".",
+    ("apply {name}", "rewrite {name}", "eauto using {name}"),
+)
+LEAN = Dialect(
+    "lean", "Lean 4", "lean4", "-- ", "", "", "", "", ("exact {name}", "rw [{name}]", "simp [{name}]", "apply {name}")
+)
 
 _DIALECTS = {d.system: d for d in (COQ, LEAN)}
 

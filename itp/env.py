@@ -1,4 +1,5 @@
 """The proof-environment interface every backend implements: whole-proof `check`, and `start`/`step` for search."""
+
 from __future__ import annotations
 
 import abc

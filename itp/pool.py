@@ -1,5 +1,6 @@
 """The verifier pool: warm workers keyed by header, identical (statement, proof) pairs checked once with a
 multiplicity, timed-out proofs re-run alone with more time, infrastructure failures retried and kept apart."""
+
 from __future__ import annotations
 
 import threading
@@ -46,8 +47,13 @@ class VerifierPool:
     """N worker slots, each owning one ProofEnv (which keeps warm processes per header). Thread-based: the work is
     in the proof-assistant processes, so Python threads only wait on pipes."""
 
-    def __init__(self, env_factory: Callable[[], ProofEnv], config: Optional[PoolConfig] = None,
-                 timeout: Optional[float] = None, owns_envs: bool = True):
+    def __init__(
+        self,
+        env_factory: Callable[[], ProofEnv],
+        config: Optional[PoolConfig] = None,
+        timeout: Optional[float] = None,
+        owns_envs: bool = True,
+    ):
         """`owns_envs=False` when the factory hands out an environment the caller keeps and closes itself."""
         self.config = config or PoolConfig()
         self.owns_envs = owns_envs

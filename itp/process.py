@@ -1,4 +1,5 @@
 """A proof-assistant child process with resource limits, its own process group and a private temporary directory."""
+
 from __future__ import annotations
 
 import os

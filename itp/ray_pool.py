@@ -1,5 +1,6 @@
 """The verifier pool spread over a Ray cluster: one actor per node share of CPUs, each running a VerifierPool.
 Jobs are sharded by header, so every header is imported on as few actors as possible."""
+
 from __future__ import annotations
 
 import zlib
@@ -33,8 +34,14 @@ def _actor_class():
 class RayVerifierPool:
     """Same contract as VerifierPool; `ray.init()` (local) or `ray.init(address=...)` (cluster) must have run."""
 
-    def __init__(self, backend: str, actors: int = 2, config: Optional[ItpConfig] = None,
-                 timeout: Optional[float] = None, cpus_per_actor: Optional[float] = None):
+    def __init__(
+        self,
+        backend: str,
+        actors: int = 2,
+        config: Optional[ItpConfig] = None,
+        timeout: Optional[float] = None,
+        cpus_per_actor: Optional[float] = None,
+    ):
         config = config or ItpConfig()
         cpus = cpus_per_actor if cpus_per_actor is not None else float(config.pool.workers)
         actor = _actor_class().options(num_cpus=cpus)

@@ -1,4 +1,5 @@
 """Records of traced proofs, shared by every backend's tracer: what each tactic saw and did."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -53,6 +54,8 @@ class TracedFile:
     def from_dict(cls, d: dict[str, Any]) -> "TracedFile":
         d = dict(d)
         d["declarations"] = [Declaration(**x) for x in d.get("declarations", [])]
-        d["theorems"] = [TracedTheorem(**{**t, "tactics": [TracedTactic(**x) for x in t.get("tactics", [])]})
-                         for t in d.get("theorems", [])]
+        d["theorems"] = [
+            TracedTheorem(**{**t, "tactics": [TracedTactic(**x) for x in t.get("tactics", [])]})
+            for t in d.get("theorems", [])
+        ]
         return cls(**d)

@@ -1,4 +1,5 @@
 """Records that cross the proof-assistant boundary: theorems, verdicts, proof states and step results."""
+
 from __future__ import annotations
 
 import enum

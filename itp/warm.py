@@ -1,5 +1,6 @@
 """Warm proof-assistant sessions keyed by header: import once, check many, evict the least recently used, and
 replace a session after N uses or above a memory ceiling."""
+
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -1,5 +1,6 @@
 """`prove`: prove one theorem, from a benchmark or given as text, and print the verified proof.
 Exit codes: 0 proved, 1 not proved, 2 bad input."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,16 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from data import DataError, find_theorem, user_theorem
-from itp import BACKENDS, BackendUnavailable, StatementError, Theorem, default_backend, ensure_available, make_env
+from itp import (
+    BACKENDS,
+    BackendUnavailable,
+    StatementError,
+    Theorem,
+    default_backend,
+    ensure_available,
+    make_env,
+    system_of,
+)
 
 from .factory import make_policies
 from .policy import PolicyUnavailable
@@ -23,13 +33,19 @@ _NAME = re.compile(r"^\s*(?:Theorem|Lemma|Example|theorem|lemma)\s+([^\s:({\[]+)
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="prove", description="Prove a theorem; every reported proof is re-checked.")
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--theorem", metavar="BENCHMARK/NAME", help="e.g. examples/linear_system, miniF2F/mathd_algebra_10")
+    what.add_argument(
+        "--theorem", metavar="BENCHMARK/NAME", help="e.g. examples/linear_system, miniF2F/mathd_algebra_10"
+    )
     what.add_argument("--statement", metavar="TEXT", help="your own theorem, e.g. 'Theorem t : 1 + 1 = 2.'")
     p.add_argument("--header", default=None, help="imports and definitions for --statement")
     p.add_argument("--backend", choices=BACKENDS, help="default: lean where a Lean REPL is configured, else coq")
     p.add_argument("--model", help="Hugging Face path or hub id, or vllm:ID; default: the built-in portfolio")
-    p.add_argument("--retriever", metavar="INDEX", help="premise index from `stp retrieval index` (or a corpus.jsonl "
-                                                    "for BM25): retrieved premises go to the tactic policy")
+    p.add_argument(
+        "--retriever",
+        metavar="INDEX",
+        help="premise index from `stp retrieval index` (or a corpus.jsonl "
+        "for BM25): retrieved premises go to the tactic policy",
+    )
     p.add_argument("--search", choices=METHODS, default="best-first")
     p.add_argument("--budget", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--samples", type=int, default=32, help="proofs to sample with --search sample")
@@ -40,12 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _theorem(args: argparse.Namespace, backend: str) -> Theorem:
     if args.theorem:
-        return find_theorem(args.theorem, backend, args.data_dir)
+        return find_theorem(args.theorem, system_of(backend), args.data_dir)
     m = _NAME.match(args.statement)
     if not m:
-        raise DataError("--statement must declare a named theorem, e.g. 'Theorem t : 1 + 1 = 2.' or "
-                        "'theorem t : 1 + 1 = 2 := by'")
-    return user_theorem(m.group(1), backend, args.header or "", args.statement)
+        raise DataError(
+            "--statement must declare a named theorem, e.g. 'Theorem t : 1 + 1 = 2.' or 'theorem t : 1 + 1 = 2 := by'"
+        )
+    return user_theorem(m.group(1), system_of(backend), args.header or "", args.statement)
 
 
 def _premises(index: Optional[str]):
@@ -88,17 +105,34 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         env.close()
     seconds = time.monotonic() - t0
     if args.json:
-        print(json.dumps({"theorem": theorem.name, "proved": result.proved, "proof": result.proof, "backend": backend,
-                          "search": args.search, "seconds": round(seconds, 3), "expansions": result.expansions,
-                          "stats": result.to_dict()}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "theorem": theorem.name,
+                    "proved": result.proved,
+                    "proof": result.proof,
+                    "backend": backend,
+                    "search": args.search,
+                    "seconds": round(seconds, 3),
+                    "expansions": result.expansions,
+                    "stats": result.to_dict(),
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
         if result.proved:
             print(f"{theorem.statement.rstrip()}\n{result.proof}")
-        detail = (f"{result.expansions} expansions, {result.nodes} states" if args.search == "best-first"
-                  else f"{result.samples} samples, {result.correct_samples} correct")
-        print(f"{'proved' if result.proved else 'not proved'}: {theorem.name} ({backend}, {args.search}) "
-              f"in {seconds:.1f}s; {detail}; policy {result.policy_seconds:.1f}s, "
-              f"proof assistant {result.env_seconds:.1f}s, re-check {result.verify_seconds:.2f}s")
+        detail = (
+            f"{result.expansions} expansions, {result.nodes} states"
+            if args.search == "best-first"
+            else f"{result.samples} samples, {result.correct_samples} correct"
+        )
+        print(
+            f"{'proved' if result.proved else 'not proved'}: {theorem.name} ({backend}, {args.search}) "
+            f"in {seconds:.1f}s; {detail}; policy {result.policy_seconds:.1f}s, "
+            f"proof assistant {result.env_seconds:.1f}s, re-check {result.verify_seconds:.2f}s"
+        )
     return 0 if result.proved else 1
 
 

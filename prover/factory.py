@@ -1,5 +1,6 @@
 """Turn `--model` into policies: none means the built-in portfolio; `vllm:ID` uses vLLM; anything else is a
 Hugging Face checkpoint (path or hub id)."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -10,8 +11,9 @@ from .policy import ProofPolicy, TacticPolicy
 from .portfolio import PortfolioProofPolicy, PortfolioTacticPolicy, PremiseSource
 
 
-def make_policies(env: ProofEnv, model: Optional[str] = None, premises: Optional[PremiseSource] = None,
-                  shared: Optional[dict] = None) -> tuple[TacticPolicy, ProofPolicy]:
+def make_policies(
+    env: ProofEnv, model: Optional[str] = None, premises: Optional[PremiseSource] = None, shared: Optional[dict] = None
+) -> tuple[TacticPolicy, ProofPolicy]:
     """(tactic policy, proof policy) for `model`; `shared` caches loaded models across calls (threads)."""
     if not model:
         return PortfolioTacticPolicy(env, premises), PortfolioProofPolicy(env)
@@ -19,7 +21,7 @@ def make_policies(env: ProofEnv, model: Optional[str] = None, premises: Optional
     if model.startswith("vllm:"):
         from .vllm_policy import VLLMModel, VLLMProofPolicy, VLLMTacticPolicy
 
-        m = cache.get(model) or cache.setdefault(model, VLLMModel(model[len("vllm:"):]))
+        m = cache.get(model) or cache.setdefault(model, VLLMModel(model[len("vllm:") :]))
         return VLLMTacticPolicy(m, premises), VLLMProofPolicy(m)
     from .hf import HFModel, HFProofPolicy, HFTacticPolicy
 

@@ -1,5 +1,6 @@
 """Hugging Face transformers policies: any causal or seq2seq checkpoint from a path or hub id, CPU or GPU,
 sampling or beam search, with sequence log-probabilities."""
+
 from __future__ import annotations
 
 import threading
@@ -51,10 +52,16 @@ class HFModel:
     def generate(self, prompt: str, n: int, max_new_tokens: int, beam: bool) -> list[tuple[str, float]]:
         """n continuations of `prompt` with their log-probabilities (sum over generated tokens)."""
         torch = self.torch
-        enc = self.tokenizer(prompt, return_tensors="pt", truncation=True,
-                             max_length=self.config.max_input_tokens).to(self.device)
-        kwargs = dict(max_new_tokens=max_new_tokens, num_return_sequences=n, output_scores=True,
-                      return_dict_in_generate=True, pad_token_id=self.tokenizer.pad_token_id)
+        enc = self.tokenizer(prompt, return_tensors="pt", truncation=True, max_length=self.config.max_input_tokens).to(
+            self.device
+        )
+        kwargs = dict(
+            max_new_tokens=max_new_tokens,
+            num_return_sequences=n,
+            output_scores=True,
+            return_dict_in_generate=True,
+            pad_token_id=self.tokenizer.pad_token_id,
+        )
         if beam:
             kwargs.update(num_beams=n, do_sample=False)
         else:
@@ -62,15 +69,17 @@ class HFModel:
         with self._lock, torch.no_grad():
             out = self.model.generate(**enc, **kwargs)
             scores = self.model.compute_transition_scores(
-                out.sequences, out.scores, getattr(out, "beam_indices", None) if beam else None,
-                normalize_logits=not beam)
-        generated = out.sequences[:, 1:] if self.seq2seq else out.sequences[:, enc["input_ids"].shape[1]:]
-        generated = generated[:, -scores.shape[1]:]
+                out.sequences,
+                out.scores,
+                getattr(out, "beam_indices", None) if beam else None,
+                normalize_logits=not beam,
+            )
+        generated = out.sequences[:, 1:] if self.seq2seq else out.sequences[:, enc["input_ids"].shape[1] :]
+        generated = generated[:, -scores.shape[1] :]
         results = []
         for tokens, token_scores in zip(generated, scores):
             keep = (tokens != self.tokenizer.pad_token_id) & torch.isfinite(token_scores)
-            results.append((self.tokenizer.decode(tokens, skip_special_tokens=True),
-                            float(token_scores[keep].sum())))
+            results.append((self.tokenizer.decode(tokens, skip_special_tokens=True), float(token_scores[keep].sum())))
         return results
 
 
@@ -84,8 +93,9 @@ class HFTacticPolicy(TacticPolicy):
 
     def suggest(self, state: State, n: int) -> list[Candidate]:
         premises = self.premises(state)[: self.premises_k] if self.premises else []
-        outs = self.model.generate(tactic_prompt(state.text, premises), n,
-                                   self.model.config.max_new_tokens_tactic, beam=True)
+        outs = self.model.generate(
+            tactic_prompt(state.text, premises), n, self.model.config.max_new_tokens_tactic, beam=True
+        )
         return dedupe([Candidate(clean_tactic(t), lp) for t, lp in outs], n)
 
 
@@ -97,6 +107,7 @@ class HFProofPolicy(ProofPolicy):
         self.informal = informal
 
     def sample(self, theorem: Theorem, n: int) -> list[Candidate]:
-        outs = self.model.generate(whole_proof_prompt(theorem, self.informal), n,
-                                   self.model.config.max_new_tokens_proof, beam=False)
+        outs = self.model.generate(
+            whole_proof_prompt(theorem, self.informal), n, self.model.config.max_new_tokens_proof, beam=False
+        )
         return [Candidate(cut_whole_proof(theorem, t), lp) for t, lp in outs]

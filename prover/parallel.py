@@ -1,5 +1,6 @@
 """Prove many theorems at once: worker threads, each owning its proof environment (environments are not
 thread-safe), draining one queue. The work is in the proof-assistant processes, so threads suffice."""
+
 from __future__ import annotations
 
 import threading
@@ -14,8 +15,14 @@ C = TypeVar("C")
 R = TypeVar("R")
 
 
-def run_with_envs(items: Iterable[T], workers: int, backend: str, setup: Callable[[ProofEnv], C],
-                  work: Callable[[C, T], R], on_result: Callable[[T, R], None]) -> None:
+def run_with_envs(
+    items: Iterable[T],
+    workers: int,
+    backend: str,
+    setup: Callable[[ProofEnv], C],
+    work: Callable[[C, T], R],
+    on_result: Callable[[T, R], None],
+) -> None:
     """For every item, `work(setup(env), item)` on one of `workers` threads; `on_result` runs under a lock."""
     queue: Queue = Queue()
     for item in items:

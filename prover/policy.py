@@ -1,4 +1,5 @@
 """The two policy interfaces: tactics for a proof state, whole proofs for a theorem."""
+
 from __future__ import annotations
 
 import abc

@@ -1,5 +1,6 @@
 """The built-in policy that needs no model: the proof assistant's own automation, ranked by position. It is the
 embedded default, so proving works on a fresh machine."""
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,9 @@ def _rank_logprob(rank: int) -> float:
 class PortfolioTacticPolicy(TacticPolicy):
     """Tactics from `env.automation(state)`, then uses of retrieved premises (apply/rewrite, exact/rw/simp)."""
 
-    def __init__(self, env: ProofEnv, premises: Optional[PremiseSource] = None, premises_k: int = 4,
-                 automation_first: int = 8):
+    def __init__(
+        self, env: ProofEnv, premises: Optional[PremiseSource] = None, premises_k: int = 4, automation_first: int = 8
+    ):
         self.env = env
         self.premises = premises
         self.premises_k = premises_k
@@ -35,7 +37,7 @@ class PortfolioTacticPolicy(TacticPolicy):
             # Uses of retrieved premises go right after the cheapest closers, so they survive the cut to n.
             d = dialect(state.theorem.system)
             uses = [t for name in self.premises(state)[: self.premises_k] for t in d.premise_tactics(name)]
-            tactics = tactics[: self.automation_first] + uses + tactics[self.automation_first:]
+            tactics = tactics[: self.automation_first] + uses + tactics[self.automation_first :]
         return [Candidate(t, _rank_logprob(i)) for i, t in enumerate(dict.fromkeys(tactics))][:n]
 
 

@@ -1,4 +1,5 @@
 """Prompt formats that published checkpoints expect, and the cleaning of what they generate."""
+
 from __future__ import annotations
 
 import re

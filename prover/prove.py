@@ -1,4 +1,5 @@
 """Prove one theorem with a chosen search: the shared core of `prove`, `stp eval` and the server."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,8 +21,14 @@ class ProveConfig:
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
 
 
-def prove_theorem(theorem: Theorem, env: ProofEnv, tactic_policy: TacticPolicy, proof_policy: ProofPolicy,
-                  config: Optional[ProveConfig] = None, pool: Optional[VerifierPool] = None) -> SearchResult:
+def prove_theorem(
+    theorem: Theorem,
+    env: ProofEnv,
+    tactic_policy: TacticPolicy,
+    proof_policy: ProofPolicy,
+    config: Optional[ProveConfig] = None,
+    pool: Optional[VerifierPool] = None,
+) -> SearchResult:
     """Search for a proof; a reported proof has passed `check` in a fresh context. Raises StatementError when the
     statement does not elaborate."""
     cfg = config or ProveConfig()

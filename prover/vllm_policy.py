@@ -1,4 +1,5 @@
 """vLLM policies (GPU). vLLM is an optional extra: without it the constructors raise PolicyUnavailable."""
+
 from __future__ import annotations
 
 from typing import Any, Optional

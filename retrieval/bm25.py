@@ -1,4 +1,5 @@
 """BM25 over premise statements: the baseline every learned retriever must beat."""
+
 from __future__ import annotations
 
 import math

@@ -1,5 +1,6 @@
 """The premise corpus: every premise with its name, statement, file and position, and which premises a theorem may
 use (earlier in its own file, or in a file it imports transitively), as ReProver filters them before top-k."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ class PremiseCorpus:
             self._logical[f.get("logical_name", f["path"])] = f["path"]
             for p in f.get("premises", []):
                 self._by_file[f["path"]].append(len(self.premises))
-                self.premises.append(Premise(p["full_name"], p.get("code", ""), f["path"], int(p.get("line", 0)),
-                                             p.get("kind", "")))
+                self.premises.append(
+                    Premise(p["full_name"], p.get("code", ""), f["path"], int(p.get("line", 0)), p.get("kind", ""))
+                )
         self.index_of = {p.full_name: i for i, p in enumerate(self.premises)}
 
     @classmethod

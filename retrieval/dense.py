@@ -1,5 +1,6 @@
 """Dense retrieval: mean-pooled, normalised embeddings (the ReProver recipe). The default encoder is the packaged
 all-MiniLM-L6-v2, which loads offline; a trained encoder is a folder saved by `retrieval.train`."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,9 @@ class Encoder:
         self.batch_size = batch_size
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        emb = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                convert_to_numpy=True, show_progress_bar=False)
+        emb = self.model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
         return emb.astype(np.float32)
 
 
@@ -45,8 +47,7 @@ class DenseRetriever:
     def __init__(self, encoder: Encoder, corpus: PremiseCorpus, embeddings: Optional[np.ndarray] = None):
         self.encoder = encoder
         self.corpus = corpus
-        self.embeddings = embeddings if embeddings is not None else encoder.encode(
-            [p.text() for p in corpus.premises])
+        self.embeddings = embeddings if embeddings is not None else encoder.encode([p.text() for p in corpus.premises])
 
     def retrieve(self, query: str, candidates: Optional[np.ndarray], k: int) -> list[tuple[int, float]]:
         q = self.encoder.encode([query])[0]
@@ -56,8 +57,12 @@ class DenseRetriever:
         """Store the premise embeddings once: queries then cost one encoder call and one matrix product."""
         out.mkdir(parents=True, exist_ok=True)
         np.save(out / "embeddings.npy", self.embeddings)
-        (out / "index.json").write_text(json.dumps({"encoder": self.encoder.name, "corpus": str(corpus_path.resolve()),
-                                                    "premises": len(self.corpus)}, indent=1))
+        (out / "index.json").write_text(
+            json.dumps(
+                {"encoder": self.encoder.name, "corpus": str(corpus_path.resolve()), "premises": len(self.corpus)},
+                indent=1,
+            )
+        )
 
     @classmethod
     def load(cls, index_dir: Path) -> "DenseRetriever":

@@ -1,4 +1,5 @@
 """Recall@k and mean reciprocal rank of retrievers on held-out traced tactics, among accessible premises."""
+
 from __future__ import annotations
 
 import time
@@ -17,8 +18,9 @@ class Retriever(Protocol):
     def retrieve(self, query: str, candidates, k: int) -> list[tuple[int, float]]: ...
 
 
-def evaluate(retriever: Retriever, theorems: Iterable[dict], corpus: PremiseCorpus,
-             ks: Sequence[int] = (1, 10, 100)) -> dict:
+def evaluate(
+    retriever: Retriever, theorems: Iterable[dict], corpus: PremiseCorpus, ks: Sequence[int] = (1, 10, 100)
+) -> dict:
     recalls = {k: [] for k in ks}
     rr, latencies = [], []
     for ex in tactic_examples(theorems):

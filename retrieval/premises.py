@@ -1,4 +1,5 @@
 """Premises for the provers: a function from a proof state to the names of the best accessible premises."""
+
 from __future__ import annotations
 
 from pathlib import Path

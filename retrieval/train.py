@@ -1,6 +1,7 @@
 """Train the premise encoder as ReProver does: mean-pooled, normalised embeddings; a contrastive loss over
 in-batch negatives plus one hard negative per example (the best-scoring wrong premise BM25 finds among the
 accessible ones)."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,9 @@ from .corpus import PremiseCorpus
 from .dense import encoder_path
 
 
-def training_triples(theorems: Iterable[dict], corpus: PremiseCorpus, max_examples: Optional[int] = None,
-                     seed: int = 0) -> list[dict]:
+def training_triples(
+    theorems: Iterable[dict], corpus: PremiseCorpus, max_examples: Optional[int] = None, seed: int = 0
+) -> list[dict]:
     bm25 = BM25Retriever(corpus)
     rng = random.Random(seed)
     triples = []
@@ -32,22 +34,36 @@ def training_triples(theorems: Iterable[dict], corpus: PremiseCorpus, max_exampl
         if not negatives:
             continue
         for pos in positives:
-            triples.append({"anchor": ex["state"], "positive": corpus.premises[pos].text(),
-                            "negative": corpus.premises[negatives[0]].text()})
+            triples.append(
+                {
+                    "anchor": ex["state"],
+                    "positive": corpus.premises[pos].text(),
+                    "negative": corpus.premises[negatives[0]].text(),
+                }
+            )
     rng.shuffle(triples)
     return triples[:max_examples] if max_examples else triples
 
 
-def train_encoder(theorems: list[dict], corpus: PremiseCorpus, out: Path, base: Optional[str] = None,
-                  epochs: float = 1.0, batch_size: int = 32, learning_rate: float = 3e-5,
-                  max_examples: Optional[int] = None, seed: int = 0) -> dict:
+def train_encoder(
+    theorems: list[dict],
+    corpus: PremiseCorpus,
+    out: Path,
+    base: Optional[str] = None,
+    epochs: float = 1.0,
+    batch_size: int = 32,
+    learning_rate: float = 3e-5,
+    max_examples: Optional[int] = None,
+    seed: int = 0,
+) -> dict:
     """Fine-tune `base` (default: the packaged MiniLM) and save it to `out`; returns training statistics."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from datasets import Dataset
     from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from sentence_transformers.sentence_transformer.training_args import (
-        BatchSamplers, SentenceTransformerTrainingArguments,
+        BatchSamplers,
+        SentenceTransformerTrainingArguments,
     )
 
     triples = training_triples(theorems, corpus, max_examples, seed)
@@ -56,11 +72,22 @@ def train_encoder(theorems: list[dict], corpus: PremiseCorpus, out: Path, base: 
     model = SentenceTransformer(encoder_path(base), device="cpu")
     with tempfile.TemporaryDirectory(prefix="stp-retriever-") as tmp:
         args = SentenceTransformerTrainingArguments(
-            output_dir=tmp, num_train_epochs=epochs, per_device_train_batch_size=batch_size,
-            learning_rate=learning_rate, warmup_ratio=0.1, save_strategy="no", report_to=[], seed=seed,
-            logging_steps=50, batch_sampler=BatchSamplers.NO_DUPLICATES, disable_tqdm=True, use_cpu=True)
-        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=Dataset.from_list(triples),
-                                             loss=MultipleNegativesRankingLoss(model))
+            output_dir=tmp,
+            num_train_epochs=epochs,
+            per_device_train_batch_size=batch_size,
+            learning_rate=learning_rate,
+            warmup_ratio=0.1,
+            save_strategy="no",
+            report_to=[],
+            seed=seed,
+            logging_steps=50,
+            batch_sampler=BatchSamplers.NO_DUPLICATES,
+            disable_tqdm=True,
+            use_cpu=True,
+        )
+        trainer = SentenceTransformerTrainer(
+            model=model, args=args, train_dataset=Dataset.from_list(triples), loss=MultipleNegativesRankingLoss(model)
+        )
         result = trainer.train()
     out.mkdir(parents=True, exist_ok=True)
     model.save(str(out))

@@ -1,6 +1,7 @@
 """Best-first tactic search as ReProver does it: priority = cumulative log-probability, N candidates per
 expansion, states deduplicated by their text (a DAG), proved/failed status propagated, limits on expansions and
 wall time. A proof found in tactic mode is reported only after a fresh whole-proof check."""
+
 from __future__ import annotations
 
 import heapq
@@ -39,8 +40,13 @@ class _Node:
 
 
 class BestFirstSearch:
-    def __init__(self, env: ProofEnv, policy: TacticPolicy, config: Optional[BestFirstConfig] = None,
-                 verify: Optional[Verifier] = None):
+    def __init__(
+        self,
+        env: ProofEnv,
+        policy: TacticPolicy,
+        config: Optional[BestFirstConfig] = None,
+        verify: Optional[Verifier] = None,
+    ):
         self.env = env
         self.policy = policy
         self.config = config or BestFirstConfig()
@@ -73,8 +79,9 @@ class BestFirstSearch:
                 if time.monotonic() >= deadline:
                     break
                 te = time.monotonic()
-                step = self.env.step(node.state, cand.text,
-                                     min(cfg.tactic_timeout, max(0.1, deadline - time.monotonic())))
+                step = self.env.step(
+                    node.state, cand.text, min(cfg.tactic_timeout, max(0.1, deadline - time.monotonic()))
+                )
                 result.env_seconds += time.monotonic() - te
                 if step.kind is StepKind.PROVED:
                     proof = d.proof_from_tactics(step.state.path)

@@ -1,4 +1,5 @@
 """What a search reports: the verified proof (or none) and where the time went."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

@@ -1,5 +1,6 @@
 """Whole-proof sampling: k samples per theorem in batches, identical proofs verified once (kept with their
 multiplicity), the unbiased pass@k estimator, and an optional stop at the first verified proof."""
+
 from __future__ import annotations
 
 import time
@@ -32,8 +33,9 @@ class SamplingConfig:
     ks: Sequence[int] = (1, 8, 32)
 
 
-def sample_proofs(theorem: Theorem, policy: ProofPolicy, pool: VerifierPool,
-                  config: Optional[SamplingConfig] = None) -> SearchResult:
+def sample_proofs(
+    theorem: Theorem, policy: ProofPolicy, pool: VerifierPool, config: Optional[SamplingConfig] = None
+) -> SearchResult:
     cfg = config or SamplingConfig()
     t0 = time.monotonic()
     result = SearchResult(theorem.name, False, method="sample")
@@ -60,7 +62,10 @@ def sample_proofs(theorem: Theorem, policy: ProofPolicy, pool: VerifierPool,
     result.correct_samples = sum(n for text, n in counts.items() if verdicts.get(text))
     result.proved = result.proof is not None
     result.status = "proved" if result.proved else ("budget" if result.samples < cfg.samples else "exhausted")
-    result.pass_at = {f"pass@{k}": round(pass_at_k(result.samples, result.correct_samples, k), 4)
-                      for k in cfg.ks if k <= result.samples}
+    result.pass_at = {
+        f"pass@{k}": round(pass_at_k(result.samples, result.correct_samples, k), 4)
+        for k in cfg.ks
+        if k <= result.samples
+    }
     result.seconds = time.monotonic() - t0
     return result

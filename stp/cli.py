@@ -1,4 +1,5 @@
 """`stp`: one command with subcommands. Exit codes: 0 success, 1 ran fine but did not prove, 2 bad usage or input."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Summaries and plots of evaluation results (per-theorem JSONL records)."""
+
 from __future__ import annotations
 
 import statistics
@@ -27,10 +28,12 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def format_summary(title: str, s: dict[str, Any]) -> str:
-    lines = [title,
-             f"  theorems      {s['theorems']}",
-             f"  unsupported   {s['unsupported']}  (statement does not elaborate here)",
-             f"  proved        {s['proved']}  = {s['proved_pct']}% of all, {s['proved_pct_supported']}% of supported"]
+    lines = [
+        title,
+        f"  theorems      {s['theorems']}",
+        f"  unsupported   {s['unsupported']}  (statement does not elaborate here)",
+        f"  proved        {s['proved']}  = {s['proved_pct']}% of all, {s['proved_pct_supported']}% of supported",
+    ]
     lines += [f"  {k:<13} {v:.4f}" for k, v in s.items() if k.startswith("pass@")]
     lines.append(f"  time/theorem  mean {s['mean_seconds']:.1f}s, median {s['median_seconds']:.1f}s")
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """Shared fixtures: the shared data folder beside the project, and skips with a printed reason."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Cold checks with `coqc`: one fresh process per file, in its own temporary directory."""
+
 from __future__ import annotations
 
 import os
@@ -68,7 +69,9 @@ def check_cold(theorem: Theorem, proof: str, config: CoqConfig, timeout: float |
     return judge(script, outputs, theorem.header, config.allowed_axioms, seconds)
 
 
-def check_file(text: str, config: CoqConfig, only: list[str] | None = None, timeout: float | None = None) -> FileVerdict:
+def check_file(
+    text: str, config: CoqConfig, only: list[str] | None = None, timeout: float | None = None
+) -> FileVerdict:
     """Compile a whole `.v` file and audit the axioms of its theorems (all of them, or those in `only`)."""
     t0 = time.monotonic()
     try:
@@ -95,9 +98,15 @@ def check_file(text: str, config: CoqConfig, only: list[str] | None = None, time
             reason = f"line {line}: {reason}"
         starts = _declaration_lines(text)
         culprit = max((n for n in names if starts.get(n, 0) <= line), key=lambda n: starts[n], default=None)
-        rows = [{"name": n, "ok": False, "axioms": [],
-                 "reason": reason if n == culprit else f"not checked: compilation stopped at line {line}"}
-                for n in targets]
+        rows = [
+            {
+                "name": n,
+                "ok": False,
+                "axioms": [],
+                "reason": reason if n == culprit else f"not checked: compilation stopped at line {line}",
+            }
+            for n in targets
+        ]
         return FileVerdict(False, rows, reason, seconds)
     allowed = set(config.allowed_axioms)  # a file may not declare axioms of its own (screen_file)
     results = []
@@ -111,6 +120,8 @@ def check_file(text: str, config: CoqConfig, only: list[str] | None = None, time
 def _declaration_lines(text: str) -> dict[str, int]:
     """1-based line of each theorem declaration (first occurrence)."""
     lines: dict[str, int] = {}
-    for m in re.finditer(r"^\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark)\s+([A-Za-z_][\w']*)", text, re.M):
+    for m in re.finditer(
+        r"^\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark)\s+([A-Za-z_][\w']*)", text, re.M
+    ):
         lines.setdefault(m.group(1), text.count("\n", 0, m.start()) + 1)
     return lines

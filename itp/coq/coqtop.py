@@ -1,4 +1,5 @@
 """A `coqtop -emacs` session: one sentence per line, a sync sentinel after each, state ids for `BackTo`."""
+
 from __future__ import annotations
 
 import itertools
@@ -116,7 +117,7 @@ def _error_of(output: str) -> Optional[str]:
     m = re.search(r"^Error:", output, re.M)
     if not m:
         return None
-    return " ".join(output[m.start() + len("Error:"):].split()) or "error"
+    return " ".join(output[m.start() + len("Error:") :].split()) or "error"
 
 
 _GOAL_HEAD = re.compile(r"^(\d+) goals?(?: \(ID \d+\))?\s*$", re.M)
@@ -136,7 +137,7 @@ def first_goal(show_output: str) -> str:
     body = show_output
     m = _GOAL_HEAD.search(body) or _GOAL_N.search(body)
     if m:
-        body = body[m.end():]
+        body = body[m.end() :]
     nxt = _GOAL_N.search(body)
     if nxt:
         body = body[: nxt.start()]
@@ -161,5 +162,5 @@ def read_goals(top: CoqTop, timeout: float, max_shown: int) -> tuple[int, str]:
     goals = [first_goal(out)]
     for i in range(2, min(n, max_shown) + 1):
         goals.append(first_goal(top.run(f"Show {i}.", timeout).output))
-    goals += unfocused_goals(out)[len(goals) - 1:] if n > max_shown else []
+    goals += unfocused_goals(out)[len(goals) - 1 :] if n > max_shown else []
     return n, "\n\n".join(goals)

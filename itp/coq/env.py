@@ -1,4 +1,5 @@
 """Coq behind the proof-environment interface: warm `coqtop` sessions per header, `coqc` for files."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Trust policy for Coq: what a proof script may contain and which axioms it may rest on."""
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,11 @@ _ASSUMPTION_DECL_RE = re.compile(
 # Sentences that may close a proof; `Admitted`/`Abort` are refused by the capitalised-word rule below.
 _CLOSERS = ("Qed.", "Defined.")
 _BULLET_OR_BRACE = re.compile(r"^(?:[-+*]+|[{}]|(?:\d+|\[\s*[A-Za-z_][\w']*\s*\])\s*:\s*\{)$")
-# Unfinished proofs, and tactics that leave the kernel or run code outside it. The kernel still re-checks at Qed, but native compilation
-# spawns compilers and writes files, which a proof script has no business doing.
-_FORBIDDEN_WORDS = re.compile(r"\b(?:admit|give_up|native_compute|native_cast_no_check|vm_cast_no_check|Redirect|Declare|Load)\b")
+# Unfinished proofs, and tactics that leave the kernel or run code outside it. The kernel still re-checks at Qed,
+# but native compilation spawns compilers and writes files, which a proof script has no business doing.
+_FORBIDDEN_WORDS = re.compile(
+    r"\b(?:admit|give_up|native_compute|native_cast_no_check|vm_cast_no_check|Redirect|Declare|Load)\b"
+)
 # Commands that change the checker or the outside world, refused anywhere in a header-less file check too.
 FORBIDDEN_FILE_COMMANDS = re.compile(
     r"^(?:#\[[^\]]*\]\s*)?(?:(?:Local|Global|Export)\s+)?(?:"

@@ -1,5 +1,6 @@
 """Coq's automation and structural tactics worth trying on a goal, best first. Built from the goal's text, so it
 lives beside the code that prints goals."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,21 @@ from ..types import State
 from .script import split_header
 
 # Decision procedures and closers, cheapest and most often useful first.
-CLOSERS = ("lia", "lra", "reflexivity", "nia", "field", "ring", "nra", "easy", "auto", "tauto", "congruence",
-           "vm_compute; reflexivity", "intuition")
+CLOSERS = (
+    "lia",
+    "lra",
+    "reflexivity",
+    "nia",
+    "field",
+    "ring",
+    "nra",
+    "easy",
+    "auto",
+    "tauto",
+    "congruence",
+    "vm_compute; reflexivity",
+    "intuition",
+)
 _HYP = re.compile(r"^([\w', ]+?) : (.*)$")
 _DEFINED = re.compile(r"^(?:Definition|Fixpoint|Function)\s+([A-Za-z_][\w']*)")
 

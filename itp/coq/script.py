@@ -1,4 +1,5 @@
 """The sentences that check one proof and audit it, shared by the warm (`coqtop`) and cold (`coqc`) checkers."""
+
 from __future__ import annotations
 
 import re
@@ -82,13 +83,19 @@ def build_script(theorem: Theorem, proof: str) -> CheckScript:
     return CheckScript(theorem.name, sentences, bool(screened.declares), ref)
 
 
-def judge(script: CheckScript, outputs: dict[str, str], header: str, allowed: tuple[str, ...], seconds: float) -> Verdict:
+def judge(
+    script: CheckScript, outputs: dict[str, str], header: str, allowed: tuple[str, ...], seconds: float
+) -> Verdict:
     """Verdict for a proof that compiled, from the audit outputs."""
     if script.restated:
         proved, asked = _type_of(outputs.get("proved_type", "")), _type_of(outputs.get("asked_type", ""))
         if proved is None or asked is None or proved != asked:
-            return Verdict(VerdictKind.UNTRUSTED, "the proof restates a different statement than the one asked",
-                           messages=[f"proved: {proved}", f"asked: {asked}"], seconds=seconds)
+            return Verdict(
+                VerdictKind.UNTRUSTED,
+                "the proof restates a different statement than the one asked",
+                messages=[f"proved: {proved}", f"asked: {asked}"],
+                seconds=seconds,
+            )
     axioms, problems = parse_assumptions(outputs.get("assumptions", ""))
     allowed_set = set(allowed) | header_assumptions(header)
     why = audit_axioms(axioms, problems, allowed_set)

@@ -1,5 +1,6 @@
 """Split Coq text into sentences the way Coq's lexer does: comments (nested, with strings inside), strings, bullets
 and braces as sentences of their own, and a sentence end at a period followed by white space or the end."""
+
 from __future__ import annotations
 
 import re

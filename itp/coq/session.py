@@ -1,4 +1,5 @@
 """A warm Coq session bound to one header: whole-proof checks and tactic steps on a linear document."""
+
 from __future__ import annotations
 
 import time
@@ -99,8 +100,11 @@ class CoqSession:
             for sentence, role in script.audit():
                 reply = self.top.run(sentence, self.config.check_timeout)
                 if reply.error:
-                    return Verdict(VerdictKind.UNTRUSTED, f"audit failed at {sentence!r}: {reply.error}",
-                                   seconds=time.monotonic() - t0)
+                    return Verdict(
+                        VerdictKind.UNTRUSTED,
+                        f"audit failed at {sentence!r}: {reply.error}",
+                        seconds=time.monotonic() - t0,
+                    )
                 if role:
                     outputs[role] = reply.output
             return judge(script, outputs, theorem.header, self.config.allowed_axioms, time.monotonic() - t0)
@@ -168,7 +172,7 @@ class CoqSession:
             if state.path[: len(path)] == path and len(path) >= len(self._line[best][0]):
                 best = i
         path, sid = self._line[best]
-        del self._line[best + 1:]
+        del self._line[best + 1 :]
         self._back(sid)
         for k in range(len(path), len(state.path)):
             for sentence in screen_tactic(state.path[k]):

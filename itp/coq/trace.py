@@ -1,5 +1,6 @@
 """Trace a Coq source file for real: replay it sentence by sentence in coqtop and record, for every tactic of every
 proof, the goals before and after and the global names it mentions; collect every declaration as a premise."""
+
 from __future__ import annotations
 
 import re
@@ -24,13 +25,15 @@ _PROOF_START = re.compile(r"^Proof(?:\s+(?:using|with)\b.*)?\.$")
 _CLOSERS = re.compile(r"^(?:Qed|Defined|Admitted|Abort|Save)\b")
 _FOCUS = re.compile(r"^(?:[-+*]+|[{}])$")
 # Tactic names and keywords: never premises, even where a lemma of the same name exists (`reflexivity`).
-_KEYWORDS = set("""in at as with by using fun forall exists let match end if then else return do try repeat first
+_KEYWORDS = set(
+    """in at as with by using fun forall exists let match end if then else return do try repeat first
 solve idtac fail progress now easy eauto auto trivial intros intro apply eapply rewrite erewrite exact destruct edestruct
 induction elim case simpl cbn cbv hnf red compute vm_compute unfold fold split left right constructor econstructor
 exists eexists reflexivity symmetry transitivity assumption eassumption lia lra nia nra ring field ring_simplify
 field_simplify omega congruence discriminate injection inversion subst clear revert generalize specialize pose set
 assert enough cut change pattern replace contradiction exfalso absurd f_equal tauto intuition firstorder decide
-remember rename move instantiate unshelve shelve cycle swap all par only type of Type Prop Set""".split())
+remember rename move instantiate unshelve shelve cycle swap all par only type of Type Prop Set""".split()
+)
 
 
 def mentions(tactic: str) -> list[str]:
@@ -43,8 +46,9 @@ def mentions(tactic: str) -> list[str]:
     return list(seen)
 
 
-def trace_file(text: str, path: str, logical_name: str, config: Optional[CoqConfig] = None,
-               sentence_timeout: float = 60.0) -> TracedFile:
+def trace_file(
+    text: str, path: str, logical_name: str, config: Optional[CoqConfig] = None, sentence_timeout: float = 60.0
+) -> TracedFile:
     """Replay `text` in a fresh coqtop. A failing proof is recorded (ok=False) and admitted so later ones still run."""
     config = config or CoqConfig()
     t0 = time.monotonic()
@@ -101,8 +105,7 @@ def trace_file(text: str, path: str, logical_name: str, config: Optional[CoqConf
     return traced
 
 
-def _trace_proof(top: CoqTop, spans, i: int, theorem: TracedTheorem, config: CoqConfig, timeout: float,
-                 line_of) -> int:
+def _trace_proof(top: CoqTop, spans, i: int, theorem: TracedTheorem, config: CoqConfig, timeout: float, line_of) -> int:
     """Run the proof's sentences from spans[i]; returns the index after the proof."""
     _, before = read_goals(top, config.tactic_timeout, config.max_goals_shown)
     failed = False

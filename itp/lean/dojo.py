@@ -1,5 +1,6 @@
 """LeanDojo (`lean_dojo.Dojo`) behind the proof-environment interface. LeanDojo runs tactics on a traced
 repository; whole-proof checks with the axiom audit go through the Lean REPL, which LeanDojo does not offer."""
+
 from __future__ import annotations
 
 import time
@@ -11,12 +12,14 @@ from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, 
 
 INSTALL_HINT = "pip install 'stp-prover[lean-dojo]' and trace the repository first (see LeanDojo's documentation)"
 
+
 def _lean_dojo() -> Any:
     try:
         import lean_dojo  # noqa: PLC0415 - optional extra
     except ImportError as exc:
         raise BackendUnavailable(f"lean_dojo is not installed; {INSTALL_HINT}") from exc
     return lean_dojo
+
 
 class LeanDojoEnv(ProofEnv):
     """`Theorem.source` names the traced repository as "URL@COMMIT:FILE_PATH"; `Theorem.name` is the full name."""
@@ -32,7 +35,9 @@ class LeanDojoEnv(ProofEnv):
 
     def _dojo_theorem(self, theorem: Theorem) -> Any:
         if not theorem.source or "@" not in theorem.source or ":" not in theorem.source.split("@", 1)[1]:
-            raise StatementError(f"{theorem.name}: LeanDojo needs source 'URL@COMMIT:FILE_PATH', got {theorem.source!r}")
+            raise StatementError(
+                f"{theorem.name}: LeanDojo needs source 'URL@COMMIT:FILE_PATH', got {theorem.source!r}"
+            )
         url, rest = theorem.source.split("@", 1)
         commit, file_path = rest.split(":", 1)
         ld = self.lean_dojo
@@ -78,14 +83,18 @@ class LeanDojoEnv(ProofEnv):
         path = state.path + (tactic,)
         seconds = time.monotonic() - t0
         if isinstance(result, ld.ProofFinished):
-            return StepResult(StepKind.PROVED, State(state.theorem, "no goals", path, (handle_gen, result), 0),
-                              seconds=seconds)
+            return StepResult(
+                StepKind.PROVED, State(state.theorem, "no goals", path, (handle_gen, result), 0), seconds=seconds
+            )
         if isinstance(result, ld.LeanError):
             return StepResult(StepKind.ERROR, messages=[result.error], seconds=seconds)
         if isinstance(result, ld.ProofGivenUp):
             return StepResult(StepKind.GAVE_UP, messages=["proof given up (sorry)"], seconds=seconds)
-        return StepResult(StepKind.OPEN, State(state.theorem, result.pp, path, (handle_gen, result),
-                                               result.pp.count("⊢") or 1), seconds=seconds)
+        return StepResult(
+            StepKind.OPEN,
+            State(state.theorem, result.pp, path, (handle_gen, result), result.pp.count("⊢") or 1),
+            seconds=seconds,
+        )
 
     def _materialise(self, state: State) -> Any:
         generation, dojo_state = state.handle
@@ -101,8 +110,11 @@ class LeanDojoEnv(ProofEnv):
 
     def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
         if self.checker is None:
-            return Verdict(VerdictKind.ERROR, "LeanDojo cannot audit axioms of a whole proof; configure the Lean "
-                                              "REPL (STP_LEAN_REPL) to check proofs found with LeanDojo")
+            return Verdict(
+                VerdictKind.ERROR,
+                "LeanDojo cannot audit axioms of a whole proof; configure the Lean "
+                "REPL (STP_LEAN_REPL) to check proofs found with LeanDojo",
+            )
         return self.checker.check(theorem, proof, timeout)
 
     def check_file(self, text: str, only: Optional[list[str]] = None) -> FileVerdict:

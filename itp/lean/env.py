@@ -1,4 +1,5 @@
 """Lean 4 behind the proof-environment interface, through the Lean REPL."""
+
 from __future__ import annotations
 
 import re
@@ -63,7 +64,7 @@ class LeanEnv(ProofEnv):
         if missing:
             raise KeyError(", ".join(missing))
         try:
-            screen_proof(text[len(imports):])
+            screen_proof(text[len(imports) :])
         except PolicyViolation as exc:
             return FileVerdict(False, reason=f"forbidden file content: {exc}", seconds=time.monotonic() - t0)
         session = LeanSession("", self.config)
@@ -99,4 +100,3 @@ class LeanEnv(ProofEnv):
 
     def close(self) -> None:
         self.sessions.close()
-

@@ -1,4 +1,5 @@
 """Trust policy for Lean 4: what a proof may contain and how to read `#print axioms`."""
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,18 @@ _FORBIDDEN = re.compile(
     r"|#\w+|\battribute\s*\["
 )
 # Options a proof may set; others (debug.skipKernelTC, ...) change what is checked.
-_ALLOWED_OPTIONS = {"maxHeartbeats", "maxRecDepth", "synthInstance.maxHeartbeats", "synthInstance.maxSize",
-                    "linter.unusedVariables", "linter.unusedTactic", "linter.unreachableTactic"}
-_DECL = re.compile(r"^\s*(?:@\[[^\]]*\]\s*)?(?:private\s+|protected\s+)?(?:theorem|lemma|example)\s+([^\s:({\[]+)", re.M)
+_ALLOWED_OPTIONS = {
+    "maxHeartbeats",
+    "maxRecDepth",
+    "synthInstance.maxHeartbeats",
+    "synthInstance.maxSize",
+    "linter.unusedVariables",
+    "linter.unusedTactic",
+    "linter.unreachableTactic",
+}
+_DECL = re.compile(
+    r"^\s*(?:@\[[^\]]*\]\s*)?(?:private\s+|protected\s+)?(?:theorem|lemma|example)\s+([^\s:({\[]+)", re.M
+)
 
 
 def _strip_comments(text: str) -> str:

@@ -1,13 +1,29 @@
 """Lean 4 + Mathlib automation and structural tactics worth trying on a goal, best first."""
+
 from __future__ import annotations
 
 import re
 
 from ..types import State
 
-CLOSERS = ("norm_num", "linarith", "nlinarith [sq_nonneg (a - b), sq_nonneg (a + b)]", "positivity", "omega",
-           "simp", "decide", "rfl", "ring", "field_simp", "aesop", "tauto", "simp_all", "norm_num [*] at *",
-           "nlinarith", "exact?")
+CLOSERS = (
+    "norm_num",
+    "linarith",
+    "nlinarith [sq_nonneg (a - b), sq_nonneg (a + b)]",
+    "positivity",
+    "omega",
+    "simp",
+    "decide",
+    "rfl",
+    "ring",
+    "field_simp",
+    "aesop",
+    "tauto",
+    "simp_all",
+    "norm_num [*] at *",
+    "nlinarith",
+    "exact?",
+)
 
 
 def portfolio(state: State, limit: int = 32) -> list[str]:

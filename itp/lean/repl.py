@@ -1,5 +1,6 @@
 """Client for the Lean REPL (leanprover-community/repl): one JSON request per line, a blank line after it;
 one pretty-printed JSON response per request, followed by a blank line."""
+
 from __future__ import annotations
 
 import json

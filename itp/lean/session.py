@@ -1,4 +1,5 @@
 """A warm Lean REPL session bound to one header: the header is imported once, every proof runs on that environment."""
+
 from __future__ import annotations
 
 import time
@@ -102,8 +103,9 @@ class LeanSession:
             warnings = [m.get("data", "") for m in response.get("messages", [])]
             if any("declaration uses" in w and "sorry" in w for w in warnings) or response.get("sorries"):
                 return Verdict(VerdictKind.UNTRUSTED, "the proof uses sorry", seconds=elapsed())
-            audit = self.command(self._audit_code(theorem, restated is not None), self.config.check_timeout,
-                              env=response["env"])
+            audit = self.command(
+                self._audit_code(theorem, restated is not None), self.config.check_timeout, env=response["env"]
+            )
         except ReplTimeout as exc:
             self._restart_quietly()
             return Verdict(VerdictKind.TIMEOUT, str(exc), seconds=elapsed())
@@ -140,8 +142,9 @@ class LeanSession:
             return Verdict(VerdictKind.UNTRUSTED, "no `#print axioms` answer", seconds=seconds)
         bad = [a for a in axioms if a not in self.config.allowed_axioms]
         if bad:
-            return Verdict(VerdictKind.UNTRUSTED, "non-standard axioms: " + ", ".join(bad), axioms=axioms,
-                           seconds=seconds)
+            return Verdict(
+                VerdictKind.UNTRUSTED, "non-standard axioms: " + ", ".join(bad), axioms=axioms, seconds=seconds
+            )
         return Verdict(VerdictKind.PROVED, axioms=axioms, seconds=seconds)
 
     # -- tactic mode ----------------------------------------------------------------------------------------------
@@ -163,8 +166,9 @@ class LeanSession:
             return StepResult(StepKind.ERROR, messages=[str(exc)])
         try:
             proof_state = self._materialise(state)
-            response = self.repl.request({"tactic": tactic, "proofState": proof_state},
-                                         timeout or self.config.tactic_timeout)
+            response = self.repl.request(
+                {"tactic": tactic, "proofState": proof_state}, timeout or self.config.tactic_timeout
+            )
         except ReplTimeout as exc:
             self._restart_quietly()
             return StepResult(StepKind.TIMEOUT, messages=[str(exc)], seconds=time.monotonic() - t0)
@@ -180,8 +184,9 @@ class LeanSession:
             return proof_state
         current = self.start(state.theorem)
         for tactic in state.path:
-            response = self.repl.request({"tactic": tactic, "proofState": current.handle[1]},
-                                         self.config.tactic_timeout)
+            response = self.repl.request(
+                {"tactic": tactic, "proofState": current.handle[1]}, self.config.tactic_timeout
+            )
             result = _classify(current, tactic, response, self.generation, 0.0)
             if result.kind is not StepKind.OPEN:
                 raise ReplDied(f"replay of {tactic!r} gave {result.kind.value}")
@@ -208,5 +213,6 @@ def _classify(state: State, tactic: str, response: dict[str, Any], generation: i
         if status == "Completed":
             return StepResult(StepKind.PROVED, State(state.theorem, "no goals", path, handle, 0), seconds=seconds)
         return StepResult(StepKind.ERROR, messages=[f"no goals but proof status {status!r}"], seconds=seconds)
-    return StepResult(StepKind.OPEN, State(state.theorem, "\n\n".join(goals), path, handle, len(goals)),
-                      seconds=seconds)
+    return StepResult(
+        StepKind.OPEN, State(state.theorem, "\n\n".join(goals), path, handle, len(goals)), seconds=seconds
+    )

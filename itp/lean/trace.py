@@ -1,4 +1,5 @@
 """Trace a Lean file through the REPL's `allTactics` output: goals before each tactic and the constants it used."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,11 @@ from ..trace import Declaration, TracedFile, TracedTactic, TracedTheorem
 from .repl import ReplDied, ReplTimeout
 from .session import LeanSession, errors_of
 
-_DECL = re.compile(r"^(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|nonrec)\s+)*"
-                   r"(theorem|lemma|def|abbrev|instance|structure|inductive|class)\s+([^\s:({\[]+)", re.M)
+_DECL = re.compile(
+    r"^(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|nonrec)\s+)*"
+    r"(theorem|lemma|def|abbrev|instance|structure|inductive|class)\s+([^\s:({\[]+)",
+    re.M,
+)
 _IMPORT = re.compile(r"^import\s+(\S+)", re.M)
 
 
@@ -20,7 +24,7 @@ def trace_file(session: LeanSession, text: str, path: str, logical_name: str, ti
     decls = []
     for m in _DECL.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
-        code = text[m.start():].split(":=", 1)[0].strip()
+        code = text[m.start() :].split(":=", 1)[0].strip()
         full = f"{logical_name}.{m.group(2)}" if logical_name else m.group(2)
         decls.append(Declaration(m.group(2), full, m.group(1), code, line))
     traced.declarations = decls

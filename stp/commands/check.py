@@ -1,4 +1,5 @@
 """`stp check FILE`: verify a `.v` or `.lean` file under the trust policy."""
+
 from __future__ import annotations
 
 import argparse

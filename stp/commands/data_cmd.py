@@ -1,4 +1,5 @@
 """`stp data ...`: benchmark files."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,12 +25,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--backend", action="append", choices=["coq", "lean"], help="only this system (repeatable)")
     f.add_argument("--timeout", type=float, default=60.0, help="seconds per download")
     f.set_defaults(run=run_fetch)
-    t = dsub.add_parser("trace", help="trace proofs by replaying them (Coq: the standard library) into LeanDojo-like "
-                                      "records; resumable")
-    t.add_argument("--backend", choices=["coq", "lean"], default="coq",
-                   help="coq: the installed standard library; lean: your own .lean files (--files), through the REPL")
-    t.add_argument("--files", action="append", metavar="GLOB",
-                   help="only files whose path or logical name matches (repeatable), e.g. 'theories/Arith/*.v'")
+    t = dsub.add_parser(
+        "trace", help="trace proofs by replaying them (Coq: the standard library) into LeanDojo-like records; resumable"
+    )
+    t.add_argument(
+        "--backend",
+        choices=["coq", "lean"],
+        default="coq",
+        help="coq: the installed standard library; lean: your own .lean files (--files), through the REPL",
+    )
+    t.add_argument(
+        "--files",
+        action="append",
+        metavar="GLOB",
+        help="only files whose path or logical name matches (repeatable), e.g. 'theories/Arith/*.v'",
+    )
     t.add_argument("--out", default="runs/traced-coq", help="output folder (default runs/traced-coq)")
     t.add_argument("--seed", type=int, default=0, help="seed of the random split")
     t.add_argument("--workers", type=int, default=2, help="files traced in parallel (one coqtop each)")
@@ -41,8 +51,10 @@ def run_fetch(args: argparse.Namespace) -> int:
     try:
         written = fetch_benchmark(args.benchmark, args.data_dir, args.backend, args.timeout)
     except FetchError as exc:
-        raise UsageError(f"{exc}. On a machine without internet, copy the benchmark's JSONL files "
-                         f"(<benchmark>/<system>_<split>.jsonl) into --data-dir instead") from None
+        raise UsageError(
+            f"{exc}. On a machine without internet, copy the benchmark's JSONL files "
+            f"(<benchmark>/<system>_<split>.jsonl) into --data-dir instead"
+        ) from None
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -77,8 +89,10 @@ def run_trace(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"traced {stats.files} files: {stats.theorems} theorems with {stats.tactics} tactics "
-              f"({stats.tactics_with_premises} use a premise), {stats.premises} premises; "
-              f"{stats.failed_theorems} proofs did not replay (listed in {out / 'replay_failures.txt'}); "
-              f"records in {out}")
+        print(
+            f"traced {stats.files} files: {stats.theorems} theorems with {stats.tactics} tactics "
+            f"({stats.tactics_with_premises} use a premise), {stats.premises} premises; "
+            f"{stats.failed_theorems} proofs did not replay (listed in {out / 'replay_failures.txt'}); "
+            f"records in {out}"
+        )
     return 0

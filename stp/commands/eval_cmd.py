@@ -1,4 +1,5 @@
 """`stp eval`: prove every theorem of a benchmark split, resumably, and report proved %, pass@k and a plot."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,7 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from data import ResultLog, get_benchmark, load_benchmark
-from itp import BACKENDS, StatementError, default_backend, ensure_available
+from itp import BACKENDS, StatementError, default_backend, ensure_available, system_of
 from prover import make_policies
 from prover.parallel import run_with_envs
 from prover.prove import METHODS, ProveConfig, prove_theorem
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     backend = args.backend or default_backend()
     ensure_available(backend)
     bench = get_benchmark(args.benchmark)
-    theorems = load_benchmark(bench.name, args.split, backend, args.data_dir)
+    theorems = load_benchmark(bench.name, args.split, system_of(backend), args.data_dir)
     if args.theorem:
         known = {t.name for t in theorems}
         missing = [n for n in args.theorem if n not in known]
@@ -57,16 +58,34 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     config = ProveConfig(method=args.search, budget_seconds=args.budget)
     config.sampling.samples = args.samples
-    (out / "config.json").write_text(json.dumps({
-        "benchmark": bench.name, "split": args.split, "backend": backend, "model": args.model,
-        "search": args.search, "budget": args.budget, "samples": args.samples, "workers": args.workers}, indent=1))
+    (out / "config.json").write_text(
+        json.dumps(
+            {
+                "benchmark": bench.name,
+                "split": args.split,
+                "backend": backend,
+                "model": args.model,
+                "search": args.search,
+                "budget": args.budget,
+                "samples": args.samples,
+                "workers": args.workers,
+            },
+            indent=1,
+        )
+    )
 
     t0 = time.monotonic()
     with ResultLog(out / "results.jsonl", key="name") as log:
         done = log.done()
         todo = [t for t in theorems if t.name not in done]
-        bar = tqdm(total=len(theorems), initial=len(theorems) - len(todo), desc=f"eval {bench.name}",
-                   unit="thm", file=sys.stderr, disable=None)
+        bar = tqdm(
+            total=len(theorems),
+            initial=len(theorems) - len(todo),
+            desc=f"eval {bench.name}",
+            unit="thm",
+            file=sys.stderr,
+            disable=None,
+        )
         models: dict = {}
         premises = None
         if args.retriever:
@@ -83,10 +102,14 @@ def run(args: argparse.Namespace) -> int:
             bar.update(1)
             bar.set_postfix(proved=proved[0], refresh=False)
 
-        run_with_envs(todo, args.workers, backend,
-                      setup=lambda env: (env, *make_policies(env, args.model, premises, shared=models)),
-                      work=lambda ctx, theorem: _prove_one(theorem, *ctx, config),
-                      on_result=record)
+        run_with_envs(
+            todo,
+            args.workers,
+            backend,
+            setup=lambda env: (env, *make_policies(env, args.model, premises, shared=models)),
+            work=lambda ctx, theorem: _prove_one(theorem, *ctx, config),
+            on_result=record,
+        )
         bar.close()
         names = {t.name for t in theorems}
         records = [r for r in log.records() if r["name"] in names]
@@ -108,8 +131,13 @@ def _prove_one(theorem, env, tactic_policy, proof_policy, config) -> dict:
     try:
         result = prove_theorem(theorem, env, tactic_policy, proof_policy, config)
     except StatementError as exc:
-        return {"name": theorem.name, "proved": False, "status": "bad_statement", "message": str(exc)[:500],
-                "seconds": round(time.monotonic() - t0, 3)}
+        return {
+            "name": theorem.name,
+            "proved": False,
+            "status": "bad_statement",
+            "message": str(exc)[:500],
+            "seconds": round(time.monotonic() - t0, 3),
+        }
     record = result.to_dict()
     record["name"] = record.pop("theorem")
     return record

@@ -1,4 +1,5 @@
 """`stp retrieval train|index|eval`: premise retrievers on traced data."""
+
 from __future__ import annotations
 
 import argparse
@@ -59,12 +60,15 @@ def run_train(args: argparse.Namespace) -> int:
     _, corpus, theorems = _load(args, "train")
     t0 = time.monotonic()
     try:
-        stats = train_encoder(theorems, corpus, Path(args.out), args.base, args.epochs, args.batch_size,
-                              max_examples=args.max_examples)
+        stats = train_encoder(
+            theorems, corpus, Path(args.out), args.base, args.epochs, args.batch_size, max_examples=args.max_examples
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(f"trained on {stats['examples']} (state, premise, hard negative) examples, {stats['epochs']} epoch(s), "
-          f"final loss {stats['loss']}, in {time.monotonic() - t0:.0f}s; encoder saved in {args.out}")
+    print(
+        f"trained on {stats['examples']} (state, premise, hard negative) examples, {stats['epochs']} epoch(s), "
+        f"final loss {stats['loss']}, in {time.monotonic() - t0:.0f}s; encoder saved in {args.out}"
+    )
     return 0
 
 
@@ -84,7 +88,9 @@ def run_eval(args: argparse.Namespace) -> int:
 
     _, corpus, theorems = _load(args, args.part)
     rows = [evaluate(BM25Retriever(corpus), theorems, corpus)]
-    encoders = ([] if args.no_packaged else [("packaged", None)]) + ([("trained", args.trained)] if args.trained else [])
+    encoders = ([] if args.no_packaged else [("packaged", None)]) + (
+        [("trained", args.trained)] if args.trained else []
+    )
     for label, name in encoders:
         row = evaluate(DenseRetriever(Encoder(name), corpus), theorems, corpus)
         row["retriever"] = f"dense ({label})"
@@ -95,6 +101,8 @@ def run_eval(args: argparse.Namespace) -> int:
     print(f"held-out {args.split}/{args.part}: {rows[0]['queries']} tactics that use a premise, {len(corpus)} premises")
     print(f"  {'retriever':<18} {'R@1':>7} {'R@10':>7} {'R@100':>7} {'MRR':>7} {'ms/query':>9}")
     for r in rows:
-        print(f"  {r['retriever']:<18} {r['recall@1']:7.3f} {r['recall@10']:7.3f} {r['recall@100']:7.3f} "
-              f"{r['mrr']:7.3f} {r['ms_per_query']:9.2f}")
+        print(
+            f"  {r['retriever']:<18} {r['recall@1']:7.3f} {r['recall@10']:7.3f} {r['recall@100']:7.3f} "
+            f"{r['mrr']:7.3f} {r['ms_per_query']:9.2f}"
+        )
     return 0

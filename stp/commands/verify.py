@@ -1,4 +1,5 @@
 """`stp verify PROOFS.jsonl`: check many proofs through the warm verifier pool, writing verdicts as they come."""
+
 from __future__ import annotations
 
 import argparse
@@ -74,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
     with ResultLog(out) as log:
         done = log.done()
         todo = [i for i in range(len(jobs)) if i not in done]
-        bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="verify", unit="proof", file=sys.stderr,
-                   disable=None)
+        bar = tqdm(
+            total=len(jobs), initial=len(jobs) - len(todo), desc="verify", unit="proof", file=sys.stderr, disable=None
+        )
 
         def write(k: int, verdict) -> None:
             i = todo[k]
@@ -88,14 +90,22 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
         kinds = Counter(rec.get("kind") for rec in log.records())
     summary = {
-        "total": len(jobs), "resumed": len(jobs) - len(todo), "checked": len(todo), "unique": stats["unique"],
-        "proved": kinds.get("proved", 0), "by_kind": dict(kinds), "stragglers": stats["stragglers"],
-        "seconds": round(time.monotonic() - t0, 3), "out": str(out),
+        "total": len(jobs),
+        "resumed": len(jobs) - len(todo),
+        "checked": len(todo),
+        "unique": stats["unique"],
+        "proved": kinds.get("proved", 0),
+        "by_kind": dict(kinds),
+        "stragglers": stats["stragglers"],
+        "seconds": round(time.monotonic() - t0, 3),
+        "out": str(out),
     }
     if args.json:
         print(json.dumps(summary))
     else:
         rest = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()) if k != "proved")
-        print(f"verified {summary['proved']}/{len(jobs)} proofs ({rest or 'no failures'}); {len(todo)} checked "
-              f"({stats['unique']} unique) in {summary['seconds']:.1f}s; verdicts in {out}")
+        print(
+            f"verified {summary['proved']}/{len(jobs)} proofs ({rest or 'no failures'}); {len(todo)} checked "
+            f"({stats['unique']} unique) in {summary['seconds']:.1f}s; verdicts in {out}"
+        )
     return 0 if summary["proved"] == len(jobs) else 1

@@ -1,4 +1,5 @@
 """Benchmark registry over ../shared/data, and the upstream conversion used by `stp data fetch`."""
+
 from __future__ import annotations
 
 import io
@@ -28,10 +29,15 @@ def test_find_theorem_by_benchmark_and_name(shared_data):
     assert find_theorem("miniF2F/valid/mathd_algebra_10", "lean", str(shared_data)).system == "lean"
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("nosuch/x", "unknown benchmark"), ("miniF2F/nosuch_theorem", "no theorem"), ("miniF2F", "expected"),
-    ("miniF2F/train/x", "no split"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("nosuch/x", "unknown benchmark"),
+        ("miniF2F/nosuch_theorem", "no theorem"),
+        ("miniF2F", "expected"),
+        ("miniF2F/train/x", "no split"),
+    ],
+)
 def test_bad_theorem_specs_say_what_exists(shared_data, spec, message):
     with pytest.raises(DataError, match=message):
         find_theorem(spec, "coq", str(shared_data))
@@ -63,8 +69,9 @@ def _tarball(files: dict[str, str]) -> bytes:
 
 def test_fetch_writes_our_layout_from_an_upstream_archive(tmp_path):
     lean_file = "import Mathlib\n\ntheorem t1 (n : ℕ) : n + 0 = n := by\n  sorry\n"
-    archive = _tarball({"repo-abc/MiniF2F/Valid/t1.lean": lean_file, "repo-abc/MiniF2F/Test/t2.lean":
-                        lean_file.replace("t1", "t2")})
+    archive = _tarball(
+        {"repo-abc/MiniF2F/Valid/t1.lean": lean_file, "repo-abc/MiniF2F/Test/t2.lean": lean_file.replace("t1", "t2")}
+    )
     written = fetch_benchmark("miniF2F", str(tmp_path), ["lean"], download=lambda url, timeout: archive)
     assert sorted(p.name for p in written) == ["lean4_test.jsonl", "lean4_valid.jsonl"]
     [t] = load_benchmark("miniF2F", "valid", "lean", str(tmp_path))

@@ -1,4 +1,5 @@
 """Tracing for real: Coq standard-library files replayed in coqtop; Lean through the REPL test double."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,10 @@ def test_corpus_and_splits(traced_dir):
         parts = {part: read_jsonl(traced_dir / "splits" / split / f"{part}.jsonl") for part in ("train", "val", "test")}
         names = [t["full_name"] for part in parts.values() for t in part]
         assert len(names) == len(set(names)) == len(read_jsonl(traced_dir / "theorems.jsonl"))
-    novel = {part: {t["file_path"] for t in read_jsonl(traced_dir / "splits" / "novel_files" / f"{part}.jsonl")}
-             for part in ("train", "val", "test")}
+    novel = {
+        part: {t["file_path"] for t in read_jsonl(traced_dir / "splits" / "novel_files" / f"{part}.jsonl")}
+        for part in ("train", "val", "test")
+    }
     assert not (novel["train"] & novel["test"]) and not (novel["train"] & novel["val"])  # whole files held out
 
 
@@ -57,16 +60,50 @@ def test_lean_files_are_traced_from_all_tactics():
 
 def test_leandojo_benchmark_records_are_read(tmp_path):
     # A two-record sample in LeanDojo Benchmark 4's documented layout, written by this test.
-    (tmp_path / "corpus.jsonl").write_text(json.dumps({"path": "Mathlib/A.lean", "imports": ["Init/Prelude.lean"],
-        "premises": [{"full_name": "Nat.foo", "code": "theorem foo : True", "start": [3, 1], "end": [3, 20],
-                      "kind": "theorem"}]}) + "\n")
+    (tmp_path / "corpus.jsonl").write_text(
+        json.dumps(
+            {
+                "path": "Mathlib/A.lean",
+                "imports": ["Init/Prelude.lean"],
+                "premises": [
+                    {
+                        "full_name": "Nat.foo",
+                        "code": "theorem foo : True",
+                        "start": [3, 1],
+                        "end": [3, 20],
+                        "kind": "theorem",
+                    }
+                ],
+            }
+        )
+        + "\n"
+    )
     (tmp_path / "random").mkdir()
-    (tmp_path / "random" / "train.json").write_text(json.dumps([{
-        "url": "https://github.com/leanprover-community/mathlib4", "commit": "abc", "file_path": "Mathlib/A.lean",
-        "full_name": "Nat.bar", "start": [5, 1], "end": [6, 10],
-        "traced_tactics": [{"tactic": "exact foo", "annotated_tactic": ["exact <a>foo</a>",
-                            [{"full_name": "Nat.foo", "def_path": "Mathlib/A.lean"}]],
-                            "state_before": "⊢ True", "state_after": "no goals"}]}]))
+    (tmp_path / "random" / "train.json").write_text(
+        json.dumps(
+            [
+                {
+                    "url": "https://github.com/leanprover-community/mathlib4",
+                    "commit": "abc",
+                    "file_path": "Mathlib/A.lean",
+                    "full_name": "Nat.bar",
+                    "start": [5, 1],
+                    "end": [6, 10],
+                    "traced_tactics": [
+                        {
+                            "tactic": "exact foo",
+                            "annotated_tactic": [
+                                "exact <a>foo</a>",
+                                [{"full_name": "Nat.foo", "def_path": "Mathlib/A.lean"}],
+                            ],
+                            "state_before": "⊢ True",
+                            "state_after": "no goals",
+                        }
+                    ],
+                }
+            ]
+        )
+    )
     [c] = list(read_corpus(tmp_path))
     assert c["premises"][0]["full_name"] == "Nat.foo" and c["premises"][0]["line"] == 3
     [t] = list(read_split(tmp_path, "random", "train"))

@@ -6,6 +6,7 @@ writes itself. It never elaborates Lean.
     python lean_repl_double.py --transcripts DIR --use NAME [--use NAME ...] [--extra PAIRS.jsonl]
                                [--hang-on TEXT] [--exit-on TEXT]
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """The verifier pool with real Coq workers."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,9 +17,14 @@ def thm(name: str, statement: str, header: str = ARITH) -> Theorem:
 
 def test_duplicates_are_checked_once_and_every_input_gets_its_verdict():
     a, b = thm("a", ": 2 + 2 = 4"), thm("b", "(x : R) : x * 1 = x", REALS)
-    jobs = [VerifyJob(a, "Proof. reflexivity. Qed."), VerifyJob(a, "Proof. reflexivity. Qed."),
-            VerifyJob(b, "Proof. intros. ring. Qed."), VerifyJob(a, "Proof. lia. Qed."),
-            VerifyJob(b, "Proof. intros. ring. Qed."), VerifyJob(a, "Proof. Admitted.")]
+    jobs = [
+        VerifyJob(a, "Proof. reflexivity. Qed."),
+        VerifyJob(a, "Proof. reflexivity. Qed."),
+        VerifyJob(b, "Proof. intros. ring. Qed."),
+        VerifyJob(a, "Proof. lia. Qed."),
+        VerifyJob(b, "Proof. intros. ring. Qed."),
+        VerifyJob(a, "Proof. Admitted."),
+    ]
     seen = []
     with VerifierPool(lambda: make_env("coq"), PoolConfig(workers=2)) as pool:
         verdicts = pool.verify(jobs, on_result=lambda i, v: seen.append(i))
@@ -32,9 +38,13 @@ def test_stragglers_are_rerun_alone_with_more_time():
     slow = thm("slow", ": True")
     config = PoolConfig(workers=2, straggler_timeout_factor=12.0)
     with VerifierPool(lambda: make_env("coq"), config, timeout=0.3) as pool:
-        verdicts = pool.verify([VerifyJob(slow, "Proof. do 5000000 idtac. exact I. Qed."),
-                                VerifyJob(slow, "Proof. do 2000000000 idtac. exact I. Qed."),
-                                VerifyJob(slow, "Proof. exact I. Qed.")])
+        verdicts = pool.verify(
+            [
+                VerifyJob(slow, "Proof. do 5000000 idtac. exact I. Qed."),
+                VerifyJob(slow, "Proof. do 2000000000 idtac. exact I. Qed."),
+                VerifyJob(slow, "Proof. exact I. Qed."),
+            ]
+        )
         assert pool.stats.stragglers == 2 and pool.stats.straggler_recovered == 1
     assert [v.kind for v in verdicts] == [VerdictKind.PROVED, VerdictKind.TIMEOUT, VerdictKind.PROVED]
 
@@ -82,8 +92,15 @@ def test_infrastructure_failures_are_retried_on_a_fresh_worker_and_kept_apart():
 
 def test_hostile_proofs_do_not_take_the_pool_down():
     t = thm("h", ": 1 = 2")
-    hostile = ["Proof. Admitted.", 'Proof. Declare ML Module "x". Qed.', "Proof. lia", "Proof. lia.Qed.",
-               "Proof. exact_no_check (eq_refl 1). Qed.", "(* *)", "Proof. do 2000000000 idtac. Qed."]
+    hostile = [
+        "Proof. Admitted.",
+        'Proof. Declare ML Module "x". Qed.',
+        "Proof. lia",
+        "Proof. lia.Qed.",
+        "Proof. exact_no_check (eq_refl 1). Qed.",
+        "(* *)",
+        "Proof. do 2000000000 idtac. Qed.",
+    ]
     good = VerifyJob(thm("g", ": 1 = 1"), "Proof. reflexivity. Qed.")
     config = PoolConfig(workers=2, straggler_timeout_factor=1.0)
     with VerifierPool(lambda: make_env("coq"), config, timeout=1.0) as pool:
@@ -96,9 +113,11 @@ def test_ray_pool_gives_the_same_verdicts_as_the_local_pool():
     ray = pytest.importorskip("ray")
     from itp.ray_pool import RayVerifierPool
 
-    jobs = [VerifyJob(thm("r1", ": 3 * 3 = 9"), "Proof. reflexivity. Qed."),
-            VerifyJob(thm("r2", "(x : R) : x + 0 = x", REALS), "Proof. intros. ring. Qed."),
-            VerifyJob(thm("r3", ": 1 = 2"), "Proof. reflexivity. Qed.")]
+    jobs = [
+        VerifyJob(thm("r1", ": 3 * 3 = 9"), "Proof. reflexivity. Qed."),
+        VerifyJob(thm("r2", "(x : R) : x + 0 = x", REALS), "Proof. intros. ring. Qed."),
+        VerifyJob(thm("r3", ": 1 = 2"), "Proof. reflexivity. Qed."),
+    ]
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
     try:
         pool = RayVerifierPool("coq", actors=2, cpus_per_actor=1)

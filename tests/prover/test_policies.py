@@ -1,5 +1,7 @@
 """Policies with real components: the portfolio on real Coq goals, and tiny Hugging Face models built from a
-config (seq2seq like ReProver, causal like DeepSeek-Prover). Their suggestions need not be good; the plumbing is real."""
+config (seq2seq like ReProver, causal like DeepSeek-Prover). Their suggestions need not be good; the plumbing is
+real."""
+
 from __future__ import annotations
 
 import math
@@ -11,8 +13,12 @@ from itp import Theorem
 from prover import PolicyUnavailable, PortfolioProofPolicy, PortfolioTacticPolicy, make_policies
 from prover.hf import GenerationConfig, HFModel, HFProofPolicy, HFTacticPolicy
 
-THM = Theorem("t", "coq", "From Coq Require Import Lia Lra.\nRequire Import Arith.\n",
-              "Theorem t (a b : nat) (h : a = b) : a + 0 = b.")
+THM = Theorem(
+    "t",
+    "coq",
+    "From Coq Require Import Lia Lra.\nRequire Import Arith.\n",
+    "Theorem t (a b : nat) (h : a = b) : a + 0 = b.",
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +28,32 @@ def tiny_models(tmp_path_factory):
     torch.manual_seed(0)
     root = tmp_path_factory.mktemp("models")
     tok = ByT5Tokenizer()
-    t5 = T5ForConditionalGeneration(T5Config(vocab_size=384, d_model=64, d_ff=128, num_layers=2, num_heads=2,
-                                             decoder_start_token_id=0, pad_token_id=0, eos_token_id=1))
+    t5 = T5ForConditionalGeneration(
+        T5Config(
+            vocab_size=384,
+            d_model=64,
+            d_ff=128,
+            num_layers=2,
+            num_heads=2,
+            decoder_start_token_id=0,
+            pad_token_id=0,
+            eos_token_id=1,
+        )
+    )
     t5.save_pretrained(root / "t5")
     tok.save_pretrained(root / "t5")
-    gpt = GPT2LMHeadModel(GPT2Config(vocab_size=384, n_embd=64, n_layer=2, n_head=2, n_positions=1024,
-                                     bos_token_id=1, eos_token_id=1, pad_token_id=0))
+    gpt = GPT2LMHeadModel(
+        GPT2Config(
+            vocab_size=384,
+            n_embd=64,
+            n_layer=2,
+            n_head=2,
+            n_positions=1024,
+            bos_token_id=1,
+            eos_token_id=1,
+            pad_token_id=0,
+        )
+    )
     gpt.save_pretrained(root / "gpt")
     tok.save_pretrained(root / "gpt")
     return root
@@ -50,7 +76,8 @@ def test_hf_tactic_policy_beam_search_with_scores(tiny_models, coq_env, kind):
     model = HFModel(str(tiny_models / kind), device="cpu", config=GenerationConfig(max_new_tokens_tactic=12))
     assert model.seq2seq == (kind == "t5")
     cands = HFTacticPolicy(model, premises=lambda s: ["Nat.add_0_r : forall n, n + 0 = n"]).suggest(
-        coq_env.start(THM), 4)
+        coq_env.start(THM), 4
+    )
     assert 1 <= len(cands) <= 4
     assert all(math.isfinite(c.logprob) and c.logprob <= 0 for c in cands)
     assert [c.logprob for c in cands] == sorted((c.logprob for c in cands), reverse=True)
@@ -83,10 +110,12 @@ def test_search_and_sampling_run_end_to_end_with_a_tiny_model(tiny_models, coq_e
     from itp import PoolConfig, VerifierPool
     from search import BestFirstConfig, BestFirstSearch, SamplingConfig, sample_proofs
 
-    model = HFModel(str(tiny_models / "t5"), device="cpu",
-                    config=GenerationConfig(max_new_tokens_tactic=8, max_new_tokens_proof=24))
-    result = BestFirstSearch(coq_env, HFTacticPolicy(model),
-                             BestFirstConfig(candidates=4, max_expansions=2, budget_seconds=60)).search(THM)
+    model = HFModel(
+        str(tiny_models / "t5"), device="cpu", config=GenerationConfig(max_new_tokens_tactic=8, max_new_tokens_proof=24)
+    )
+    result = BestFirstSearch(
+        coq_env, HFTacticPolicy(model), BestFirstConfig(candidates=4, max_expansions=2, budget_seconds=60)
+    ).search(THM)
     assert result.expansions >= 1 and result.policy_seconds > 0 and result.env_seconds > 0
     assert result.proved == (result.proof is not None)
     pool = VerifierPool(lambda: coq_env, PoolConfig(workers=1), owns_envs=False)

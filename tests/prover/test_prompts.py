@@ -1,20 +1,27 @@
 from itp import Theorem
 from prover import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt
 
-LEAN = Theorem("t", "lean", "import Mathlib\n\n", "theorem t (a : ℕ) : a + 0 = a := by",
-               informal_statement="Adding zero changes nothing.")
+LEAN = Theorem(
+    "t",
+    "lean",
+    "import Mathlib\n\n",
+    "theorem t (a : ℕ) : a + 0 = a := by",
+    informal_statement="Adding zero changes nothing.",
+)
 COQ = Theorem("t", "coq", "Require Import Arith.\n", "Theorem t (a : nat) : a + 0 = a.")
 
 
 def test_deepseek_whole_proof_prompt_for_lean():
-    assert whole_proof_prompt(LEAN) == ("Complete the following Lean 4 code:\n\n```lean4\nimport Mathlib\n\n"
-                                        "theorem t (a : ℕ) : a + 0 = a := by\n")
+    assert whole_proof_prompt(LEAN) == (
+        "Complete the following Lean 4 code:\n\n```lean4\nimport Mathlib\n\ntheorem t (a : ℕ) : a + 0 = a := by\n"
+    )
     assert "-- Adding zero changes nothing.\ntheorem" in whole_proof_prompt(LEAN, informal=True)
 
 
 def test_coq_counterpart_has_the_same_shape():
-    assert whole_proof_prompt(COQ) == ("Complete the following Coq code:\n\n```coq\nRequire Import Arith.\n"
-                                       "Theorem t (a : nat) : a + 0 = a.\n")
+    assert whole_proof_prompt(COQ) == (
+        "Complete the following Coq code:\n\n```coq\nRequire Import Arith.\nTheorem t (a : nat) : a + 0 = a.\n"
+    )
 
 
 def test_completions_are_cut_at_the_closing_fence():

@@ -1,4 +1,5 @@
 """Retrieval end to end on a small corpus traced for real from Coq's standard library."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Best-first search on real Coq, with the portfolio and with scripted policies (test doubles)."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,7 +28,8 @@ def test_portfolio_search_proves_the_shipped_examples(coq_env):
     for name in ["add_zero_right", "linear_system", "abs_lt_one", "sum_to_formula"]:
         theorem = find_theorem(f"examples/{name}", "coq")
         result = BestFirstSearch(coq_env, PortfolioTacticPolicy(coq_env), BestFirstConfig(budget_seconds=30)).search(
-            theorem)
+            theorem
+        )
         assert result.proved, (name, result)
         assert coq_env.check_cold(theorem, result.proof).ok  # the reported proof stands in a fresh coqc too
 
@@ -36,8 +38,9 @@ def test_priority_is_cumulative_log_probability_and_states_are_deduplicated(coq_
     thm = Theorem("two", "coq", ARITH, "Theorem two (a b : nat) : b + 0 = b /\\ a = a.")
     # `idtac` keeps the state, which must not be queued again; `split` opens two goals; the lemma closes the
     # first; `reflexivity` the second. The unlikely `simpl` is past the 4 candidates asked for.
-    policy = ScriptedPolicyDouble([("idtac", -0.1), ("reflexivity", -0.3), ("split", -0.5),
-                                   ("apply Nat.add_0_r", -1.0), ("simpl", -20.0)])
+    policy = ScriptedPolicyDouble(
+        [("idtac", -0.1), ("reflexivity", -0.3), ("split", -0.5), ("apply Nat.add_0_r", -1.0), ("simpl", -20.0)]
+    )
     result = BestFirstSearch(coq_env, policy, BestFirstConfig(candidates=4, budget_seconds=30)).search(thm)
     assert result.proved and result.proof == "Proof.\n  split.\n  apply Nat.add_0_r.\n  reflexivity.\nQed."
     assert result.expansions == 3 and result.nodes == 3  # root, after split, after the lemma

@@ -1,4 +1,5 @@
 """Whole-proof sampling through the real verifier pool."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,8 +35,9 @@ def test_pass_at_k_estimator():
 
 
 def test_identical_samples_are_verified_once_and_counted_with_multiplicity(coq_env):
-    policy = CyclingProofsDouble(["Proof. lia. Qed.", "Proof. reflexivity. Qed.", "Proof. reflexivity. Qed.",
-                                  "Proof. Admitted."])
+    policy = CyclingProofsDouble(
+        ["Proof. lia. Qed.", "Proof. reflexivity. Qed.", "Proof. reflexivity. Qed.", "Proof. Admitted."]
+    )
     pool = VerifierPool(lambda: coq_env, PoolConfig(workers=1), owns_envs=False)
     result = sample_proofs(THM, policy, pool, SamplingConfig(samples=8, batch=4, stop_at_first=False, ks=(1, 4)))
     assert result.samples == 8 and result.correct_samples == 2

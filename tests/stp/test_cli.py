@@ -1,4 +1,5 @@
 """The `stp` command line as users run it: real processes, real Coq, exit codes 0/1/2, no tracebacks."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,9 @@ EXAMPLE = ROOT / "examples" / "coq" / "hello.v"
 
 def stp(*args, cwd=ROOT):
     env = {k: v for k, v in os.environ.items() if k not in ("STP_LEAN_REPL", "STP_LEAN_PROJECT")}
-    proc = subprocess.run([sys.executable, "-m", "stp", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "stp", *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -46,14 +48,17 @@ def test_check_a_failing_and_a_cheating_file(tmp_path):
     assert proc.returncode == 1 and "forbidden" in json.loads(proc.stdout)["reason"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (("check", "no/such/file.v"), "no such file"),
-    (("check", EXAMPLE, "--theorem", "nope"), "no theorem nope"),
-    (("check", ROOT / "examples" / "lean" / "hello.lean"), "STP_LEAN_REPL"),
-    (("check", ROOT / "pyproject.toml"), "--backend"),
-    (("data", "fetch", "nosuch"), "unknown benchmark"),
-    (("check",), "usage"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("check", "no/such/file.v"), "no such file"),
+        (("check", EXAMPLE, "--theorem", "nope"), "no theorem nope"),
+        (("check", ROOT / "examples" / "lean" / "hello.lean"), "STP_LEAN_REPL"),
+        (("check", ROOT / "pyproject.toml"), "--backend"),
+        (("data", "fetch", "nosuch"), "unknown benchmark"),
+        (("check",), "usage"),
+    ],
+)
 def test_bad_usage_exits_2_with_a_message(args, message):
     proc = stp(*args)
     assert proc.returncode == 2 and message in proc.stderr
@@ -65,13 +70,23 @@ def write_jsonl(path, records):
 
 
 PROOFS = [
-    {"name": "t1", "header": "Require Import Arith Lia.", "formal_statement": "Theorem t1 (a b : nat) : a + b = b + a.",
-     "proof": "Proof. lia. Qed."},
-    {"header": "Require Import Arith Lia.", "formal_statement": "Theorem t1 (a b : nat) : a + b = b + a.",
-     "proof": "Proof. lia. Qed."},
+    {
+        "name": "t1",
+        "header": "Require Import Arith Lia.",
+        "formal_statement": "Theorem t1 (a b : nat) : a + b = b + a.",
+        "proof": "Proof. lia. Qed.",
+    },
+    {
+        "header": "Require Import Arith Lia.",
+        "formal_statement": "Theorem t1 (a b : nat) : a + b = b + a.",
+        "proof": "Proof. lia. Qed.",
+    },
     {"header": "Require Import Arith.", "formal_statement": "Theorem t2 : 1 = 2.", "proof": "Proof. Admitted."},
-    {"header": "Require Import Arith.", "formal_statement": "Theorem t3 : 2 + 2 = 4.",
-     "proof": "Proof. reflexivity. Qed."},
+    {
+        "header": "Require Import Arith.",
+        "formal_statement": "Theorem t3 : 2 + 2 = 4.",
+        "proof": "Proof. reflexivity. Qed.",
+    },
 ]
 
 
@@ -90,7 +105,7 @@ def test_verify_writes_a_verdict_per_input_and_resumes(tmp_path):
     out.write_text("\n".join(out.read_text().splitlines()[:2]) + "\n")
     summary = json.loads(stp("verify", src, "--backend", "coq", "--out", out, "--json").stdout)
     assert summary["resumed"] == 2 and summary["checked"] == 2 and summary["proved"] == 3
-    assert sorted(json.loads(l)["index"] for l in out.read_text().splitlines()) == [0, 1, 2, 3]
+    assert sorted(json.loads(line)["index"] for line in out.read_text().splitlines()) == [0, 1, 2, 3]
 
 
 def test_verify_refuses_bad_input_before_doing_any_work(tmp_path):
@@ -103,8 +118,14 @@ def test_verify_refuses_bad_input_before_doing_any_work(tmp_path):
 
 def prove(*args):
     env = {k: v for k, v in os.environ.items() if k not in ("STP_LEAN_REPL", "STP_LEAN_PROJECT")}
-    proc = subprocess.run([sys.executable, "-m", "prover.cli", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, env=env, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "prover.cli", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -119,25 +140,42 @@ def test_prove_the_readme_example_on_the_embedded_default():
 
 
 def test_prove_a_users_statement_by_sampling():
-    proc = prove("--statement", "Theorem mine (x y : R) (h : x = 2 * y) (h2 : y = 1) : x = 2.",
-                 "--header", "Require Import Reals.\nOpen Scope R_scope.", "--search", "sample", "--samples", "8")
+    proc = prove(
+        "--statement",
+        "Theorem mine (x y : R) (h : x = 2 * y) (h2 : y = 1) : x = 2.",
+        "--header",
+        "Require Import Reals.\nOpen Scope R_scope.",
+        "--search",
+        "sample",
+        "--samples",
+        "8",
+    )
     assert proc.returncode == 0 and "proved: mine (coq, sample)" in proc.stdout
 
 
 def test_prove_not_proved_exits_1():
-    proc = prove("--statement", "Theorem hard (n : nat) : n * n * n = 2 * n * n + 5 -> False.", "--budget", "2",
-                 "--header", "Require Import Arith.")
+    proc = prove(
+        "--statement",
+        "Theorem hard (n : nat) : n * n * n = 2 * n * n + 5 -> False.",
+        "--budget",
+        "2",
+        "--header",
+        "Require Import Arith.",
+    )
     assert proc.returncode == 1 and "not proved" in proc.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--theorem", "examples/no_such"), "no theorem"),
-    (("--theorem", "nobench/x"), "unknown benchmark"),
-    (("--statement", "Theorem bad : undefined_name = 1."), "does not elaborate"),
-    (("--statement", "1 + 1 = 2"), "named theorem"),
-    (("--theorem", "examples/mod_arith", "--backend", "lean"), "STP_LEAN_REPL"),
-    (("--theorem", "examples/mod_arith", "--budget", "0"), "positive"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--theorem", "examples/no_such"), "no theorem"),
+        (("--theorem", "nobench/x"), "unknown benchmark"),
+        (("--statement", "Theorem bad : undefined_name = 1."), "does not elaborate"),
+        (("--statement", "1 + 1 = 2"), "named theorem"),
+        (("--theorem", "examples/mod_arith", "--backend", "lean"), "STP_LEAN_REPL"),
+        (("--theorem", "examples/mod_arith", "--budget", "0"), "positive"),
+    ],
+)
 def test_prove_bad_input_exits_2(args, message):
     proc = prove(*args)
     assert proc.returncode == 2 and message in proc.stderr
@@ -146,13 +184,25 @@ def test_prove_bad_input_exits_2(args, message):
 def test_eval_on_a_handful_of_minif2f_theorems_resumes(tmp_path, shared_data):
     out = tmp_path / "run"
     names = ["mathd_algebra_10", "mathd_numbertheory_32", "amc12_2000_p15"]  # the last does not elaborate here
-    args = ["eval", "--benchmark", "miniF2F", "--split", "valid", "--data-dir", shared_data, "--budget", "4",
-            "--out", out, "--json"] + [a for n in names for a in ("--theorem", n)]
+    args = [
+        "eval",
+        "--benchmark",
+        "miniF2F",
+        "--split",
+        "valid",
+        "--data-dir",
+        shared_data,
+        "--budget",
+        "4",
+        "--out",
+        out,
+        "--json",
+    ] + [a for n in names for a in ("--theorem", n)]
     proc = stp(*args)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["theorems"] == 3 and summary["unsupported"] == 1 and summary["proved"] == 2
-    rows = [json.loads(l) for l in (out / "results.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert sorted(r["name"] for r in rows) == sorted(names)
     assert (out / "proved_vs_time.png").stat().st_size > 1000 and (out / "summary.json").exists()
     again = json.loads(stp(*args).stdout)  # everything done: nothing re-proved, nothing counted twice
@@ -161,15 +211,48 @@ def test_eval_on_a_handful_of_minif2f_theorems_resumes(tmp_path, shared_data):
 
 def test_trace_train_and_evaluate_retrievers_from_the_command_line(tmp_path):
     data = tmp_path / "traced"
-    proc = stp("data", "trace", "--files", "theories/Arith/Between.v", "--files", "theories/Arith/Wf_nat.v",
-               "--out", data, "--json")
+    proc = stp(
+        "data",
+        "trace",
+        "--files",
+        "theories/Arith/Between.v",
+        "--files",
+        "theories/Arith/Wf_nat.v",
+        "--out",
+        data,
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["theorems"] > 10 and (data / "corpus.jsonl").exists()
-    proc = stp("retrieval", "train", "--data", data, "--split", "random", "--out", tmp_path / "enc",
-               "--max-examples", "16", "--batch-size", "8")
+    proc = stp(
+        "retrieval",
+        "train",
+        "--data",
+        data,
+        "--split",
+        "random",
+        "--out",
+        tmp_path / "enc",
+        "--max-examples",
+        "16",
+        "--batch-size",
+        "8",
+    )
     assert proc.returncode == 0, proc.stderr
-    proc = stp("retrieval", "eval", "--data", data, "--split", "random", "--part", "train", "--trained",
-               tmp_path / "enc", "--no-packaged", "--json")
+    proc = stp(
+        "retrieval",
+        "eval",
+        "--data",
+        data,
+        "--split",
+        "random",
+        "--part",
+        "train",
+        "--trained",
+        tmp_path / "enc",
+        "--no-packaged",
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     assert [r["retriever"] for r in json.loads(proc.stdout)] == ["bm25", "dense (trained)"]
     assert stp("data", "trace", "--files", "no/such/*.v", "--out", data).returncode == 2

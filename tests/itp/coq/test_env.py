@@ -1,4 +1,5 @@
 """The Coq backend against real coqtop and coqc."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,11 @@ def test_check_rejects_a_wrong_proof_with_coqs_message(coq_env):
 
 
 def test_warm_and_cold_checks_agree(coq_env):
-    for proof, kind in [("Proof. lia. Qed.", VerdictKind.PROVED), ("Proof. reflexivity. Qed.", VerdictKind.REJECTED),
-                        ("Proof. Admitted.", VerdictKind.UNTRUSTED)]:
+    for proof, kind in [
+        ("Proof. lia. Qed.", VerdictKind.PROVED),
+        ("Proof. reflexivity. Qed.", VerdictKind.REJECTED),
+        ("Proof. Admitted.", VerdictKind.UNTRUSTED),
+    ]:
         assert coq_env.check(ADD, proof).kind is kind
         assert coq_env.check_cold(ADD, proof).kind is kind
 
@@ -36,8 +40,12 @@ def test_statement_that_does_not_elaborate_is_bad_input_not_a_failure(coq_env):
     bad = Theorem("b", "coq", ARITH, "Theorem b : undefined_thing = 1.")
     assert coq_env.check(bad, "Proof. lia. Qed.").kind is VerdictKind.BAD_STATEMENT
     assert coq_env.check_cold(bad, "Proof. lia. Qed.").kind is VerdictKind.BAD_STATEMENT
-    assert coq_env.check(Theorem("h", "coq", "Require Import NoSuchLib.\n", "Theorem h : True."),
-                         "Proof. exact I. Qed.").kind is VerdictKind.BAD_STATEMENT
+    assert (
+        coq_env.check(
+            Theorem("h", "coq", "Require Import NoSuchLib.\n", "Theorem h : True."), "Proof. exact I. Qed."
+        ).kind
+        is VerdictKind.BAD_STATEMENT
+    )
     with pytest.raises(StatementError):
         coq_env.start(bad)
 

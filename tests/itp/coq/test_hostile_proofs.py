@@ -1,5 +1,6 @@
 """Cheating and hostile proofs against the checker: none may be accepted, none may take the checker down.
 Each runs through the warm check (coqtop) and the cold check (coqc)."""
+
 from __future__ import annotations
 
 import pytest
@@ -72,8 +73,10 @@ def test_unguarded_fixpoint_from_the_header_is_caught(coq_env):
 
 
 def test_axioms_the_header_declares_are_part_of_the_problem(coq_env):
-    header = "Require Import Reals.\nOpen Scope R_scope.\nParameter Rfloor : R -> Z.\n" \
-             "Axiom Rfloor_spec : forall x : R, IZR (Rfloor x) <= x.\n"
+    header = (
+        "Require Import Reals.\nOpen Scope R_scope.\nParameter Rfloor : R -> Z.\n"
+        "Axiom Rfloor_spec : forall x : R, IZR (Rfloor x) <= x.\n"
+    )
     thm = Theorem("fl", "coq", header, "Theorem fl : IZR (Rfloor 1) <= 1.")
     verdict = coq_env.check(thm, "Proof. apply Rfloor_spec. Qed.")
     assert verdict.ok and "Rfloor_spec" in verdict.axioms
@@ -89,8 +92,7 @@ def test_runaway_computation_times_out_and_the_checker_recovers(coq_env):
     thm = Theorem("slow", "coq", HEADER, "Theorem slow : True.")
     verdict = coq_env.check(thm, "Proof. do 2000000000 idtac. exact I. Qed.", timeout=1.5)
     assert verdict.kind is VerdictKind.TIMEOUT
-    assert coq_env.check_cold(thm, "Proof. do 2000000000 idtac. exact I. Qed.", timeout=1.5).kind \
-        is VerdictKind.TIMEOUT
+    assert coq_env.check_cold(thm, "Proof. do 2000000000 idtac. exact I. Qed.", timeout=1.5).kind is VerdictKind.TIMEOUT
     assert coq_env.check(thm, "Proof. exact I. Qed.").ok
 
 

@@ -4,13 +4,16 @@ from itp.coq import SentenceError, split_sentences
 
 
 def test_bullets_braces_and_comments_are_their_own_sentences():
-    text = "Proof.\n intros x (* a comment with \"*)\" inside *) y.\n - lia.\n + { simpl. auto. }\n Qed."
+    text = 'Proof.\n intros x (* a comment with "*)" inside *) y.\n - lia.\n + { simpl. auto. }\n Qed.'
     assert split_sentences(text) == ["Proof.", "intros x   y.", "-", "lia.", "+", "{", "simpl.", "auto.", "}", "Qed."]
 
 
 def test_periods_inside_names_strings_and_ellipses_do_not_end_sentences():
     assert split_sentences('apply Nat.add_comm. idtac "a. b". Notation "x .. y" := 1.') == [
-        "apply Nat.add_comm.", 'idtac "a. b".', 'Notation "x .. y" := 1.']
+        "apply Nat.add_comm.",
+        'idtac "a. b".',
+        'Notation "x .. y" := 1.',
+    ]
 
 
 def test_goal_selector_with_brace_is_its_own_sentence():

@@ -1,6 +1,7 @@
 """TEST DOUBLE of the `lean_dojo` module's interface (Dojo, TacticState, ProofFinished, LeanError, ProofGivenUp and
 its exceptions), for testing the adapter's mapping where no traced repository exists. Tactics are scripted:
 "done" finishes, "fail" errors, "sorry" gives up, "hang" times out, "crash" crashes; anything else opens a state."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The LeanDojo adapter's mapping onto the proof-environment interface, against a test double of lean_dojo."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,13 @@ from itp import StatementError, StepKind, Theorem, VerdictKind
 from itp.lean import LeanDojoEnv
 from tests.itp.lean import lean_dojo_double as dojo_double
 
-THM = Theorem("Nat.add_zero'", "lean", "", "theorem Nat.add_zero' (n : ℕ) : n + 0 = n := by",
-              source="https://github.com/example/repo@abc123:Example/Basic.lean")
+THM = Theorem(
+    "Nat.add_zero'",
+    "lean",
+    "",
+    "theorem Nat.add_zero' (n : ℕ) : n + 0 = n := by",
+    source="https://github.com/example/repo@abc123:Example/Basic.lean",
+)
 
 
 def test_results_map_onto_step_kinds():

@@ -1,4 +1,5 @@
 """The Lean REPL client against the REPL test double, which answers from real recorded REPL transcripts."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,9 @@ DEF_F = Theorem("f", "lean", "", "def f : Nat := by")
 
 
 def env_for(*uses, extra=None, hang_on=(), exit_on=(), **cfg) -> LeanEnv:
-    config = LeanConfig(repl_command=repl_double_command(*uses, extra=extra, hang_on=hang_on, exit_on=exit_on),
-                        repl_cwd=None, **cfg)
+    config = LeanConfig(
+        repl_command=repl_double_command(*uses, extra=extra, hang_on=hang_on, exit_on=exit_on), repl_cwd=None, **cfg
+    )
     return LeanEnv(config)
 
 
@@ -63,15 +65,29 @@ def test_statement_that_does_not_elaborate_is_bad_input():
 def test_header_imported_once_and_proofs_run_on_its_environment(tmp_path):
     thm = Theorem("X", "lean", "import Lean", "theorem X : 1 + 1 = 2 := by")
     info = lambda text: {"severity": "info", "pos": {"line": 1, "column": 0}, "endPos": None, "data": text}  # noqa
-    extra = write_pairs(tmp_path / "pairs.jsonl", [
-        ({"cmd": "theorem X : 1 + 1 = 2 := by\n  norm_num", "env": 0}, {"env": 1}),
-        ({"cmd": "#print axioms X", "env": 1}, {"env": 2, "messages": [info("'X' depends on axioms: [propext]")]}),
-        ({"cmd": "theorem X : 1 + 1 = 2 := by\n  simp", "env": 0}, {"env": 3}),
-        ({"cmd": "#print axioms X", "env": 3}, {"env": 4, "messages": [info("'X' depends on axioms: [sorryAx]")]}),
-        ({"cmd": "theorem X : 1 + 1 = 2 := by\n  rfl", "env": 0},
-         {"env": 5, "messages": [{"severity": "error", "pos": {"line": 2, "column": 2}, "endPos": None,
-                                  "data": "The rfl tactic failed"}]}),
-    ])
+    extra = write_pairs(
+        tmp_path / "pairs.jsonl",
+        [
+            ({"cmd": "theorem X : 1 + 1 = 2 := by\n  norm_num", "env": 0}, {"env": 1}),
+            ({"cmd": "#print axioms X", "env": 1}, {"env": 2, "messages": [info("'X' depends on axioms: [propext]")]}),
+            ({"cmd": "theorem X : 1 + 1 = 2 := by\n  simp", "env": 0}, {"env": 3}),
+            ({"cmd": "#print axioms X", "env": 3}, {"env": 4, "messages": [info("'X' depends on axioms: [sorryAx]")]}),
+            (
+                {"cmd": "theorem X : 1 + 1 = 2 := by\n  rfl", "env": 0},
+                {
+                    "env": 5,
+                    "messages": [
+                        {
+                            "severity": "error",
+                            "pos": {"line": 2, "column": 2},
+                            "endPos": None,
+                            "data": "The rfl tactic failed",
+                        }
+                    ],
+                },
+            ),
+        ],
+    )
     with env_for("import_lean", extra=extra) as env:
         ok = env.check(thm, "  norm_num")
         assert ok.kind is VerdictKind.PROVED and ok.axioms == ["propext"]
@@ -82,10 +98,18 @@ def test_header_imported_once_and_proofs_run_on_its_environment(tmp_path):
         assert env.sessions.started == 1  # one process, header imported once
 
 
-@pytest.mark.parametrize("proof", [
-    "  sorry", "  admit", "  native_decide", "  set_option debug.skipKernelTC true in simp",
-    "  run_tac pure ()", "  exact (by exact?)\n#eval IO.println 1", "\naxiom bad : False\n",
-])
+@pytest.mark.parametrize(
+    "proof",
+    [
+        "  sorry",
+        "  admit",
+        "  native_decide",
+        "  set_option debug.skipKernelTC true in simp",
+        "  run_tac pure ()",
+        "  exact (by exact?)\n#eval IO.println 1",
+        "\naxiom bad : False\n",
+    ],
+)
 def test_forbidden_lean_proofs_never_reach_the_repl(proof):
     thm = Theorem("X", "lean", "", "theorem X : 1 + 1 = 2 := by")
     with env_for("proof_step") as env:
@@ -94,9 +118,12 @@ def test_forbidden_lean_proofs_never_reach_the_repl(proof):
 
 
 def test_timeout_kills_restarts_and_replays_the_tactic_path(tmp_path):
-    extra = write_pairs(tmp_path / "pairs.jsonl", [
-        ({"tactic": "exact 5", "proofState": 1}, {"proofStatus": "Completed", "proofState": 9, "goals": []}),
-    ])
+    extra = write_pairs(
+        tmp_path / "pairs.jsonl",
+        [
+            ({"tactic": "exact 5", "proofState": 1}, {"proofStatus": "Completed", "proofState": 9, "goals": []}),
+        ],
+    )
     with env_for("proof_step", extra=extra, hang_on=["HANG"], tactic_timeout=1.0) as env:
         root = env.start(DEF_F)
         s1 = env.step(root, "apply Int.natAbs").state
@@ -123,9 +150,16 @@ def test_processes_are_recycled_after_n_requests():
         assert env.sessions.recycled >= 1
 
 
-@pytest.mark.parametrize("request_", [
-    {"cmd": 3}, {"tactic": "simp"}, {"cmd": "x", "proofState": 1}, {"foo": 1}, {"tactic": "x", "proofState": -1},
-])
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {"cmd": 3},
+        {"tactic": "simp"},
+        {"cmd": "x", "proofState": 1},
+        {"foo": 1},
+        {"tactic": "x", "proofState": -1},
+    ],
+)
 def test_malformed_requests_are_refused_before_sending(request_):
     with pytest.raises(ValueError):
         validate_request(request_)
@@ -137,8 +171,10 @@ def test_requests_are_sent_on_one_line():
     try:
         r0 = repl.request({"cmd": "variable (x y : Nat)"}, 10)
         r1 = repl.request({"cmd": "variable (f : Nat → Nat)", "env": r0["env"]}, 10)
-        stmt = ("theorem problem (h0 : f 5 = 3) (h1 : f (4 * x * y) = 2 * y * (f (x + y) + f (x - y))) :\n"
-                "    ∃ (k : Nat), f 2015 = k := by\n  sorry")
+        stmt = (
+            "theorem problem (h0 : f 5 = 3) (h1 : f (4 * x * y) = 2 * y * (f (x + y) + f (x - y))) :\n"
+            "    ∃ (k : Nat), f 2015 = k := by\n  sorry"
+        )
         r2 = repl.request({"cmd": stmt, "env": r1["env"]}, 10)
         assert r2["sorries"][0]["goal"].endswith("⊢ ∃ k, f 2015 = k")
     finally:
