@@ -58,7 +58,10 @@ def trace_library(
         def trace_one(item: tuple[str, str]) -> None:
             rel, logical = item
             text = (Path(root) / rel).read_text(encoding="utf-8", errors="replace")
-            traced = trace_source(backend, text, rel, logical)
+            try:
+                traced = trace_source(backend, text, rel, logical)
+            except Exception as exc:  # noqa: BLE001 - one file's failure is reported, never the end of the run
+                traced = TracedFile(path=rel, logical_name=logical, error=f"{type(exc).__name__}: {exc}")
             with lock:
                 log.append(traced.to_dict())
                 if on_file:

@@ -95,3 +95,8 @@ def test_a_killed_coqtop_is_replaced(coq_env):
     session.top.proc.proc.wait()
     assert coq_env.check(ADD, "Proof. lia. Qed.").ok
     assert coq_env.session(ADD.header) is not session
+
+
+def test_a_string_spanning_lines_stays_one_sentence(coq_env):
+    thm = Theorem("s", "coq", ARITH, "Theorem s : True.")
+    assert coq_env.check(thm, 'Proof. idtac "two\nlines". exact I. Qed.').ok
