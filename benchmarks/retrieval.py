@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
-from data.traced import build_dataset, read_jsonl, trace_library
-from retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate
-from retrieval.train import train_encoder
+# Run as a script, this file's folder comes first on sys.path and its name would shadow the `retrieval` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from data.traced import build_dataset, read_jsonl, trace_library  # noqa: E402
+from retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate  # noqa: E402
+from retrieval.train import train_encoder  # noqa: E402
 
 
 def main() -> None:

@@ -134,7 +134,8 @@ def import_closure(files: list[TracedFile]) -> dict[str, set[str]]:
 
 
 def build_dataset(out: Path, seed: int = 0) -> BuiltDataset:
-    """Write corpus.jsonl, theorems.jsonl and splits/{random,novel_files}/{train,val,test}.jsonl under `out`."""
+    """Write corpus.jsonl, theorems.jsonl, splits/{random,novel_files}/{train,val,test}.jsonl and the list of
+    proofs and files that did not replay (replay_failures.txt) under `out`."""
     files = load_traced(out)
     closure = import_closure(files)
     index = NameIndex(files)
@@ -190,6 +191,9 @@ def build_dataset(out: Path, seed: int = 0) -> BuiltDataset:
                 }
             )
     stats.theorems = len(theorems)
+    failures = [f"{f.path}: {f.error}" for f in files if f.error]
+    failures += [f"{f.path}:{t.start_line} {t.name}: {t.error[:160]}" for f in files for t in f.theorems if not t.ok]
+    (out / "replay_failures.txt").write_text("".join(line + "\n" for line in failures))
     _write_jsonl(out / "theorems.jsonl", theorems)
     _write_splits(out / "splits", theorems, seed)
     (out / "dataset.json").write_text(json.dumps(stats.__dict__, indent=1))

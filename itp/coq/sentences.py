@@ -72,7 +72,9 @@ def split_with_spans(text: str) -> list[tuple[str, int, int]]:
             flush(i + 1)
             i += 1
             continue
-        if c == "." and (i + 1 >= n or text[i + 1].isspace()) and not (i > 0 and text[i - 1] == "."):
+        # A period before white space ends a sentence, but not the second dot of `x .. y`; `tac...` does end one.
+        ellipsis = text.startswith("...", i - 2) if i >= 2 else False
+        if c == "." and (i + 1 >= n or text[i + 1].isspace()) and (i == 0 or text[i - 1] != "." or ellipsis):
             add(".", i)
             flush(i + 1)
             i += 1

@@ -62,20 +62,16 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 def run_trace(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    failed: list[str] = []
+    if args.backend == "lean":
+        from itp import ensure_available
+
+        ensure_available("lean")
     bar = tqdm(desc="trace", unit="file", file=sys.stderr, disable=None)
 
     def on_file(traced) -> None:
         bar.update(1)
         bar.set_postfix_str(traced.path[-40:], refresh=False)
-        failed.extend(f"{traced.path}:{t.start_line} {t.name}: {t.error[:120]}" for t in traced.theorems if not t.ok)
-        if traced.error:
-            failed.append(f"{traced.path}: {traced.error[:160]}")
 
-    if args.backend == "lean":
-        from itp import ensure_available
-
-        ensure_available("lean")
     try:
         chosen = trace_library(args.backend, out, args.files, on_file, args.workers)
     except ValueError as exc:
@@ -84,8 +80,7 @@ def run_trace(args: argparse.Namespace) -> int:
     if not chosen:
         raise UsageError(f"no library file matches {args.files}")
     stats = build_dataset(out, args.seed)
-    (out / "replay_failures.txt").write_text("\n".join(failed) + ("\n" if failed else ""))
-    summary = {**stats.__dict__, "out": str(out), "replay_failures_this_run": len(failed)}
+    summary = {**stats.__dict__, "out": str(out)}
     if args.json:
         print(json.dumps(summary))
     else:

@@ -20,6 +20,10 @@ def test_goal_selector_with_brace_is_its_own_sentence():
     assert split_sentences("2:{ lia. } [h]: { auto. }") == ["2:{", "lia.", "}", "[h]: {", "auto.", "}"]
 
 
+def test_proof_with_ellipsis_ends_a_sentence():
+    assert split_sentences("transitivity y... symmetry... auto.") == ["transitivity y...", "symmetry...", "auto."]
+
+
 def test_nested_comments_and_escaped_quotes():
     assert split_sentences('(* outer (* inner *) still *) idtac "say ""hi"". ok".') == ['idtac "say ""hi"". ok".']
 
