@@ -3,7 +3,17 @@ assembled from tactics, how a comment looks, which fence a prompt uses, and how 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Optional
+
+_DECLARED = re.compile(r"^\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark|theorem|lemma)\s+([^\s:({\[]+)")
+
+
+def declared_name(statement: str) -> Optional[str]:
+    """The name a Coq or Lean theorem statement declares, or None."""
+    m = _DECLARED.match(statement)
+    return m.group(1) if m else None
 
 
 @dataclass(frozen=True)

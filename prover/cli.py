@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -23,11 +22,11 @@ from itp import (
     system_of,
 )
 
+from itp.dialect import declared_name
+
 from .factory import make_policies
 from .policy import PolicyUnavailable
 from .prove import METHODS, ProveConfig, prove_theorem
-
-_NAME = re.compile(r"^\s*(?:Theorem|Lemma|Example|theorem|lemma)\s+([^\s:({\[]+)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,12 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _theorem(args: argparse.Namespace, backend: str) -> Theorem:
     if args.theorem:
         return find_theorem(args.theorem, system_of(backend), args.data_dir)
-    m = _NAME.match(args.statement)
-    if not m:
+    name = declared_name(args.statement)
+    if not name:
         raise DataError(
             "--statement must declare a named theorem, e.g. 'Theorem t : 1 + 1 = 2.' or 'theorem t : 1 + 1 = 2 := by'"
         )
-    return user_theorem(m.group(1), system_of(backend), args.header or "", args.statement)
+    return user_theorem(name, system_of(backend), args.header or "", args.statement)
 
 
 def _premises(index: Optional[str]):

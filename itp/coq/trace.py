@@ -3,6 +3,7 @@ proof, the goals before and after and the global names it mentions; collect ever
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from typing import Optional
@@ -165,8 +166,6 @@ def _line_index(text: str):
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def line_of(offset: int) -> int:
-        import bisect
-
         return bisect.bisect_right(starts, offset)
 
     return line_of

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections import Counter
@@ -15,9 +14,9 @@ from tqdm import tqdm
 from data import ResultLog
 from itp import BACKENDS, ItpConfig, Theorem, VerifierPool, VerifyJob, default_backend, ensure_available, make_env
 
-from ..errors import UsageError
+from itp.dialect import declared_name
 
-_NAME = re.compile(r"^\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark|theorem|lemma)\s+([^\s:({\[]+)")
+from ..errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +47,7 @@ def read_jobs(path: Path, backend: str) -> list[VerifyJob]:
             if not isinstance(rec, dict) or missing:
                 problems.append(f"line {i + 1}: missing string field(s) {', '.join(missing)}")
                 continue
-            name = rec.get("name") or (_NAME.match(rec["formal_statement"]) or [None, None])[1]
+            name = rec.get("name") or declared_name(rec["formal_statement"])
             if not name:
                 problems.append(f"line {i + 1}: no name, and none in the statement")
                 continue
