@@ -10,10 +10,42 @@ from typing import Optional
 _DECLARED = re.compile(r"^\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark|theorem|lemma)\s+([^\s:({\[]+)")
 
 
+_KEYWORD = re.compile(r"(?:^|\n)\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark|theorem|lemma)\s")
+
+
 def declared_name(statement: str) -> Optional[str]:
     """The name a Coq or Lean theorem statement declares, or None."""
     m = _DECLARED.match(statement)
     return m.group(1) if m else None
+
+
+def rename(statement: str, name: str) -> str:
+    """The statement declaring `name` instead of its own name."""
+    m = _DECLARED.match(statement)
+    if not m:
+        raise ValueError("not a theorem statement")
+    return statement[: m.start(1)] + name + statement[m.end(1) :]
+
+
+def _top_level(text: str, stop: re.Pattern) -> Optional[int]:
+    """Index of the first match of `stop` outside brackets and comments, or None."""
+    depth = 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if text.startswith(("(*", "/-"), i):
+            close = "*)" if c == "(" else "-/"
+            j = text.find(close, i + 2)
+            i = len(text) if j < 0 else j + 2
+            continue
+        if c in "([{⟨":
+            depth += 1
+        elif c in ")]}⟩":
+            depth = max(0, depth - 1)
+        elif depth == 0 and stop.match(text, i):
+            return i
+        i += 1
+    return None
 
 
 @dataclass(frozen=True)
@@ -27,6 +59,10 @@ class Dialect:
     proof_close: str  # text after the last tactic
     tactic_end: str  # appended to a tactic that lacks it
     premise_uses: tuple[str, ...]  # templates with {name}, for a retrieved premise
+    statement_end: re.Pattern  # where a statement stops in generated text
+    statement_suffix: str  # what `Theorem.statement` ends with after the statement proper
+    arrow: str  # implication, for splitting hypotheses
+    import_template: str  # a header line importing the module {module}
 
     def proof_from_tactics(self, tactics: list[str] | tuple[str, ...]) -> str:
         """A whole proof (what follows the statement) from a tactic path."""
@@ -44,6 +80,29 @@ class Dialect:
     def premise_tactics(self, name: str) -> list[str]:
         return [t.format(name=name) for t in self.premise_uses]
 
+    def statement_for(self, name: str, proposition: str) -> str:
+        """A theorem statement named `name` asserting `proposition` (a goal with its hypotheses reverted)."""
+        prop = proposition.strip()
+        if self.statement_suffix == "." and prop.endswith("."):
+            prop = prop[:-1].rstrip()
+        keyword = "Theorem" if self.system == "coq" else "theorem"
+        return f"{keyword} {name} : {prop}{self.statement_suffix}"
+
+    def import_line(self, module: str) -> str:
+        return self.import_template.format(module=module)
+
+    def cut_statement(self, text: str) -> Optional[str]:
+        """The first theorem statement in generated text, in the form `Theorem.statement` takes, or None."""
+        m = _KEYWORD.search(text)
+        if not m:
+            return None
+        text = text[m.start() :].strip()
+        end = _top_level(text, self.statement_end)
+        if end is None:
+            return None
+        body = text[:end].rstrip()
+        return body + self.statement_suffix if declared_name(body) else None
+
 
 COQ = Dialect(
     "coq",
@@ -55,9 +114,25 @@ COQ = Dialect(
     "\nQed.",
     ".",
     ("apply {name}", "rewrite {name}", "eauto using {name}"),
+    re.compile(r"\.(?:\s|$)"),
+    ".",
+    "->",
+    "Require Import {module}.\n",
 )
 LEAN = Dialect(
-    "lean", "Lean 4", "lean4", "-- ", "", "", "", "", ("exact {name}", "rw [{name}]", "simp [{name}]", "apply {name}")
+    "lean",
+    "Lean 4",
+    "lean4",
+    "-- ",
+    "",
+    "",
+    "",
+    "",
+    ("exact {name}", "rw [{name}]", "simp [{name}]", "apply {name}"),
+    re.compile(r":=|\n\s*\n"),
+    " := by",
+    "→",
+    "import {module}\n",
 )
 
 _DIALECTS = {d.system: d for d in (COQ, LEAN)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -28,17 +29,18 @@ def prove_theorem(
     proof_policy: ProofPolicy,
     config: Optional[ProveConfig] = None,
     pool: Optional[VerifierPool] = None,
+    cancel: Optional[threading.Event] = None,
 ) -> SearchResult:
     """Search for a proof; a reported proof has passed `check` in a fresh context. Raises StatementError when the
     statement does not elaborate."""
     cfg = config or ProveConfig()
     if cfg.method == "best-first":
         bf = BestFirstConfig(**{**cfg.best_first.__dict__, "budget_seconds": cfg.budget_seconds})
-        return BestFirstSearch(env, tactic_policy, bf).search(theorem)
+        return BestFirstSearch(env, tactic_policy, bf).search(theorem, cancel)
     if cfg.method == "sample":
         env.start(theorem)  # bad statements are bad input, found before any sampling
         sc = SamplingConfig(**{**cfg.sampling.__dict__, "budget_seconds": cfg.budget_seconds})
         # One slot: the borrowed environment is not thread-safe.
         pool = pool or VerifierPool(lambda: env, PoolConfig(workers=1), owns_envs=False)
-        return sample_proofs(theorem, proof_policy, pool, sc)
+        return sample_proofs(theorem, proof_policy, pool, sc, cancel)
     raise ValueError(f"unknown search {cfg.method!r}; choose one of {', '.join(METHODS)}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -52,8 +53,10 @@ class BestFirstSearch:
         self.config = config or BestFirstConfig()
         self.verify = verify or (lambda theorem, proof: env.check(theorem, proof))
 
-    def search(self, theorem: Theorem) -> SearchResult:
+    def search(self, theorem: Theorem, cancel: Optional[threading.Event] = None) -> SearchResult:
+        """Best-first search until proved, exhausted, out of budget, or `cancel` is set."""
         cfg = self.config
+        cancelled = cancel.is_set if cancel is not None else (lambda: False)
         t0 = time.monotonic()
         result = SearchResult(theorem.name, False, method="best-first")
         deadline = t0 + cfg.budget_seconds
@@ -66,7 +69,7 @@ class BestFirstSearch:
         tie = itertools.count()
         queue = [(-0.0, next(tie), root)]
         d = dialect(theorem.system)
-        while queue and result.expansions < cfg.max_expansions and time.monotonic() < deadline:
+        while queue and result.expansions < cfg.max_expansions and time.monotonic() < deadline and not cancelled():
             _, _, node = heapq.heappop(queue)
             if node.status != "open" or node.expanded:
                 continue
@@ -76,7 +79,7 @@ class BestFirstSearch:
             candidates = self.policy.suggest(node.state, cfg.candidates)
             result.policy_seconds += time.monotonic() - tp
             for cand in candidates:
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline or cancelled():
                     break
                 te = time.monotonic()
                 step = self.env.step(
@@ -112,6 +115,8 @@ class BestFirstSearch:
         result.seconds = time.monotonic() - t0
         if not result.proved:
             result.status = "exhausted" if root.status == "failed" or not queue else "budget"
+            if cancelled():
+                result.status = "cancelled"
         return result
 
 

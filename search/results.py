@@ -12,7 +12,7 @@ class SearchResult:
     proved: bool
     proof: Optional[str] = None  # verified in a fresh context; None unless proved
     method: str = ""
-    status: str = ""  # proved | exhausted | budget | error | rejected_by_verifier
+    status: str = ""  # proved | exhausted | budget | cancelled | error | rejected_by_verifier
     expansions: int = 0
     nodes: int = 0
     seconds: float = 0.0

@@ -3,6 +3,7 @@ multiplicity), the unbiased pass@k estimator, and an optional stop at the first 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -34,14 +35,23 @@ class SamplingConfig:
 
 
 def sample_proofs(
-    theorem: Theorem, policy: ProofPolicy, pool: VerifierPool, config: Optional[SamplingConfig] = None
+    theorem: Theorem,
+    policy: ProofPolicy,
+    pool: VerifierPool,
+    config: Optional[SamplingConfig] = None,
+    cancel: Optional[threading.Event] = None,
 ) -> SearchResult:
+    """Sample and verify in batches until a proof (with stop_at_first), the sample or time budget, or `cancel`."""
     cfg = config or SamplingConfig()
     t0 = time.monotonic()
     result = SearchResult(theorem.name, False, method="sample")
     counts: Counter[str] = Counter()
     verdicts: dict[str, bool] = {}
-    while result.samples < cfg.samples and time.monotonic() - t0 < cfg.budget_seconds:
+    while (
+        result.samples < cfg.samples
+        and time.monotonic() - t0 < cfg.budget_seconds
+        and not (cancel is not None and cancel.is_set())
+    ):
         tp = time.monotonic()
         batch = policy.sample(theorem, min(cfg.batch, cfg.samples - result.samples))
         result.policy_seconds += time.monotonic() - tp
@@ -62,6 +72,8 @@ def sample_proofs(
     result.correct_samples = sum(n for text, n in counts.items() if verdicts.get(text))
     result.proved = result.proof is not None
     result.status = "proved" if result.proved else ("budget" if result.samples < cfg.samples else "exhausted")
+    if not result.proved and cancel is not None and cancel.is_set():
+        result.status = "cancelled"
     result.pass_at = {
         f"pass@{k}": round(pass_at_k(result.samples, result.correct_samples, k), 4)
         for k in cfg.ks

@@ -1,1 +1,19 @@
-"""Supervised fine-tuning with TRL and PEFT on verified proofs and selected conjectures."""
+"""Supervised fine-tuning of the one model that plays both roles (TRL, optional PEFT LoRA)."""
+
+from .examples import ROLES, TrainingExample, read_examples, write_examples
+from .models import TINY_KINDS, TinyModelConfig, init_model, is_checkpoint
+from .sft import SFTSettings, TrainReport, train_sft
+
+__all__ = [
+    "ROLES",
+    "TINY_KINDS",
+    "SFTSettings",
+    "TinyModelConfig",
+    "TrainReport",
+    "TrainingExample",
+    "init_model",
+    "is_checkpoint",
+    "read_examples",
+    "train_sft",
+    "write_examples",
+]

@@ -257,3 +257,31 @@ def test_trace_train_and_evaluate_retrievers_from_the_command_line(tmp_path):
     assert [r["retriever"] for r in json.loads(proc.stdout)] == ["bm25", "dense (trained)"]
     assert stp("data", "trace", "--files", "no/such/*.v", "--out", data).returncode == 2
     assert stp("retrieval", "eval", "--data", tmp_path / "nothing").returncode == 2
+
+
+def test_stp_train_fine_tunes_from_a_config(tmp_path, traced_dir):
+    import json
+
+    from stp.cli import main
+    from training import TrainingExample, write_examples
+
+    examples = tmp_path / "ex.jsonl"
+    write_examples(examples, [TrainingExample("goal: n + 0 = n", "lia", 1.0)] * 4)
+    config = tmp_path / "train.yaml"
+    config.write_text(
+        f"out: {tmp_path / 'ckpt'}\nmodel: {{init: {{kind: tiny-t5, width: 32, layers: 1, heads: 2}}}}\n"
+        f"examples: [{examples}]\ntraced: {traced_dir}\ntraced_limit: 12\nsft: {{epochs: 1, batch_size: 4}}\n"
+    )
+    assert main(["train", "--config", str(config), "--json"]) == 0
+    assert json.loads((tmp_path / "ckpt" / "config.json").read_text())["model_type"] == "t5"
+    config.write_text("out: x\nmodel: {base: x}\n")
+    assert main(["train", "--config", str(config)]) == 2  # no data
+    config.write_text(f"out: x\nmodel: {{base: x}}\nexamples: [{tmp_path / 'missing.jsonl'}]\n")
+    assert main(["train", "--config", str(config)]) == 2
+
+
+def test_stp_serve_refuses_a_public_address_without_allow_remote():
+    from stp.cli import main
+
+    assert main(["serve", "--host", "0.0.0.0", "--backend", "coq"]) == 2
+    assert main(["serve", "--port", "0", "--backend", "coq"]) == 2

@@ -2,24 +2,20 @@
 encoder trained on the other files, on the same queries (every traced tactic of the held-out files that uses a
 premise) among the premises accessible to each, with recall@1/10/100, MRR and query latency, in one run.
 
-    .venv/bin/python benchmarks/retrieval.py --data runs/traced-coq          # after `stp data trace`
-    .venv/bin/python benchmarks/retrieval.py --data runs/traced-coq --files 'theories/Arith/*.v' ...   # traces first
+    .venv/bin/python benchmarks/retrieval_recall.py --data runs/traced-coq          # after `stp data trace`
+    .venv/bin/python benchmarks/retrieval_recall.py --data runs/traced-coq --files 'theories/Arith/*.v' ...   # traces first
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the `retrieval` package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-from data.traced import build_dataset, read_jsonl, trace_library  # noqa: E402
-from retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate  # noqa: E402
-from retrieval.train import train_encoder  # noqa: E402
+from data.traced import build_dataset, read_jsonl, trace_library
+from retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate
+from retrieval.train import train_encoder
 
 
 def main() -> None:

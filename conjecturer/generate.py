@@ -1,0 +1,65 @@
+"""Two sources of conjectures from a seed (a proved statement, its proof, and optionally a lemma its proof used):
+the model, prompted with STP's tags, and textual mutation of the seed (a hypothesis dropped, a constant moved)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+from typing import Callable, Optional
+
+from data.variants import variants
+from itp import Theorem
+from itp.dialect import rename
+
+from .prompts import conjecture_prompt, parse_conjecture
+
+# prompt, n -> n generated texts
+Generate = Callable[[str, int], list[str]]
+
+
+@dataclass(frozen=True)
+class Conjecture:
+    name: str
+    statement: str  # None-free: unparsable generations are counted, not kept
+    seed: str
+    lemma: Optional[str]
+    source: str  # "model" | "mutation"
+    edit: str = ""
+
+    def theorem(self, seed: Theorem) -> Theorem:
+        """The conjecture as a theorem under the seed's header."""
+        return Theorem(
+            self.name, seed.system, seed.header, self.statement, split="conjecture", source=f"conjecture:{seed.name}"
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def model_conjectures(
+    seed: Theorem, seed_proof: str, lemma: Optional[str], generate: Generate, n: int, prefix: str
+) -> tuple[list[Conjecture], int]:
+    """Conjectures the model writes for `seed`, renamed `prefix_i`; also how many generations did not parse."""
+    out, unparsable = [], 0
+    for i, text in enumerate(generate(conjecture_prompt(seed, seed_proof, lemma), n)):
+        statement = parse_conjecture(text, seed.system)
+        if statement is None:
+            unparsable += 1
+            continue
+        name = f"{prefix}_{i}"
+        out.append(Conjecture(name, rename(statement, name), seed.name, lemma, "model"))
+    return out, unparsable
+
+
+def mutation_conjectures(seed: Theorem, n: int, prefix: str, rng: random.Random) -> list[Conjecture]:
+    """Up to n textual variants of the seed's statement, renamed `prefix_mI`: its consequences (true whenever the
+    seed is) first, then a random choice among the other edits."""
+    pool = variants(seed.statement, seed.system, limit=64)
+    sure = [v for v in pool if not v.edit.startswith(("constant", "drop"))][:n]
+    rest = [v for v in pool if v not in sure]
+    chosen = sure + rng.sample(rest, min(n - len(sure), len(rest)))
+    out = []
+    for i, v in enumerate(chosen):
+        name = f"{prefix}_m{i}"
+        out.append(Conjecture(name, rename(v.statement, name), seed.name, None, "mutation", v.edit))
+    return out

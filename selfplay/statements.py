@@ -1,0 +1,81 @@
+"""The statements a run proves: benchmark targets (miniF2F, ...) plus theorems of a traced library, and the held-out
+split it is evaluated on. A traced theorem is kept only when its statement elaborates on its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from data import DataError, load_benchmark
+from data.benchmarks import tactic_prelude
+from data.traced import read_jsonl
+from itp import ProofEnv, StatementError, Theorem
+from itp.dialect import declared_name, dialect
+
+from .config import HeldOutSettings, TargetSettings
+
+
+@dataclass
+class Target:
+    theorem: Theorem
+    premises: list[str] = field(default_factory=list)  # lemmas a known proof used: the conjecturer's lemma pool
+    known_proof: Optional[str] = None  # a human proof (traced theorems), for round 0's training data
+
+
+def benchmark_targets(settings: TargetSettings, system: str) -> list[Target]:
+    theorems = load_benchmark(settings.benchmark, settings.split, system, settings.data_dir)
+    theorems = _named(theorems, settings.names, f"targets: {settings.benchmark}/{settings.split}")
+    if settings.limit is not None:
+        theorems = theorems[: settings.limit]
+    return [Target(t) for t in theorems]
+
+
+def _named(theorems: list[Theorem], names: Optional[list[str]], where: str) -> list[Theorem]:
+    if not names:
+        return theorems
+    known = {t.name for t in theorems}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise DataError(f"{where} has no theorem {', '.join(missing)}")
+    return [t for t in theorems if t.name in set(names)]
+
+
+def traced_targets(folder: str, system: str, env: ProofEnv, limit: int) -> tuple[list[Target], int]:
+    """Up to `limit` traced theorems that elaborate under `Require` of their own file; also how many did not."""
+    root = Path(folder)
+    logical = {rec["path"]: rec["logical_name"] for rec in read_jsonl(root / "corpus.jsonl")}
+    d = dialect(system)
+    kept, refused = [], 0
+    for rec in read_jsonl(root / "theorems.jsonl"):
+        if len(kept) >= limit:
+            break
+        statement = rec["statement"].strip()
+        name = declared_name(statement)
+        module = logical.get(rec["file_path"])
+        if not name or not module or not rec.get("traced_tactics"):
+            continue
+        header = tactic_prelude(system) + d.import_line(module)
+        theorem = Theorem(name, system, header, statement, split="traced", source=rec["full_name"])
+        try:
+            env.start(theorem)
+        except StatementError:
+            refused += 1
+            continue
+        premises = sorted({p for t in rec["traced_tactics"] for p in t.get("premises", [])})
+        proof = d.proof_from_tactics([t["tactic"] for t in rec["traced_tactics"]])
+        kept.append(Target(theorem, premises, proof))
+    return kept, refused
+
+
+def heldout_theorems(
+    settings: HeldOutSettings, system: str, exclude: set[str], data_dir: Optional[str] = None
+) -> list[Theorem]:
+    """The held-out split minus any theorem that is also a target."""
+    theorems = _named(
+        load_benchmark(settings.benchmark, settings.split, system, data_dir),
+        settings.names,
+        f"heldout: {settings.benchmark}/{settings.split}",
+    )
+    theorems = [t for t in theorems if t.name not in exclude]
+    return theorems[: settings.limit] if settings.limit is not None else theorems

@@ -1,0 +1,106 @@
+"""Ray side of the loop: a generation actor holding the model (GPU where there is one), verifier actors (CPU), and
+training as a Ray task. The same code runs on one machine (`ray.init()`) and on a cluster (`ray.init(address=...)`);
+on a cluster the run folder must be on a filesystem every node sees (checkpoints are passed by path)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from itp import ItpConfig, Theorem
+from itp.ray_pool import RayVerifierPool
+from training import SFTSettings, TrainReport, read_examples, train_sft
+
+from .config import ProverSettings, RaySettings
+
+
+def start_ray(settings: RaySettings) -> None:
+    import ray
+
+    if ray.is_initialized():
+        return
+    kwargs = dict(include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    if settings.address:
+        ray.init(address=settings.address, **kwargs)
+    else:
+        ray.init(num_cpus=settings.num_cpus, **kwargs)
+
+
+def _policy_actor_class():
+    import ray
+
+    @ray.remote
+    class PolicyActor:
+        """One loaded checkpoint serving both roles: whole proofs for theorems, free text for conjecture prompts."""
+
+        def __init__(self, checkpoint: str, prover: ProverSettings, conjecture_tokens: int):
+            from prover.hf import GenerationConfig, HFModel, HFProofPolicy
+
+            gen = GenerationConfig(max_new_tokens_proof=prover.max_new_tokens, temperature=prover.temperature)
+            self.model = HFModel(checkpoint, config=gen)
+            self.policy = HFProofPolicy(self.model)
+            self.conjecture_tokens = conjecture_tokens
+
+        def sample_proofs(self, theorems: list[Theorem], n: int) -> list[list[str]]:
+            return [[c.text for c in self.policy.sample(t, n)] if n > 0 else [] for t in theorems]
+
+        def generate(self, prompts: list[str], n: int) -> list[list[str]]:
+            return [[t for t, _ in self.model.generate(p, n, self.conjecture_tokens, beam=False)] for p in prompts]
+
+    return PolicyActor
+
+
+class Workers:
+    """The actors of one round: a policy actor for the current checkpoint and the verifier pool."""
+
+    def __init__(self, backend: str, settings: RaySettings, verify_timeout: float):
+        self.backend = backend
+        self.settings = settings
+        config = ItpConfig()
+        config.pool.workers = settings.verifier_workers
+        self.pool = RayVerifierPool(
+            backend, settings.verifiers, config, verify_timeout, cpus_per_actor=settings.cpus_per_verifier
+        )
+        self.policy = None
+        self.checkpoint: Optional[str] = None
+
+    def load_policy(self, checkpoint: str, prover: ProverSettings, conjecture_tokens: int):
+        """The policy actor for `checkpoint` (the previous one is released first: one model per GPU)."""
+        import ray
+
+        if self.checkpoint == checkpoint and self.policy is not None:
+            return self.policy
+        self.release_policy()
+        cls = _policy_actor_class().options(
+            num_gpus=self.settings.generation_gpus, num_cpus=self.settings.generation_cpus
+        )
+        self.policy = cls.remote(checkpoint, prover, conjecture_tokens)
+        self.checkpoint = checkpoint
+        ray.get(self.policy.__ray_ready__.remote())
+        return self.policy
+
+    def release_policy(self) -> None:
+        import ray
+
+        if self.policy is not None:
+            ray.kill(self.policy)
+        self.policy, self.checkpoint = None, None
+
+    def train(self, examples_path: Path, base: str, out: Path, sft: SFTSettings) -> TrainReport:
+        """Fine-tune `base` on the examples file as a Ray task sized by the training resources."""
+        import ray
+
+        self.release_policy()  # the GPU (or the CPU share) goes to training
+        task = ray.remote(num_gpus=self.settings.training_gpus, num_cpus=self.settings.training_cpus)(_train_task)
+        return ray.get(task.remote(str(examples_path), base, str(out), sft))
+
+    def close(self) -> None:
+        self.release_policy()
+        try:
+            self.pool.close()
+        except Exception:  # noqa: BLE001 - shutting down; the actors die with Ray anyway
+            pass
+
+
+def _train_task(examples_path: str, base: str, out: str, sft: SFTSettings) -> TrainReport:
+    return train_sft(list(read_examples(Path(examples_path))), base, out, sft)

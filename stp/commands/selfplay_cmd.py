@@ -1,0 +1,68 @@
+"""`stp selfplay`: run STP self-play (or the expert-iteration baseline) from a YAML configuration; resumable."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..errors import UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("selfplay", help="STP self-play / expert iteration on Ray (resumable)")
+    p.add_argument("--config", help="YAML configuration (see configs/)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its folder (uses the config saved there)")
+    p.add_argument("--run-dir", help="run folder (overrides the config's run_dir)")
+    p.add_argument("--mode", choices=("selfplay", "expert_iteration"), help="overrides the config's mode")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key, e.g. rounds=1")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from selfplay import ConfigError, load_config, parse_overrides, run_selfplay
+    from selfplay.loop import CONFIG_FILE
+
+    try:
+        overrides = parse_overrides(args.set)
+        if args.mode:
+            overrides["mode"] = args.mode
+        if args.resume:
+            saved = Path(args.resume) / CONFIG_FILE
+            if not saved.exists():
+                raise UsageError(f"{args.resume} is not a run folder (no {CONFIG_FILE})")
+            config = load_config(saved, {**overrides, "run_dir": args.resume})
+        elif args.config:
+            if args.run_dir:
+                overrides["run_dir"] = args.run_dir
+            config = load_config(args.config, overrides)
+            if (Path(config.run_dir) / CONFIG_FILE).exists():
+                raise UsageError(
+                    f"run folder {config.run_dir} already holds a run: continue it with --resume {config.run_dir}, "
+                    "or choose another --run-dir"
+                )
+        else:
+            raise UsageError("give --config CONFIG.yaml (a new run) or --resume RUN_DIR")
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    summary = run_selfplay(config)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for rec in summary["rounds"]:
+            print(_line(rec))
+        print(f"run folder: {summary['run_dir']}  plot: {summary['plot']}  ({summary['seconds']} s)")
+    return 0
+
+
+def _line(rec: dict) -> str:
+    r = rec["round"]
+    held = f"held-out {rec.get('heldout_proved', 0)}/{rec.get('heldout_total', 0)}"
+    if not isinstance(r, int):
+        return f"{r:>6}: {held}"
+    return (
+        f"round {r}: targets proved {rec['targets_proved_cumulative']}/{rec['targets_total']}, conjectures "
+        f"{rec.get('conjectures_generated', 0)} generated / {rec.get('conjectures_valid', 0)} valid / "
+        f"{rec.get('conjectures_selected', 0)} selected, train examples {rec['train'].get('examples', 0)}, {held}"
+    )

@@ -1,0 +1,53 @@
+"""`stp serve`: the proving server for editors (Lean Copilot, llmstep, our Lean tactics) and scripts (curl)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from itp import BACKENDS, default_backend, ensure_available
+
+from ..errors import UsageError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="HTTP server: Lean Copilot /generate /encode, llmstep, /prove, /check")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    p.add_argument("--port", type=int, default=23337, help="default 23337, the port Lean Copilot calls")
+    p.add_argument("--backend", choices=BACKENDS, help="default: lean where a Lean REPL is configured, else coq")
+    p.add_argument("--model", help="Hugging Face path or hub id, or vllm:ID; default: the built-in portfolio only")
+    p.add_argument("--retriever", metavar="INDEX", help="premise index for the tactic policy")
+    p.add_argument("--workers", type=int, default=2, help="searches running at once (one proof environment each)")
+    p.add_argument("--budget", type=float, default=30.0, help="default seconds per /prove request")
+    p.add_argument("--max-budget", type=float, default=600.0, help="largest budget a request may ask for")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (no authentication!)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from prover.policy import PolicyUnavailable
+    from prover.server import create_app
+    from prover.service import ProvingService, ServerConfig
+
+    if args.host not in LOOPBACK and not args.allow_remote:
+        raise UsageError(f"--host {args.host} is not loopback: the server has no authentication; add --allow-remote")
+    if not (0 < args.port < 65536) or args.workers < 1 or args.budget <= 0 or args.max_budget < args.budget:
+        raise UsageError("--port must be 1..65535, --workers and --budget positive, --max-budget >= --budget")
+    backend = args.backend or default_backend()
+    ensure_available(backend)
+    config = ServerConfig(args.host, args.port, backend, args.model, args.retriever, None, args.workers, args.budget,
+                          args.max_budget)
+    try:
+        service = ProvingService(config)
+    except PolicyUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    print(f"stp serve: {backend}, model {args.model or 'portfolio'}, http://{args.host}:{args.port}", file=sys.stderr)
+    try:
+        uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning")
+    finally:
+        service.close()
+    return 0

@@ -1,0 +1,58 @@
+"""`stp train`: supervised fine-tuning (TRL, optional LoRA) on example files and/or traced tactic data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..errors import UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="fine-tune a model with TRL on prompt/completion examples")
+    p.add_argument("--config", required=True, help="YAML: out, model {base | init}, examples, traced, sft")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from data.traced import read_jsonl, tactic_examples
+    from prover.prompts import tactic_prompt
+    from selfplay import ConfigError, TrainRunConfig, load_config, parse_overrides
+    from training import TrainingExample, init_model, read_examples, train_sft
+
+    try:
+        config = load_config(args.config, parse_overrides(args.set), cls=TrainRunConfig)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    examples = []
+    for path in config.examples:
+        if not Path(path).exists():
+            raise UsageError(f"no examples file {path}")
+        try:
+            examples += list(read_examples(Path(path)))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if config.traced:
+        theorems = Path(config.traced) / "theorems.jsonl"
+        if not theorems.exists():
+            raise UsageError(f"{config.traced} is not a traced-data folder (no theorems.jsonl); see `stp data trace`")
+        pairs = list(tactic_examples(read_jsonl(theorems)))[: config.traced_limit]
+        examples += [
+            TrainingExample(tactic_prompt(p["state"]), p["tactic"], 1.0, "tactic", "traced") for p in pairs
+        ]
+    if not examples:
+        raise UsageError("the configured data holds no examples")
+    out = Path(config.out)
+    base = config.model.base or str(init_model(out.parent / "base", config.model.init))
+    report = train_sft(examples, base, out, config.sft)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(
+            f"trained {report.examples} examples, {report.steps} steps, loss {report.first_loss} -> "
+            f"{report.last_loss} in {report.seconds} s; checkpoint: {report.checkpoint} (load it with --model)"
+        )
+    return 0
