@@ -33,3 +33,21 @@ def parse_conjecture(generated: str, system: str) -> Optional[str]:
     """The statement the model wrote before the closing tag, cut to one statement; None if there is none."""
     text = generated.split(HARD_CLOSE, 1)[0].replace("```", "\n")
     return dialect(system).cut_statement(text)
+
+
+TRUE_OPEN, TRUE_CLOSE = "<true theorem>", "</true theorem>"
+FALSE_OPEN, FALSE_CLOSE = "<false variant>", "</false variant>"
+WITNESS_OPEN, WITNESS_CLOSE = "<witness>", "</witness>"
+
+
+def disprove_prompt(theorem: Theorem) -> str:
+    """The disprove channel: from a true theorem, write a false variant and a witness that refutes it."""
+    d = dialect(theorem.system)
+    return (
+        f"Complete the following {d.language} code:\n\n```{d.fence}\n{theorem.header}```\n\n"
+        f"{TRUE_OPEN}\n{theorem.statement.rstrip()}\n{TRUE_CLOSE}\n{FALSE_OPEN}\n"
+    )
+
+
+def disprove_completion(false_statement: str, witness: list[str]) -> str:
+    return f"{false_statement.strip()}\n{FALSE_CLOSE}\n{WITNESS_OPEN}{', '.join(witness)}{WITNESS_CLOSE}"

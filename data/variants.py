@@ -21,9 +21,11 @@ class Variant:
 
 def _body_start(statement: str) -> int:
     """Where the text after the declared name begins (constants in the name are not constants)."""
-    name = declared_name(statement) or ""
-    i = statement.find(name)
-    return i + len(name) if name and i >= 0 else 0
+    name = declared_name(statement)
+    if not name:
+        return 0
+    m = re.match(rf"\s*\S+\s+{re.escape(name)}", statement)
+    return m.end() if m else 0
 
 
 def perturb_constants(statement: str, limit: int = 8) -> list[Variant]:
@@ -197,3 +199,47 @@ def variants(statement: str, system: str, limit: int = 16) -> list[Variant]:
 def named(variant: Variant, name: str) -> Variant:
     """The variant declaring `name` (variants of one theorem must not share its name)."""
     return Variant(rename(variant.statement, name), variant.edit)
+
+
+_GROUP = re.compile(r"\(([^():]+):([^()]*(?:\([^()]*\)[^()]*)*)\)")
+NUMBER_TYPES = {"R", "nat", "Z", "Q", "ℝ", "ℕ", "ℤ", "ℚ"}
+
+
+def proposition(statement: str, system: str) -> Optional[tuple[str, list[tuple[str, str]]]]:
+    """The statement as one proposition (its binders moved under a universal quantifier) and its leading variables
+    with their types, in order; None when the statement has a shape this parser does not know."""
+    d = dialect(system)
+    start = _body_start(statement)
+    colon = _top_index(statement, ":", start)
+    if colon is None:
+        return None
+    binders = statement[start:colon].strip()
+    end = len(statement.rstrip())
+    tail = d.statement_suffix.strip()
+    if tail and statement.rstrip().endswith(tail):
+        end -= len(tail)
+    body = statement[colon + 1 : end].strip()
+    if binders and _GROUP.sub("", binders).strip():
+        return None  # binders other than `(names : type)` groups (implicit, instance, ...)
+    groups = [(names.split(), typ.strip()) for names, typ in _GROUP.findall(binders)]
+    m = re.match(rf"^(?:forall|∀)\s+(.*?),", body, re.S)
+    if m:
+        inner = m.group(1).strip()
+        if inner.startswith("("):
+            if _GROUP.sub("", inner).strip():
+                return None
+            groups += [(names.split(), typ.strip()) for names, typ in _GROUP.findall(inner)]
+        elif ":" in inner:
+            names, typ = inner.split(":", 1)
+            groups.append((names.split(), typ.strip()))
+        else:
+            return None
+        body = body[m.end() :].strip()
+    variables: list[tuple[str, str]] = []
+    for names, typ in groups:
+        if typ not in NUMBER_TYPES:
+            break  # hypotheses (and anything after them) are not instantiated
+        variables += [(n, typ) for n in names]
+    all_binders = " ".join(f"({' '.join(names)} : {typ})" for names, typ in groups)
+    prop = f"{d.forall} {all_binders}, {body}" if all_binders else body
+    return prop, variables

@@ -63,6 +63,9 @@ class Dialect:
     statement_suffix: str  # what `Theorem.statement` ends with after the statement proper
     arrow: str  # implication, for splitting hypotheses
     import_template: str  # a header line importing the module {module}
+    forall: str  # the universal quantifier keyword
+    negation_template: str  # "not {prop}"
+    witness_templates: tuple[str, ...]  # proofs of a negated universal from a witness: {args} are the witnesses
 
     def proof_from_tactics(self, tactics: list[str] | tuple[str, ...]) -> str:
         """A whole proof (what follows the statement) from a tactic path."""
@@ -87,6 +90,15 @@ class Dialect:
             prop = prop[:-1].rstrip()
         keyword = "Theorem" if self.system == "coq" else "theorem"
         return f"{keyword} {name} : {prop}{self.statement_suffix}"
+
+    def negation(self, name: str, proposition: str) -> str:
+        """A statement named `name` asserting that `proposition` is false."""
+        return self.statement_for(name, self.negation_template.format(prop=proposition.strip()))
+
+    def witness_tactics(self, witnesses: list[str]) -> list[str]:
+        """Tactics that prove a negated universal statement by instantiating it at `witnesses` (none: a closed one)."""
+        args = " ".join(f"({w})" for w in witnesses)
+        return [t.format(args=args) for t in self.witness_templates]
 
     def import_line(self, module: str) -> str:
         return self.import_template.format(module=module)
@@ -118,6 +130,15 @@ COQ = Dialect(
     ".",
     "->",
     "Require Import {module}.\n",
+    "forall",
+    "~ ({prop})",
+    (
+        "intro H; specialize (H {args}); lra",
+        "intro H; specialize (H {args}); lia",
+        "intro H; specialize (H {args}); nra",
+        "intro H; specialize (H {args}); nia",
+        "intro H; specialize (H {args}); vm_compute in H; discriminate",
+    ),
 )
 LEAN = Dialect(
     "lean",
@@ -133,6 +154,13 @@ LEAN = Dialect(
     " := by",
     "→",
     "import {module}\n",
+    "∀",
+    "¬ ({prop})",
+    (
+        "intro H\n  have h := H {args}\n  norm_num at h",
+        "intro H\n  have h := H {args}\n  simp at h",
+        "intro H\n  have h := H {args}\n  revert h\n  decide",
+    ),
 )
 
 _DIALECTS = {d.system: d for d in (COQ, LEAN)}

@@ -20,6 +20,32 @@ def whole_proof_prompt(theorem: Theorem, informal: bool = False) -> str:
     return f"Complete the following {d.language} code:\n\n```{d.fence}\n{theorem.header}{prefix}{statement}\n"
 
 
+def cot_whole_proof_prompt(theorem: Theorem) -> str:
+    """DeepSeek-Prover-V1.5's chain-of-thought variant: the same block, asking for explanatory comments before each
+    line; the informal statement (when known) is a comment above the theorem."""
+    d = dialect(theorem.system)
+    plain = whole_proof_prompt(theorem, informal=True)
+    head = f"Complete the following {d.language} code:"
+    return plain.replace(head, f"Complete the following {d.language} code with explanatory comments preceding each "
+                               "line of code:", 1)
+
+
+def nl_fl_few_shot_prompt(theorem: Theorem, shots: Sequence[tuple[Theorem, str]]) -> str:
+    """Few-shot NL-FL: worked examples (informal statement and proof, then the formal theorem with a commented
+    proof), then the theorem to prove with its informal statement and proof."""
+    d = dialect(theorem.system)
+
+    def block(t: Theorem, proof: str) -> str:
+        informal = " ".join((t.informal_statement or "").split())
+        informal_proof = " ".join((t.informal_proof or "").split())
+        return (f"Informal statement: {informal}\nInformal proof: {informal_proof}\n"
+                f"```{d.fence}\n{t.statement.rstrip()}\n{proof}")
+
+    examples = "".join(block(t, p.rstrip() + "\n```\n\n") for t, p in shots)
+    return (f"Prove each theorem in {d.language}, following its informal proof; comment each step.\n\n"
+            f"{examples}{block(theorem, '')}")
+
+
 def cut_whole_proof(theorem: Theorem, generated: str) -> str:
     """The proof from a completion of `whole_proof_prompt`: cut at the closing fence; a restated statement is kept
     (the checker compares it with the asked one)."""

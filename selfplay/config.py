@@ -76,6 +76,8 @@ class TrainDataSettings:
     length_coef: float = 0.001  # weight = exp(-length_coef * len(proof) - time_coef * verify_seconds) / #proofs
     time_coef: float = 0.01
     traced_examples: int = 0  # traced whole proofs added to round 0's data
+    extra_examples: list[str] = field(default_factory=list)  # training JSONL files added to round 0 (e.g. the
+    # counterexample and NL-FL records of `stp data export`: the disprove channel and commented proofs)
     conjecturer: bool = True  # train the conjecturer role on the selected conjectures
     final_max_pass_rate: float = 0.25
     final_max_proofs: int = 16
@@ -121,6 +123,9 @@ class SelfPlayConfig:
             raise ConfigError("model: give exactly one of `base` (a checkpoint) or `init` (a model built from a config)")
         if self.prover.samples < 1 or self.prover.samples_round0 < 1:
             raise ConfigError("prover.samples and prover.samples_round0 must be positive")
+        missing = [p for p in self.training.extra_examples if not Path(p).exists()]
+        if missing:
+            raise ConfigError(f"training.extra_examples: no file {', '.join(missing)}")
 
 
 @dataclass

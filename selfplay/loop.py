@@ -29,7 +29,7 @@ from data import ResultLog
 from data.traced import build_dataset, trace_library
 from itp import Theorem, make_env, system_of
 from prover.portfolio import PortfolioProofPolicy
-from training import init_model, is_checkpoint, write_examples
+from training import init_model, is_checkpoint, read_examples, write_examples
 
 from .config import SelfPlayConfig, to_dict
 from .metrics import Metrics, pass_rate_histogram
@@ -374,6 +374,9 @@ class SelfPlay:
         if r == 0 and t.traced_examples:
             known = [(x.theorem, x.known_proof) for x in self.targets if x.known_proof]
             examples += traced_examples(known, t.traced_examples)
+        if r == 0:
+            for path in t.extra_examples:
+                examples += list(read_examples(Path(path)))
         write_examples(rd / "train.jsonl", examples)
         roles = dict(Counter(e.role for e in examples))
         if not examples:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-ROLES = ("prover", "tactic", "conjecturer")
+ROLES = ("prover", "tactic", "conjecturer", "autoformalizer")
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class TrainingExample:
     prompt: str
     completion: str
     weight: float = 1.0
-    role: str = "prover"  # prover | tactic | conjecturer
+    role: str = "prover"  # one of ROLES
     source: str = ""  # where it came from: "traced", "round-0/target", ...
 
     def to_dict(self) -> dict:

@@ -1,4 +1,4 @@
-"""`stp data ...`: benchmark files."""
+"""`stp data ...`: benchmark files, traced proofs, and the data pipelines (see data_pipelines)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from data import FetchError, fetch_benchmark
 from data.traced import build_dataset, trace_library
 
 from ..errors import UsageError
+from . import data_pipelines
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("data", help="benchmark data: fetch")
+    p = sub.add_parser(
+        "data", help="data: fetch, trace, bootstrap, autoformalize, counterexamples, export"
+    )
     dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     f = dsub.add_parser("fetch", help="download a benchmark's pinned upstream files (needs internet)")
     f.add_argument("benchmark", help="e.g. miniF2F")
@@ -45,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--workers", type=int, default=2, help="files traced in parallel (one coqtop each)")
     t.add_argument("--json", action="store_true")
     t.set_defaults(run=run_trace)
+    data_pipelines.register(dsub)
 
 
 def run_fetch(args: argparse.Namespace) -> int:
