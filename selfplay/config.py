@@ -90,7 +90,8 @@ class RaySettings:
     verifiers: int = 1
     cpus_per_verifier: float = 1.0
     verifier_workers: int = 2  # proof-assistant processes per verifier actor
-    generation_gpus: float = 0.0
+    generation_actors: int = 1  # policy actors (model replicas) sampling in parallel
+    generation_gpus: float = 0.0  # per generation actor
     generation_cpus: float = 0.5
     training_gpus: float = 0.0
     training_cpus: float = 1.0

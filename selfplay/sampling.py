@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from typing import Callable, Optional, Sequence
 
 from tqdm import tqdm
@@ -38,15 +38,22 @@ def sample_and_verify(
     bar = tqdm(total=len(theorems), initial=len(theorems) - len(todo), desc=desc, unit="stmt", file=sys.stderr,
                disable=None)
 
-    def submit(i: int):
-        if i < len(chunks) and model_samples > 0 and workers.policy is not None:
-            return workers.policy.sample_proofs.remote(chunks[i], model_samples)
-        return None
+    actors = workers.policies if model_samples > 0 else []
+    in_flight: deque = deque()  # (chunk index, future), in chunk order
+    submitted = 0
 
-    pending = submit(0)
+    def fill() -> None:
+        # Two chunks per actor in flight: each actor has its next chunk queued while this one is verified.
+        nonlocal submitted
+        while actors and submitted < len(chunks) and len(in_flight) < 2 * len(actors):
+            actor = actors[submitted % len(actors)]
+            in_flight.append((submitted, actor.sample_proofs.remote(chunks[submitted], model_samples)))
+            submitted += 1
+
     for i, part in enumerate(chunks):
-        generated = ray.get(pending) if pending is not None else [[] for _ in part]
-        pending = submit(i + 1)  # the actor generates the next chunk while this one is verified
+        fill()
+        generated = ray.get(in_flight.popleft()[1]) if actors else [[] for _ in part]
+        fill()
         per_theorem = []
         for theorem, model_texts in zip(part, generated):
             texts = [(t, "model") for t in model_texts]

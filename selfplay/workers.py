@@ -61,30 +61,37 @@ class Workers:
         self.pool = RayVerifierPool(
             backend, settings.verifiers, config, verify_timeout, cpus_per_actor=settings.cpus_per_verifier
         )
-        self.policy = None
+        self.policies: list = []
         self.checkpoint: Optional[str] = None
 
-    def load_policy(self, checkpoint: str, prover: ProverSettings, conjecture_tokens: int):
-        """The policy actor for `checkpoint` (the previous one is released first: one model per GPU)."""
+    @property
+    def policy(self):
+        """The first policy actor (conjecture generation uses one; proof sampling spreads over all)."""
+        return self.policies[0] if self.policies else None
+
+    def load_policy(self, checkpoint: str, prover: ProverSettings, conjecture_tokens: int) -> list:
+        """`generation_actors` policy actors for `checkpoint` (the previous ones are released first: one model per
+        GPU)."""
         import ray
 
-        if self.checkpoint == checkpoint and self.policy is not None:
-            return self.policy
+        if self.checkpoint == checkpoint and self.policies:
+            return self.policies
         self.release_policy()
         cls = _policy_actor_class().options(
             num_gpus=self.settings.generation_gpus, num_cpus=self.settings.generation_cpus
         )
-        self.policy = cls.remote(checkpoint, prover, conjecture_tokens)
+        self.policies = [cls.remote(checkpoint, prover, conjecture_tokens)
+                         for _ in range(max(1, self.settings.generation_actors))]
         self.checkpoint = checkpoint
-        ray.get(self.policy.__ray_ready__.remote())
-        return self.policy
+        ray.get([p.__ray_ready__.remote() for p in self.policies])
+        return self.policies
 
     def release_policy(self) -> None:
         import ray
 
-        if self.policy is not None:
-            ray.kill(self.policy)
-        self.policy, self.checkpoint = None, None
+        for actor in self.policies:
+            ray.kill(actor)
+        self.policies, self.checkpoint = [], None
 
     def train(self, examples_path: Path, base: str, out: Path, sft: SFTSettings) -> TrainReport:
         """Fine-tune `base` on the examples file as a Ray task sized by the training resources."""

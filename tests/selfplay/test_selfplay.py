@@ -33,6 +33,7 @@ SMALL = {
     "conjecturer": {"per_seed": 2, "mutations_per_seed": 3, "max_seeds": 4, "max_new_tokens": 24},
     "training": {"traced_examples": 2},
     "sft": {"epochs": 1, "max_length": 256},
+    "ray": {"generation_actors": 2, "generation_cpus": 0.25},
 }
 
 
@@ -134,6 +135,8 @@ def test_config_errors_name_the_key(tmp_path):
         parse_overrides(["rounds"])
     config = load_config(TINY, parse_overrides(["rounds=1", "prover.samples=3"]))
     assert config.rounds == 1 and config.prover.samples == 3 and config.prover.portfolio_samples == 8
+    gpu = load_config(ROOT / "configs" / "selfplay_gpu_lean.yaml")
+    assert gpu.backend == "lean" and gpu.ray.address == "auto" and gpu.prover.samples_round0 == 64
 
 
 def test_cli_reports_bad_configs_as_usage_errors(tmp_path):
