@@ -50,12 +50,21 @@ def main() -> None:
     (Path(args.out) / "summary.json").write_text(json.dumps(results, indent=1))
     ei, sp = results["expert_iteration"], results["selfplay"]
     print(f"{'':>20} {'expert iteration':>18} {'self-play':>12}")
-    for key in ("targets_proved", "heldout_base", "heldout_per_round", "heldout_final", "conjectures_selected",
-                "train_examples", "seconds"):
-        print(f"{key:>20} {str(ei[key]):>18} {str(sp[key]):>12}")
+    for key in (
+        "targets_proved",
+        "heldout_base",
+        "heldout_per_round",
+        "heldout_final",
+        "conjectures_selected",
+        "train_examples",
+        "seconds",
+    ):
+        print(f"{key:>20} {ei[key]!s:>18} {sp[key]!s:>12}")
     base = max(1, ei["heldout_final"] or 0)
-    print(f"held-out proved, final model: self-play {sp['heldout_final']} vs expert iteration {ei['heldout_final']} "
-          f"of {sp['heldout_total']} (ratio {((sp['heldout_final'] or 0) / base):.2f}, denominator floored at 1)")
+    print(
+        f"held-out proved, final model: self-play {sp['heldout_final']} vs expert iteration {ei['heldout_final']} "
+        f"of {sp['heldout_total']} (ratio {((sp['heldout_final'] or 0) / base):.2f}, denominator floored at 1)"
+    )
 
 
 if __name__ == "__main__":

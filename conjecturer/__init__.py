@@ -1,8 +1,8 @@
 """The conjecturer: prompts, generation (model and mutation), well-formedness checks and STP selection."""
 
+from .autoformalize import Formalization, autoformalize, autoformalize_prompt
 from .checks import REASONS, CheckSettings, ConjectureChecker, normalize
 from .generate import Conjecture, Generate, model_conjectures, mutation_conjectures
-from .autoformalize import Formalization, autoformalize, autoformalize_prompt
 from .prompts import (
     conjecture_completion,
     conjecture_prompt,
@@ -16,8 +16,8 @@ __all__ = [
     "REASONS",
     "CheckSettings",
     "Conjecture",
-    "Formalization",
     "ConjectureChecker",
+    "Formalization",
     "Generate",
     "Outcome",
     "Selected",

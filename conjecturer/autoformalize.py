@@ -28,8 +28,16 @@ class Formalization:
         return asdict(self)
 
     def theorem(self) -> Theorem:
-        return Theorem(self.name, self.system, self.header, self.statement, self.informal_statement, None,
-                       "autoformalized", self.source)
+        return Theorem(
+            self.name,
+            self.system,
+            self.header,
+            self.statement,
+            self.informal_statement,
+            None,
+            "autoformalized",
+            self.source,
+        )
 
 
 def autoformalize_prompt(informal: str, system: str, header: str, examples: Sequence[tuple[str, str]] = ()) -> str:

@@ -74,7 +74,9 @@ def comment_proof(
     unchanged."""
     d = dialect(theorem.system)
     lines = proof.split("\n")
-    tactic_rows = [i for i, line in enumerate(lines) if line.strip() and line.strip() not in ("Proof.", "Qed.", "Defined.")]
+    tactic_rows = [
+        i for i, line in enumerate(lines) if line.strip() and line.strip() not in ("Proof.", "Qed.", "Defined.")
+    ]
     steps = informal_steps(informal_proof)
     if not tactic_rows or not steps:
         return proof, "none"

@@ -44,8 +44,13 @@ class Counterexample:
     def negation_theorem(self) -> Theorem:
         from itp.dialect import declared_name
 
-        return Theorem(declared_name(self.negation) or "", self.system, self.header, self.negation,
-                       source=f"counterexample:{self.theorem}")
+        return Theorem(
+            declared_name(self.negation) or "",
+            self.system,
+            self.header,
+            self.negation,
+            source=f"counterexample:{self.theorem}",
+        )
 
 
 @dataclass
@@ -68,15 +73,15 @@ def false_variant_candidates(theorem: Theorem, limit: int) -> list[Variant]:
     return [named(v, f"{theorem.name}_false{i}") for i, v in enumerate(pool[:limit])]
 
 
-def witnesses(variables: list[tuple[str, str]], statement: str, settings: CounterexampleSettings) -> Iterator[list[str]]:
+def witnesses(
+    variables: list[tuple[str, str]], statement: str, settings: CounterexampleSettings
+) -> Iterator[list[str]]:
     """Witness tuples: small values and the statement's own constants (and their neighbours), natural numbers kept
     non-negative."""
     constants = sorted({int(m.group(0)) for m in _INT.finditer(statement)} - set(settings.small_values))
     values = list(settings.small_values) + [v for c in constants[:6] for v in (c, c + 1, c - 1)]
     values = list(dict.fromkeys(values))
-    per_type = {
-        typ: [str(v) for v in values if v >= 0 or typ not in ("nat", "ℕ")] for _, typ in variables
-    }
+    per_type = {typ: [str(v) for v in values if v >= 0 or typ not in ("nat", "ℕ")] for _, typ in variables}
     if not variables:
         yield []
         return
@@ -84,7 +89,9 @@ def witnesses(variables: list[tuple[str, str]], statement: str, settings: Counte
     yield from (list(w) for w in itertools.islice(product, settings.max_witnesses))
 
 
-def refute(env: ProofEnv, theorem: Theorem, variant: Variant, settings: CounterexampleSettings) -> tuple[Optional[Counterexample], str]:
+def refute(
+    env: ProofEnv, theorem: Theorem, variant: Variant, settings: CounterexampleSettings
+) -> tuple[Optional[Counterexample], str]:
     """A verified counterexample for `variant`, or None and the reason."""
     d = dialect(theorem.system)
     parsed = proposition(variant.statement, theorem.system)
@@ -107,8 +114,17 @@ def refute(env: ProofEnv, theorem: Theorem, variant: Variant, settings: Countere
             verdict = env.check(negation, proof, timeout=settings.check_timeout)
             if verdict.ok:
                 return (
-                    Counterexample(theorem.name, variant.edit, variant.statement, negation.statement, witness, proof,
-                                   theorem.system, theorem.header, theorem.statement),
+                    Counterexample(
+                        theorem.name,
+                        variant.edit,
+                        variant.statement,
+                        negation.statement,
+                        witness,
+                        proof,
+                        theorem.system,
+                        theorem.header,
+                        theorem.statement,
+                    ),
                     "refuted",
                 )
             return None, "refutation_rejected_by_checker"

@@ -189,8 +189,10 @@ def variants(statement: str, system: str, limit: int = 16) -> list[Variant]:
     """Conclusion transforms first (true when the statement is), then hypothesis drops (they generalise), then
     constant moves; distinct texts only."""
     seen: dict[str, Variant] = {}
-    for v in transform_conclusion(statement, system) + drop_hypotheses(statement, system) + perturb_constants(
-        statement, limit
+    for v in (
+        transform_conclusion(statement, system)
+        + drop_hypotheses(statement, system)
+        + perturb_constants(statement, limit)
     ):
         seen.setdefault(" ".join(v.statement.split()), v)
     return list(seen.values())[:limit]
@@ -222,7 +224,7 @@ def proposition(statement: str, system: str) -> Optional[tuple[str, list[tuple[s
     if binders and _GROUP.sub("", binders).strip():
         return None  # binders other than `(names : type)` groups (implicit, instance, ...)
     groups = [(names.split(), typ.strip()) for names, typ in _GROUP.findall(binders)]
-    m = re.match(rf"^(?:forall|∀)\s+(.*?),", body, re.S)
+    m = re.match(r"^(?:forall|∀)\s+(.*?),", body, re.DOTALL)
     if m:
         inner = m.group(1).strip()
         if inner.startswith("("):

@@ -26,8 +26,9 @@ def cot_whole_proof_prompt(theorem: Theorem) -> str:
     d = dialect(theorem.system)
     plain = whole_proof_prompt(theorem, informal=True)
     head = f"Complete the following {d.language} code:"
-    return plain.replace(head, f"Complete the following {d.language} code with explanatory comments preceding each "
-                               "line of code:", 1)
+    return plain.replace(
+        head, f"Complete the following {d.language} code with explanatory comments preceding each line of code:", 1
+    )
 
 
 def nl_fl_few_shot_prompt(theorem: Theorem, shots: Sequence[tuple[Theorem, str]]) -> str:
@@ -38,12 +39,16 @@ def nl_fl_few_shot_prompt(theorem: Theorem, shots: Sequence[tuple[Theorem, str]]
     def block(t: Theorem, proof: str) -> str:
         informal = " ".join((t.informal_statement or "").split())
         informal_proof = " ".join((t.informal_proof or "").split())
-        return (f"Informal statement: {informal}\nInformal proof: {informal_proof}\n"
-                f"```{d.fence}\n{t.statement.rstrip()}\n{proof}")
+        return (
+            f"Informal statement: {informal}\nInformal proof: {informal_proof}\n"
+            f"```{d.fence}\n{t.statement.rstrip()}\n{proof}"
+        )
 
     examples = "".join(block(t, p.rstrip() + "\n```\n\n") for t, p in shots)
-    return (f"Prove each theorem in {d.language}, following its informal proof; comment each step.\n\n"
-            f"{examples}{block(theorem, '')}")
+    return (
+        f"Prove each theorem in {d.language}, following its informal proof; comment each step.\n\n"
+        f"{examples}{block(theorem, '')}"
+    )
 
 
 def cut_whole_proof(theorem: Theorem, generated: str) -> str:

@@ -78,7 +78,9 @@ def create_app(service: ProvingService) -> FastAPI:
     app = FastAPI(title="stp-prover", description=__doc__)
     system = service.system
 
-    def theorem_of(theorem: Optional[TheoremIn], benchmark: Optional[str], goal: Optional[str] = None, header: str = ""):
+    def theorem_of(
+        theorem: Optional[TheoremIn], benchmark: Optional[str], goal: Optional[str] = None, header: str = ""
+    ):
         try:
             if benchmark is not None:
                 return find_theorem(benchmark, system)

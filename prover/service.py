@@ -90,10 +90,13 @@ class ProvingService:
             self.envs.put(env)
         # Suggestions read only the goal text (automation is chosen from it), so they get their own environment.
         self.suggest_env = make_env(config.backend)
-        self.model_policies = make_policies(self.suggest_env, config.model, self.premises, self.models) if config.model else None
+        self.model_policies = (
+            make_policies(self.suggest_env, config.model, self.premises, self.models) if config.model else None
+        )
         self.portfolio_tactics, _ = make_policies(self.suggest_env, None, self.premises)
-        self.verifier = VerifierPool(lambda: make_env(config.backend), PoolConfig(workers=max(1, config.workers)),
-                                     config.check_timeout)
+        self.verifier = VerifierPool(
+            lambda: make_env(config.backend), PoolConfig(workers=max(1, config.workers)), config.check_timeout
+        )
         self.executor = ThreadPoolExecutor(max(1, config.workers), thread_name_prefix="prove")
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
@@ -112,7 +115,9 @@ class ProvingService:
             return self.model_policies[0]
         return self.portfolio_tactics
 
-    def suggest(self, state_text: str, prefix: str = "", n: Optional[int] = None, policy: Optional[str] = None) -> list[Candidate]:
+    def suggest(
+        self, state_text: str, prefix: str = "", n: Optional[int] = None, policy: Optional[str] = None
+    ) -> list[Candidate]:
         """Tactics for a goal state, best first; with a prefix, only tactics that start with it."""
         n = n or self.config.suggestions
         theorem = Theorem("stp_goal", self.system, "", "")
@@ -215,8 +220,12 @@ class ProvingService:
             "model": self.config.model,
             "policies": ["model", "portfolio"] if self.model_policies else ["portfolio"],
             "uptime_seconds": round(time.time() - self.started, 1),
-            "load": {"running": running, "queued": queued, "capacity": self.config.workers,
-                     "busy": round(running / max(1, self.config.workers), 3)},
+            "load": {
+                "running": running,
+                "queued": queued,
+                "capacity": self.config.workers,
+                "busy": round(running / max(1, self.config.workers), 3),
+            },
             "requests": counts,
             "verifier": self.verifier.stats.to_dict(),
         }

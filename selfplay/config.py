@@ -121,7 +121,9 @@ class SelfPlayConfig:
         if self.rounds < 1:
             raise ConfigError("rounds: must be at least 1")
         if bool(self.model.base) == bool(self.model.init):
-            raise ConfigError("model: give exactly one of `base` (a checkpoint) or `init` (a model built from a config)")
+            raise ConfigError(
+                "model: give exactly one of `base` (a checkpoint) or `init` (a model built from a config)"
+            )
         if self.prover.samples < 1 or self.prover.samples_round0 < 1:
             raise ConfigError("prover.samples and prover.samples_round0 must be positive")
         missing = [p for p in self.training.extra_examples if not Path(p).exists()]
@@ -142,7 +144,9 @@ class TrainRunConfig:
 
     def validate(self) -> None:
         if bool(self.model.base) == bool(self.model.init):
-            raise ConfigError("model: give exactly one of `base` (a checkpoint) or `init` (a model built from a config)")
+            raise ConfigError(
+                "model: give exactly one of `base` (a checkpoint) or `init` (a model built from a config)"
+            )
         if not self.examples and not self.traced:
             raise ConfigError("give training data: `examples` (JSONL files) and/or `traced` (a traced-data folder)")
 
@@ -156,7 +160,9 @@ def _build(cls: type, data: Any, where: str) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
-        raise ConfigError(f"{where or 'config'}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+        raise ConfigError(
+            f"{where or 'config'}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
+        )
     kwargs = {}
     for key, value in data.items():
         hint = hints[key]

@@ -6,6 +6,7 @@ resumes where it stopped."""
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import time
@@ -77,7 +78,9 @@ class SelfPlay:
         if not folder and self.cfg.targets.trace:
             folder = str(self.run.root / "traced")
             if not (Path(folder) / "theorems.jsonl").exists():
-                trace_library(self.cfg.backend, Path(folder), self.cfg.targets.trace, workers=self.cfg.ray.verifier_workers)
+                trace_library(
+                    self.cfg.backend, Path(folder), self.cfg.targets.trace, workers=self.cfg.ray.verifier_workers
+                )
                 build_dataset(Path(folder))
         if folder and self.cfg.targets.traced_limit > 0:
             traced, self.traced_refused = traced_targets(folder, self.system, self.env, self.cfg.targets.traced_limit)
@@ -106,8 +109,6 @@ class SelfPlay:
             return self.base
         info = self.run.round(r) / "model.json"
         if info.exists():
-            import json
-
             return json.loads(info.read_text())["checkpoint_out"]
         raise RuntimeError(f"round {r} has no trained model yet")
 
@@ -149,7 +150,9 @@ class SelfPlay:
             )
             self.heldout_eval(self.base, self.run.round(0) / "heldout_base.jsonl", "held-out (base)")
             if not self.metrics.has("base"):
-                self.metrics.log.append({"round": "base", **self._heldout_summary(self.run.round(0) / "heldout_base.jsonl")})
+                self.metrics.log.append(
+                    {"round": "base", **self._heldout_summary(self.run.round(0) / "heldout_base.jsonl")}
+                )
             for r in range(self.cfg.rounds):
                 self.round(r)
             if self.cfg.final_retrain:
@@ -182,6 +185,8 @@ class SelfPlay:
         rd = self.run.round(r)
         t0 = time.monotonic()
         ckpt_in = self._checkpoint_after(r - 1)
+        for q in range(r):  # earlier rounds' conjectures can be seeds (and a resumed run has not seen them yet)
+            self._restore_conjecture_theorems(q)
         self._policy(ckpt_in)
         # A. targets not proved in an earlier round
         proved_before = {n for n, rec in self._best(r - 1).items() if rec["correct"]} if r else set()
@@ -254,9 +259,7 @@ class SelfPlay:
         c = self.cfg.conjecturer
         rng = random.Random(f"{self.rng_seed}-seeds-{r}")
         best = self._best(r)
-        candidates = sorted(
-            n for n, rec in best.items() if rec["correct"] and rec["pass_rate"] > c.seed_min_pass_rate
-        )
+        candidates = sorted(n for n, rec in best.items() if rec["correct"] and rec["pass_rate"] > c.seed_min_pass_rate)
         rng.shuffle(candidates)
         if c.max_seeds is not None:
             candidates = candidates[: c.max_seeds]
@@ -309,8 +312,14 @@ class SelfPlay:
         rd = self.run.round(r)
         recs = self._records(r, "conjecture_proofs.jsonl")
         outcomes = [
-            Outcome(x["name"], x["statement"], x.get("lemma"), x["samples"], x["correct"],
-                    [p["text"] for p in correct_proofs(x)])
+            Outcome(
+                x["name"],
+                x["statement"],
+                x.get("lemma"),
+                x["samples"],
+                x["correct"],
+                [p["text"] for p in correct_proofs(x)],
+            )
             for x in recs
         ]
         best = self._best(r)
@@ -322,8 +331,13 @@ class SelfPlay:
             rd / "selected.json",
             {
                 "selected": [
-                    {"name": s.outcome.name, "weight": s.weight, "pass_rate": s.outcome.pass_rate,
-                     "seed": meta.get(s.outcome.name, {}).get("seed"), "statement": s.outcome.statement}
+                    {
+                        "name": s.outcome.name,
+                        "weight": s.weight,
+                        "pass_rate": s.outcome.pass_rate,
+                        "seed": meta.get(s.outcome.name, {}).get("seed"),
+                        "statement": s.outcome.statement,
+                    }
                     for s in selected
                 ],
                 "dropped": dropped,
@@ -356,8 +370,6 @@ class SelfPlay:
     def train(self, r: int, ckpt_in: str, selected, seed_info) -> tuple[str, dict]:
         rd = self.run.round(r)
         if (rd / "model.json").exists():
-            import json
-
             info = json.loads((rd / "model.json").read_text())
             return info["checkpoint_out"], info["report"]
         t = self.cfg.training
@@ -366,8 +378,9 @@ class SelfPlay:
             weights = {s.outcome.name: s.weight for s in selected}
             chosen = [x for x in self._records(r, "conjecture_proofs.jsonl") if x["name"] in weights]
             # Selected conjectures are barely provable by construction: their pass-rate filter is the selection's.
-            examples += proof_examples(chosen, self.theorems, t, f"round-{r}/conjectures", max_pass_rate=1.0,
-                                       statement_weights=weights)
+            examples += proof_examples(
+                chosen, self.theorems, t, f"round-{r}/conjectures", max_pass_rate=1.0, statement_weights=weights
+            )
             if t.conjecturer:
                 seed_of = {s.outcome.name: s.seed for s in selected}
                 examples += conjecturer_examples(selected, seed_info, seed_of, f"round-{r}/conjecturer")
@@ -401,15 +414,14 @@ class SelfPlay:
                 selected = {}
                 sel_path = self.run.round(r) / "selected.json"
                 if sel_path.exists():
-                    import json
-
                     selected = {s["name"]: s["weight"] for s in json.loads(sel_path.read_text())["selected"]}
                 recs = self._records(r, "targets.jsonl") + [
                     x for x in self._records(r, "conjecture_proofs.jsonl") if x["name"] in selected
                 ]
                 self._restore_conjecture_theorems(r)
-                examples += proof_examples(recs, self.theorems, t, f"final/round-{r}", t.final_max_pass_rate,
-                                           t.final_max_proofs, selected)
+                examples += proof_examples(
+                    recs, self.theorems, t, f"final/round-{r}", t.final_max_pass_rate, t.final_max_proofs, selected
+                )
             if t.traced_examples:
                 known = [(x.theorem, x.known_proof) for x in self.targets if x.known_proof]
                 examples += traced_examples(known, t.traced_examples)
@@ -421,13 +433,15 @@ class SelfPlay:
                 ckpt, report = str(fd / "checkpoint"), result.to_dict()
             else:
                 ckpt, report = self.base, {"examples": 0, "skipped": "no training data"}
-            self.run.write_json(fd / "model.json", {"checkpoint_in": self.base, "checkpoint_out": ckpt, "report": report})
-        import json
-
+            self.run.write_json(
+                fd / "model.json", {"checkpoint_in": self.base, "checkpoint_out": ckpt, "report": report}
+            )
         ckpt = json.loads((fd / "model.json").read_text())["checkpoint_out"]
         self.heldout_eval(ckpt, fd / "heldout.jsonl", "final held-out")
         if not self.metrics.has("final"):
-            self.metrics.log.append({"round": "final", "checkpoint_out": ckpt, **self._heldout_summary(fd / "heldout.jsonl")})
+            self.metrics.log.append(
+                {"round": "final", "checkpoint_out": ckpt, **self._heldout_summary(fd / "heldout.jsonl")}
+            )
 
     def _restore_conjecture_theorems(self, r: int) -> None:
         for rec in self._records(r, "conjecture_proofs.jsonl"):

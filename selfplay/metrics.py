@@ -81,10 +81,20 @@ class Metrics:
         ax.set_title("conjectures")
         ax = axes[2]
         if rows:
-            hist = rows[-1].get("pass_rate_histogram", {})
-            ax.bar(list(hist), list(hist.values()))
-            ax.set_title(f"pass rates, round {rows[-1]['round']}")
-            ax.tick_params(axis="x", rotation=30)
+            targets = rows[0].get("pass_rate_histogram", {})
+            conj: dict[str, int] = {}
+            for r in rows:
+                for k, v in r.get("conjecture_pass_rate_histogram", {}).items():
+                    conj[k] = conj.get(k, 0) + v
+            keys = list(targets) or list(conj)
+            xs_bins = range(len(keys))
+            ax.bar([x - 0.2 for x in xs_bins], [targets.get(k, 0) for k in keys], 0.4, label="targets, round 0")
+            ax.bar([x + 0.2 for x in xs_bins], [conj.get(k, 0) for k in keys], 0.4, label="conjectures, all rounds")
+            ax.set_xticks(list(xs_bins), keys, rotation=30)
+            ax.set_title("pass rates")
+            ax.legend()
+        for a in axes[:2]:
+            a.xaxis.get_major_locator().set_params(integer=True)
         fig.tight_layout()
         path = out / "selfplay.png"
         fig.savefig(path, dpi=100)

@@ -35,8 +35,9 @@ def sample_and_verify(
     done = log.done()
     todo = [t for t in theorems if t.name not in done]
     chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
-    bar = tqdm(total=len(theorems), initial=len(theorems) - len(todo), desc=desc, unit="stmt", file=sys.stderr,
-               disable=None)
+    bar = tqdm(
+        total=len(theorems), initial=len(theorems) - len(todo), desc=desc, unit="stmt", file=sys.stderr, disable=None
+    )
 
     actors = workers.policies if model_samples > 0 else []
     in_flight: deque = deque()  # (chunk index, future), in chunk order

@@ -80,8 +80,9 @@ class Workers:
         cls = _policy_actor_class().options(
             num_gpus=self.settings.generation_gpus, num_cpus=self.settings.generation_cpus
         )
-        self.policies = [cls.remote(checkpoint, prover, conjecture_tokens)
-                         for _ in range(max(1, self.settings.generation_actors))]
+        self.policies = [
+            cls.remote(checkpoint, prover, conjecture_tokens) for _ in range(max(1, self.settings.generation_actors))
+        ]
         self.checkpoint = checkpoint
         ray.get([p.__ray_ready__.remote() for p in self.policies])
         return self.policies

@@ -96,9 +96,7 @@ def _weighted_trainer_class():
             else:
                 outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"])
                 logits, target = outputs.logits[:, :-1], labels[:, 1:]
-            token_loss = F.cross_entropy(
-                logits.float().transpose(1, 2), target, ignore_index=-100, reduction="none"
-            )
+            token_loss = F.cross_entropy(logits.float().transpose(1, 2), target, ignore_index=-100, reduction="none")
             mask = (target != -100).float()
             per_example = (token_loss * mask).sum(1) / mask.sum(1).clamp(min=1)
             loss = (per_example * weights.to(per_example.dtype)).mean()
@@ -134,8 +132,10 @@ def train_sft(
         tok.pad_token = tok.eos_token
     model_cls = AutoModelForSeq2SeqLM if seq2seq else AutoModelForCausalLM
     model = model_cls.from_pretrained(str(base))
-    rows = [_encode(tok, TrainingExample(e.prompt, e.completion, e.weight / mean_w), seq2seq, s.max_length)
-            for e in examples]
+    rows = [
+        _encode(tok, TrainingExample(e.prompt, e.completion, e.weight / mean_w), seq2seq, s.max_length)
+        for e in examples
+    ]
     dataset = Dataset.from_list(rows)
     peft_config = None
     if s.lora:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-
 import json
 import sys
 from pathlib import Path
@@ -18,9 +17,7 @@ from . import data_pipelines
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "data", help="data: fetch, trace, bootstrap, autoformalize, counterexamples, export"
-    )
+    p = sub.add_parser("data", help="data: fetch, trace, bootstrap, autoformalize, counterexamples, export")
     dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     f = dsub.add_parser("fetch", help="download a benchmark's pinned upstream files (needs internet)")
     f.add_argument("benchmark", help="e.g. miniF2F")

@@ -27,18 +27,25 @@ KIND_FILE = "pipeline.json"
 def register(dsub: argparse._SubParsersAction) -> None:
     b = dsub.add_parser("bootstrap", help="NL-FL: informal proof steps as comments in verified proofs (re-verified)")
     _common(b, "runs/data-bootstrap")
-    b.add_argument("--results", help="JSONL of verified proofs ({name, proof, proved} as `stp eval` writes, or "
-                                     "self-play sampling records); default: prove with the built-in portfolio")
+    b.add_argument(
+        "--results",
+        help="JSONL of verified proofs ({name, proof, proved} as `stp eval` writes, or "
+        "self-play sampling records); default: prove with the built-in portfolio",
+    )
     b.add_argument("--budget", type=float, default=20.0, help="seconds per theorem when proving here")
     b.add_argument("--aligner", choices=("heuristic", "embedding"), default="heuristic")
     b.set_defaults(run=run_bootstrap)
 
-    a = dsub.add_parser("autoformalize", help="informal problems -> formal statements that elaborate and are not "
-                                              "vacuous or trivial")
+    a = dsub.add_parser(
+        "autoformalize", help="informal problems -> formal statements that elaborate and are not vacuous or trivial"
+    )
     _common(a, "runs/data-autoformalize")
     a.add_argument("--model", required=True, help="Hugging Face path or hub id")
-    a.add_argument("--input", help="JSONL of informal problems ({name?, informal_statement | statement, header?}; "
-                                   "CounterMATH records work); default: the benchmark's informal statements")
+    a.add_argument(
+        "--input",
+        help="JSONL of informal problems ({name?, informal_statement | statement, header?}; "
+        "CounterMATH records work); default: the benchmark's informal statements",
+    )
     a.add_argument("--header", default="", help="header for --input problems that carry none")
     a.add_argument("--samples", type=int, default=4, help="statements generated per problem")
     a.add_argument("--max-new-tokens", type=int, default=256)
@@ -50,8 +57,14 @@ def register(dsub: argparse._SubParsersAction) -> None:
     c.set_defaults(run=run_counterexamples)
 
     e = dsub.add_parser("export", help="pipeline outputs -> JSONL, Hugging Face datasets on disk, training examples")
-    e.add_argument("--from", dest="sources", action="append", required=True, metavar="DIR",
-                   help="an output folder of bootstrap/autoformalize/counterexamples (repeatable)")
+    e.add_argument(
+        "--from",
+        dest="sources",
+        action="append",
+        required=True,
+        metavar="DIR",
+        help="an output folder of bootstrap/autoformalize/counterexamples (repeatable)",
+    )
     e.add_argument("--out", required=True)
     e.add_argument("--json", action="store_true")
     e.set_defaults(run=run_export)
@@ -104,8 +117,9 @@ def _run(
     with ResultLog(out / RESULTS, key="name") as log:
         done = log.done()
         todo = [i for i in items if key(i) not in done]
-        bar = tqdm(total=len(items), initial=len(items) - len(todo), desc=kind, unit="item", file=sys.stderr,
-                   disable=None)
+        bar = tqdm(
+            total=len(items), initial=len(items) - len(todo), desc=kind, unit="item", file=sys.stderr, disable=None
+        )
         for item in todo:
             log.append(work(item))
             bar.update(1)
@@ -117,8 +131,10 @@ def _run(
         print(json.dumps(summary))
     else:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary["rejected"].items())) or "none"
-        print(f"{kind}: {summary['items']} items, kept {summary['kept']} records, rejected: {reasons}; "
-              f"results in {out / RESULTS}")
+        print(
+            f"{kind}: {summary['items']} items, kept {summary['kept']} records, rejected: {reasons}; "
+            f"results in {out / RESULTS}"
+        )
     return 0
 
 
@@ -128,8 +144,14 @@ def _summary(kind: str, records: list[dict], out: Path, seconds: float) -> dict:
     for r in records:
         kept += len(r.get("records", []))
         rejected.update(r.get("rejected", {}))
-    return {"kind": kind, "items": len(records), "kept": kept, "rejected": dict(rejected), "out": str(out),
-            "seconds": round(seconds, 1)}
+    return {
+        "kind": kind,
+        "items": len(records),
+        "kept": kept,
+        "rejected": dict(rejected),
+        "out": str(out),
+        "seconds": round(seconds, 1),
+    }
 
 
 # -- bootstrap --------------------------------------------------------------------------------------------------------
@@ -171,7 +193,9 @@ def run_bootstrap(args: argparse.Namespace) -> int:
         if proof is None and not args.results:
             tactic_policy, proof_policy = make_policies(env, None)
             try:
-                result = prove_theorem(theorem, env, tactic_policy, proof_policy, ProveConfig(budget_seconds=args.budget))
+                result = prove_theorem(
+                    theorem, env, tactic_policy, proof_policy, ProveConfig(budget_seconds=args.budget)
+                )
             except StatementError:
                 return {**base, "rejected": {"bad_statement": 1}}
             proof = result.proof
@@ -183,8 +207,17 @@ def run_bootstrap(args: argparse.Namespace) -> int:
         verdict = env.check(theorem, commented)
         if not verdict.ok:
             return {**base, "rejected": {"commented_proof_rejected": 1}, "message": verdict.reason[:300]}
-        rec = CommentedProof(theorem.name, theorem.system, theorem.header, theorem.statement, proof, commented,
-                             theorem.informal_statement, theorem.informal_proof, used)
+        rec = CommentedProof(
+            theorem.name,
+            theorem.system,
+            theorem.header,
+            theorem.statement,
+            proof,
+            commented,
+            theorem.informal_statement,
+            theorem.informal_proof,
+            used,
+        )
         return {**base, "records": [rec.to_dict()]}
 
     try:
@@ -203,8 +236,11 @@ def _problems(args: argparse.Namespace, system: str) -> tuple[list[dict], list[t
     shots = [(t.informal_statement, t.statement) for t in bench if t.informal_statement][:2]
     if not args.input:
         chosen = _theorems(args, system)
-        return [{"name": t.name, "informal": t.informal_statement, "header": t.header}
-                for t in chosen if t.informal_statement], shots
+        return [
+            {"name": t.name, "informal": t.informal_statement, "header": t.header}
+            for t in chosen
+            if t.informal_statement
+        ], shots
     path = Path(args.input)
     if not path.exists():
         raise UsageError(f"no input file {path}")
@@ -245,13 +281,29 @@ def run_autoformalize(args: argparse.Namespace) -> int:
         return [t for t, _ in model.generate(prompt, n, args.max_new_tokens, beam=False)]
 
     def work(problem: dict) -> dict:
-        found, reasons = autoformalize(problem["name"], problem["informal"], problem["header"], system, generate,
-                                      checker, args.samples, shots, source=f"{args.input or args.benchmark}:{problem['name']}")
+        found, reasons = autoformalize(
+            problem["name"],
+            problem["informal"],
+            problem["header"],
+            system,
+            generate,
+            checker,
+            args.samples,
+            shots,
+            source=f"{args.input or args.benchmark}:{problem['name']}",
+        )
         return {"name": problem["name"], "records": [found.to_dict()] if found else [], "rejected": dict(reasons)}
 
     try:
-        return _run("autoformalize", problems, lambda p: p["name"], Path(args.out), work, args.json,
-                    {"backend": backend, "model": args.model})
+        return _run(
+            "autoformalize",
+            problems,
+            lambda p: p["name"],
+            Path(args.out),
+            work,
+            args.json,
+            {"backend": backend, "model": args.model},
+        )
     finally:
         env.close()
 
@@ -273,12 +325,16 @@ def run_counterexamples(args: argparse.Namespace) -> int:
         except StatementError:
             return {"name": theorem.name, "records": [], "rejected": {"bad_statement": 1}}
         outcome = counterexamples_for(env, theorem, settings)
-        return {"name": theorem.name, "records": [c.to_dict() for c in outcome.counterexamples],
-                "rejected": outcome.rejected}
+        return {
+            "name": theorem.name,
+            "records": [c.to_dict() for c in outcome.counterexamples],
+            "rejected": outcome.rejected,
+        }
 
     try:
-        return _run("counterexamples", theorems, lambda t: t.name, Path(args.out), work, args.json,
-                    {"backend": backend})
+        return _run(
+            "counterexamples", theorems, lambda t: t.name, Path(args.out), work, args.json, {"backend": backend}
+        )
     finally:
         env.close()
 
@@ -297,20 +353,44 @@ def training_examples(kind: str, records: Iterable[dict]) -> list:
     out = []
     for r in records:
         if kind == "bootstrap":
-            t = Theorem(r["name"], r["system"], r["header"], r["statement"], r["informal_statement"], r["informal_proof"])
+            t = Theorem(
+                r["name"], r["system"], r["header"], r["statement"], r["informal_statement"], r["informal_proof"]
+            )
             out.append(TrainingExample(whole_proof_prompt(t), proof_completion(r["proof"]), 1.0, "prover", "bootstrap"))
-            out.append(TrainingExample(cot_whole_proof_prompt(t), proof_completion(r["commented_proof"]), 1.0,
-                                       "prover", "bootstrap-commented"))
+            out.append(
+                TrainingExample(
+                    cot_whole_proof_prompt(t),
+                    proof_completion(r["commented_proof"]),
+                    1.0,
+                    "prover",
+                    "bootstrap-commented",
+                )
+            )
         elif kind == "counterexamples":
             neg = Theorem(declared_name(r["negation"]) or "", r["system"], r["header"], r["negation"])
-            out.append(TrainingExample(whole_proof_prompt(neg), proof_completion(r["proof"]), 1.0, "prover",
-                                       "counterexample"))
+            out.append(
+                TrainingExample(whole_proof_prompt(neg), proof_completion(r["proof"]), 1.0, "prover", "counterexample")
+            )
             original = Theorem(r["theorem"], r["system"], r["header"], r["original_statement"])
-            out.append(TrainingExample(disprove_prompt(original), disprove_completion(r["statement"], r["witness"]),
-                                       1.0, "conjecturer", "disprove"))
+            out.append(
+                TrainingExample(
+                    disprove_prompt(original),
+                    disprove_completion(r["statement"], r["witness"]),
+                    1.0,
+                    "conjecturer",
+                    "disprove",
+                )
+            )
         elif kind == "autoformalize":
-            out.append(TrainingExample(autoformalize_prompt(r["informal_statement"], r["system"], r["header"]),
-                                       r["statement"].strip() + "\n```", 1.0, "autoformalizer", "autoformalize"))
+            out.append(
+                TrainingExample(
+                    autoformalize_prompt(r["informal_statement"], r["system"], r["header"]),
+                    r["statement"].strip() + "\n```",
+                    1.0,
+                    "autoformalizer",
+                    "autoformalize",
+                )
+            )
     return out
 
 
@@ -340,16 +420,19 @@ def run_export(args: argparse.Namespace) -> int:
         summary["records"][kind] = len(records)
         examples += training_examples(kind, records)
         if kind == "counterexamples":
-            summary["countermath"] = write_countermath(out / "countermath.jsonl",
-                                                       countermath_from_counterexamples(records))
+            summary["countermath"] = write_countermath(
+                out / "countermath.jsonl", countermath_from_counterexamples(records)
+            )
     summary["training_examples"] = write_examples(out / "training.jsonl", examples)
     if args.json:
         print(json.dumps(summary))
     else:
         counts = ", ".join(f"{k} {v}" for k, v in summary["records"].items()) or "no records"
-        print(f"exported {counts}; {summary['training_examples']} training examples (stp train: "
-              f"examples: [{out / 'training.jsonl'}]); datasets in {out / 'hf'}")
+        print(
+            f"exported {counts}; {summary['training_examples']} training examples (stp train: "
+            f"examples: [{out / 'training.jsonl'}]); datasets in {out / 'hf'}"
+        )
     return 0
 
 
-__all__ = ["KINDS", "register", "training_examples", "DataError"]
+__all__ = ["KINDS", "DataError", "register", "training_examples"]

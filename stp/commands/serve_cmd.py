@@ -39,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--port must be 1..65535, --workers and --budget positive, --max-budget >= --budget")
     backend = args.backend or default_backend()
     ensure_available(backend)
-    config = ServerConfig(args.host, args.port, backend, args.model, args.retriever, None, args.workers, args.budget,
-                          args.max_budget)
+    config = ServerConfig(
+        args.host, args.port, backend, args.model, args.retriever, None, args.workers, args.budget, args.max_budget
+    )
     try:
         service = ProvingService(config)
     except PolicyUnavailable as exc:

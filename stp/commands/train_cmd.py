@@ -40,9 +40,7 @@ def run(args: argparse.Namespace) -> int:
         if not theorems.exists():
             raise UsageError(f"{config.traced} is not a traced-data folder (no theorems.jsonl); see `stp data trace`")
         pairs = list(tactic_examples(read_jsonl(theorems)))[: config.traced_limit]
-        examples += [
-            TrainingExample(tactic_prompt(p["state"]), p["tactic"], 1.0, "tactic", "traced") for p in pairs
-        ]
+        examples += [TrainingExample(tactic_prompt(p["state"]), p["tactic"], 1.0, "tactic", "traced") for p in pairs]
     if not examples:
         raise UsageError("the configured data holds no examples")
     out = Path(config.out)

@@ -13,7 +13,6 @@ from tqdm import tqdm
 
 from data import ResultLog
 from itp import BACKENDS, ItpConfig, Theorem, VerifierPool, VerifyJob, default_backend, ensure_available, make_env
-
 from itp.dialect import declared_name
 
 from ..errors import UsageError

@@ -25,7 +25,11 @@ SEED = Theorem("seed", "coq", HEADER, "Theorem seed (x : R) (h0 : 2 * x = 6) : x
 
 def test_prompt_has_the_stp_tags_and_the_completion_closes_them():
     prompt = conjecture_prompt(SEED, "Proof. lra. Qed.", "Rmult_comm")
-    for tag in ("<lemma>\nRmult_comm\n</lemma>", "<easy theorem>\n" + SEED.statement, "Proof. lra. Qed.\n</easy theorem>"):
+    for tag in (
+        "<lemma>\nRmult_comm\n</lemma>",
+        "<easy theorem>\n" + SEED.statement,
+        "Proof. lra. Qed.\n</easy theorem>",
+    ):
         assert tag in prompt
     assert prompt.endswith("<hard theorem>\n") and "```coq\n" + HEADER in prompt
     completion = conjecture_completion("Theorem h : True.")

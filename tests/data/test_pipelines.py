@@ -40,8 +40,9 @@ def test_heuristic_alignment_spreads_steps_in_order():
 
 def test_comments_cannot_change_what_is_checked(coq_env, minif2f):
     theorem = minif2f["mathd_algebra_51"]
-    hostile = Theorem(theorem.name, "coq", theorem.header, theorem.statement, None,
-                      'Closing *) Qed. (* and a "string. Then more.')
+    hostile = Theorem(
+        theorem.name, "coq", theorem.header, theorem.statement, None, 'Closing *) Qed. (* and a "string. Then more.'
+    )
     commented, _ = comment_proof(hostile, "Proof.\n  intros.\n  nra.\nQed.", hostile.informal_proof)
     assert coq_env.check(hostile, commented).ok
     assert commented.count("(*") == commented.count("*)")
@@ -49,7 +50,18 @@ def test_comments_cannot_change_what_is_checked(coq_env, minif2f):
 
 def test_bootstrap_keeps_only_reverified_commented_proofs(tmp_path, coq_env, minif2f, shared_data):
     out = tmp_path / "boot"
-    args = ["data", "bootstrap", "--data-dir", str(shared_data), "--backend", "coq", "--out", str(out), "--budget", "10"]
+    args = [
+        "data",
+        "bootstrap",
+        "--data-dir",
+        str(shared_data),
+        "--backend",
+        "coq",
+        "--out",
+        str(out),
+        "--budget",
+        "10",
+    ]
     for name in BOOT:
         args += ["--theorem", name]
     assert main(args + ["--json"]) == 0
@@ -83,10 +95,42 @@ def test_counterexamples_are_verified_refutations(tmp_path, coq_env, shared_data
 
 def test_export_writes_datasets_training_examples_and_countermath(tmp_path, shared_data):
     ce, boot, out = tmp_path / "ce", tmp_path / "boot", tmp_path / "export"
-    assert main(["data", "counterexamples", "--data-dir", str(shared_data), "--backend", "coq", "--out", str(ce),
-                 "--theorem", "mathd_numbertheory_35", "--max-variants", "2"]) == 0
-    assert main(["data", "bootstrap", "--data-dir", str(shared_data), "--backend", "coq", "--out", str(boot),
-                 "--theorem", "amc12a_2008_p2"]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "counterexamples",
+                "--data-dir",
+                str(shared_data),
+                "--backend",
+                "coq",
+                "--out",
+                str(ce),
+                "--theorem",
+                "mathd_numbertheory_35",
+                "--max-variants",
+                "2",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "data",
+                "bootstrap",
+                "--data-dir",
+                str(shared_data),
+                "--backend",
+                "coq",
+                "--out",
+                str(boot),
+                "--theorem",
+                "amc12a_2008_p2",
+            ]
+        )
+        == 0
+    )
     assert main(["data", "export", "--from", str(ce), "--from", str(boot), "--out", str(out)]) == 0
     from datasets import load_from_disk
 
@@ -122,8 +166,9 @@ def test_autoformalize_keeps_statements_that_pass_every_check(coq_env, minif2f):
         "Theorem x : forall a b : R, a + b = 35 -> a = (2/5) * b -> (b - a) ^ 2 = 225.\n```",
     ]
     checker = ConjectureChecker(coq_env)
-    found, reasons = autoformalize("p", theorem.informal_statement, theorem.header, "coq",
-                                   lambda prompt, n: outputs[:n], checker, samples=4)
+    found, reasons = autoformalize(
+        "p", theorem.informal_statement, theorem.header, "coq", lambda prompt, n: outputs[:n], checker, samples=4
+    )
     assert found is not None and found.statement.startswith("Theorem af_p : forall a b : R")
     assert dict(reasons) == {"unparsable": 1, "contradictory": 1, "trivial": 1}
     assert found.theorem().source == found.source
@@ -134,11 +179,34 @@ def test_autoformalize_command_runs_a_real_model_and_reports_reasons(tmp_path, s
 
     model = init_model(tmp_path / "tiny", TinyModelConfig(width=32, layers=1, heads=2))
     problems = tmp_path / "problems.jsonl"
-    problems.write_text('{"statement": "Every even number is a sum of two odd numbers.", "rationale": "", '
-                        '"label": true}\n')
+    problems.write_text(
+        '{"statement": "Every even number is a sum of two odd numbers.", "rationale": "", "label": true}\n'
+    )
     out = tmp_path / "af"
-    assert main(["data", "autoformalize", "--data-dir", str(shared_data), "--backend", "coq", "--model", str(model),
-                 "--input", str(problems), "--samples", "2", "--max-new-tokens", "16", "--out", str(out),
-                 "--header", "Require Import Arith."]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "autoformalize",
+                "--data-dir",
+                str(shared_data),
+                "--backend",
+                "coq",
+                "--model",
+                str(model),
+                "--input",
+                str(problems),
+                "--samples",
+                "2",
+                "--max-new-tokens",
+                "16",
+                "--out",
+                str(out),
+                "--header",
+                "Require Import Arith.",
+            ]
+        )
+        == 0
+    )
     result = json.loads((out / "results.jsonl").read_text())
     assert result["records"] == [] and sum(result["rejected"].values()) == 2

@@ -38,3 +38,15 @@ def test_reprover_tactic_prompt_puts_the_best_premise_nearest_the_state():
 def test_clean_tactic():
     assert clean_tactic("\n  simp [h];\nnext line") == "simp [h]"
     assert clean_tactic("```lean4\nring_nf\n```") == "ring_nf"
+
+
+def test_chain_of_thought_and_few_shot_nl_fl_prompts():
+    from itp import Theorem
+    from prover.prompts import cot_whole_proof_prompt, nl_fl_few_shot_prompt
+
+    t = Theorem("t", "lean", "import Mathlib\n", "theorem t : 1 + 1 = 2 := by", "One plus one is two.", "Compute.")
+    cot = cot_whole_proof_prompt(t)
+    assert cot.startswith("Complete the following Lean 4 code with explanatory comments preceding each line of code:")
+    assert "-- One plus one is two.\ntheorem t" in cot
+    few = nl_fl_few_shot_prompt(t, [(t, "  -- compute\n  norm_num")])
+    assert few.count("Informal proof: Compute.") == 2 and few.endswith("theorem t : 1 + 1 = 2 := by\n")

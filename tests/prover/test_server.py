@@ -49,9 +49,27 @@ def server(tmp_path_factory):
     port = _free_port()
     env = dict(os.environ, STP_DATA_DIR=str(SHARED / "data"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "stp", "serve", "--port", str(port), "--backend", "coq", "--model", str(model),
-         "--workers", "2", "--budget", "20"],
-        cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "stp",
+            "serve",
+            "--port",
+            str(port),
+            "--backend",
+            "coq",
+            "--model",
+            str(model),
+            "--workers",
+            "2",
+            "--budget",
+            "20",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -90,8 +108,12 @@ def test_lean_copilot_encode(server):
 
 
 def test_llmstep_request(server):
-    status, body = call(server, "POST", "/", {"tactic_state": "n : nat\n============================\nn + 0 = n",
-                                              "prefix": "", "context": ""})
+    status, body = call(
+        server,
+        "POST",
+        "/",
+        {"tactic_state": "n : nat\n============================\nn + 0 = n", "prefix": "", "context": ""},
+    )
     assert status == 200 and isinstance(body["suggestions"], list) and body["suggestions"]
 
 
@@ -100,8 +122,9 @@ def test_check_accepts_a_proof_and_refuses_cheats(server):
     assert status == 200 and body["ok"] and body["kind"] == "proved"
     status, body = call(server, "POST", "/check", {"theorem": EASY, "proof": "Proof. admit. Admitted."})
     assert status == 200 and not body["ok"] and body["kind"] == "untrusted"
-    status, body = call(server, "POST", "/check", {"benchmark": "miniF2F/mathd_algebra_104",
-                                                   "proof": "Proof. intros. lra. Qed."})
+    status, body = call(
+        server, "POST", "/check", {"benchmark": "miniF2F/mathd_algebra_104", "proof": "Proof. intros. lra. Qed."}
+    )
     assert status == 200 and body["ok"], body
 
 
@@ -128,15 +151,22 @@ def test_bad_requests_get_clear_4xx(server):
 
 
 def test_a_long_search_is_cancelled_and_concurrent_requests_share_the_server(server):
-    status, body = call(server, "POST", "/prove", {"theorem": HARD, "policy": "portfolio", "budget_seconds": 500,
-                                                   "job_id": "long-one", "wait": False})
+    status, body = call(
+        server,
+        "POST",
+        "/prove",
+        {"theorem": HARD, "policy": "portfolio", "budget_seconds": 500, "job_id": "long-one", "wait": False},
+    )
     assert status == 200 and body["job_id"] == "long-one"
     assert call(server, "POST", "/prove", {"theorem": HARD, "job_id": "long-one", "wait": False})[0] == 409
     # While it runs, other requests are served.
     results = []
-    threads = [threading.Thread(target=lambda: results.append(call(server, "POST", "/prove",
-                                                                   {"theorem": EASY, "policy": "portfolio"})))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(call(server, "POST", "/prove", {"theorem": EASY, "policy": "portfolio"}))
+        )
+        for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -63,8 +63,9 @@ def _lines(path: Path) -> list[dict]:
 def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_env):
     run = tmp_path / "run"
     config = _config(tmp_path)
-    first = _stp("selfplay", "--config", str(config), "--run-dir", str(run),
-                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = _stp(
+        "selfplay", "--config", str(config), "--run-dir", str(run), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     targets = run / "round-000" / "targets.jsonl"
     deadline = time.monotonic() + 600
     while not _lines(targets) and first.poll() is None and time.monotonic() < deadline:
@@ -75,8 +76,9 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
     before = {rec["name"]: rec for rec in _lines(targets)}
     assert before and not (run / "round-000" / ".done-targets").exists()
 
-    again = _stp("selfplay", "--config", str(config), "--run-dir", str(run), stdout=subprocess.PIPE,
-                 stderr=subprocess.PIPE)
+    again = _stp(
+        "selfplay", "--config", str(config), "--run-dir", str(run), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     out, err = again.communicate(timeout=120)
     assert again.returncode == 2 and "--resume" in err
 
@@ -88,8 +90,12 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
     # Nothing counted twice: one record per statement (or seed) in every log.
     for r in (0, 1):
         rd = run / f"round-{r:03d}"
-        for name, key in (("targets.jsonl", "name"), ("conjecture_proofs.jsonl", "name"), ("conjectures.jsonl", "seed"),
-                          ("heldout.jsonl", "name")):
+        for name, key in (
+            ("targets.jsonl", "name"),
+            ("conjecture_proofs.jsonl", "name"),
+            ("conjectures.jsonl", "seed"),
+            ("heldout.jsonl", "name"),
+        ):
             keys = [rec[key] for rec in _lines(rd / name)]
             assert len(keys) == len(set(keys)), (rd / name, keys)
     # Every target was sampled in round 0; round 1 sampled only what round 0 left unproved.
@@ -108,7 +114,9 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
     assert rounds["0"]["train"]["examples"] > 0 and (run / "final" / "checkpoint" / "config.json").exists()
 
     # The round produced conjectures that Coq verified; re-check one in a fresh context.
-    proved = [rec for r in (0, 1) for rec in _lines(run / f"round-{r:03d}" / "conjecture_proofs.jsonl") if rec["correct"]]
+    proved = [
+        rec for r in (0, 1) for rec in _lines(run / f"round-{r:03d}" / "conjecture_proofs.jsonl") if rec["correct"]
+    ]
     assert proved, "no conjecture was proved"
     rec = proved[0]
     seed = Theorem(rec["seed"], "coq", "", "")

@@ -36,7 +36,9 @@ def test_prompt_tokens_are_masked_out_of_the_loss():
 def test_training_lowers_the_loss_and_the_prover_loads_the_checkpoint(tiny, tmp_path, kind):
     from prover.hf import HFModel
 
-    report = train_sft(EXAMPLES, tiny[kind], tmp_path / "ckpt", SFTSettings(epochs=4, learning_rate=3e-3, logging_steps=1))
+    report = train_sft(
+        EXAMPLES, tiny[kind], tmp_path / "ckpt", SFTSettings(epochs=4, learning_rate=3e-3, logging_steps=1)
+    )
     assert report.steps == 8 and report.examples == 16
     assert report.last_loss < report.first_loss
     model = HFModel(str(tmp_path / "ckpt"))
@@ -46,10 +48,9 @@ def test_training_lowers_the_loss_and_the_prover_loads_the_checkpoint(tiny, tmp_
 def test_weights_scale_the_loss(tiny, tmp_path):
     """Zero-weight examples are dropped; an example's weight multiplies its loss."""
     import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from training.sft import _Collator, _weighted_trainer_class
-
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(str(tiny["tiny-gpt2"]))
     model = AutoModelForCausalLM.from_pretrained(str(tiny["tiny-gpt2"]))
