@@ -32,7 +32,7 @@ from itp import Theorem, make_env, system_of
 from prover.portfolio import PortfolioProofPolicy
 from training import init_model, is_checkpoint, read_examples, write_examples
 
-from .config import SelfPlayConfig, to_dict
+from .config import ConfigError, SelfPlayConfig, to_dict
 from .metrics import Metrics, pass_rate_histogram
 from .rundir import RunDir
 from .sampling import correct_proofs, sample_and_verify
@@ -60,6 +60,12 @@ class SelfPlay:
     # -- set-up ---------------------------------------------------------------------------------------------------
     def base_checkpoint(self) -> str:
         if self.cfg.model.base:
+            from transformers import AutoConfig
+
+            try:  # a bad path fails here with a clear message, not later inside a Ray actor
+                AutoConfig.from_pretrained(self.cfg.model.base)
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"model.base: cannot load {self.cfg.model.base!r}: {exc}") from None
             return self.cfg.model.base
         base = self.run.root / "base"
         if not is_checkpoint(base):
@@ -69,7 +75,8 @@ class SelfPlay:
         return str(base)
 
     def setup(self) -> None:
-        self.targets: list[Target] = benchmark_targets(self.cfg.targets, self.system)  # bad data fails first
+        self.targets: list[Target] = benchmark_targets(self.cfg.targets, self.system)  # bad input fails first
+        self.base = self.base_checkpoint()
         save_config(self.run, self.cfg)
         start_ray(self.cfg.ray)
         self.env = make_env(self.cfg.backend)
@@ -91,7 +98,6 @@ class SelfPlay:
         self.workers = Workers(self.cfg.backend, self.cfg.ray, self.cfg.prover.verify_timeout)
         self.portfolio = PortfolioProofPolicy(self.env) if self.cfg.prover.portfolio_samples > 0 else None
         self.metrics = Metrics(self.run.root)
-        self.base = self.base_checkpoint()
 
     def close(self) -> None:
         for name in ("workers", "env", "metrics"):

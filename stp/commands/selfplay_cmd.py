@@ -44,9 +44,9 @@ def run(args: argparse.Namespace) -> int:
                 )
         else:
             raise UsageError("give --config CONFIG.yaml (a new run) or --resume RUN_DIR")
+        summary = run_selfplay(config)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    summary = run_selfplay(config)
     if args.json:
         print(json.dumps(summary))
     else:

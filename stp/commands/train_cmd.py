@@ -45,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("the configured data holds no examples")
     out = Path(config.out)
     base = config.model.base or str(init_model(out.parent / "base", config.model.init))
-    report = train_sft(examples, base, out, config.sft)
+    try:
+        report = train_sft(examples, base, out, config.sft)
+    except (OSError, ValueError) as exc:  # an unloadable base checkpoint, no usable example
+        raise UsageError(f"training failed: {exc}") from None
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
