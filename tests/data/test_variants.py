@@ -44,14 +44,15 @@ def test_variants_are_distinct():
 
 def test_statements_become_propositions_with_their_variables():
     from data.variants import proposition
-    from itp.dialect import COQ, LEAN
+    from itp.dialect import COQ as COQ_DIALECT
+    from itp.dialect import LEAN as LEAN_DIALECT
 
     prop, variables = proposition(COQ_BINDERS, "coq")
     assert prop == "forall (x y : R) (h0 : x + y = 10) (h1 : x - y = 2), x = 6"
     assert variables == [("x", "R"), ("y", "R")]
     prop, variables = proposition(LEAN, "lean")
     assert prop == "∀ (x y : ℝ) (h₀ : x + y = 10) (h₁ : x - y = 2), x = 6" and variables == [("x", "ℝ"), ("y", "ℝ")]
-    assert LEAN.negation("n", prop) == f"theorem n : ¬ ({prop}) := by"
-    assert LEAN.witness_tactics(["7", "3"])[0] == "intro H\n  have h := H (7) (3)\n  norm_num at h"
-    assert COQ.witness_tactics([])[0] == "intro H; specialize (H ); lra"
+    assert LEAN_DIALECT.negation("n", prop) == f"theorem n : ¬ ({prop}) := by"
+    assert LEAN_DIALECT.witness_tactics(["7", "3"])[0] == "intro H\n  have h := H (7) (3)\n  norm_num at h"
+    assert COQ_DIALECT.witness_tactics([])[0] == "intro H; specialize (H ); lra"
     assert proposition("Theorem t {x : nat} : x = x.", "coq") is None  # implicit binders: not handled
