@@ -4,9 +4,11 @@ message), every request shares one ProvingService, and long searches can be canc
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal, Optional
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, model_validator
 
 from data import DataError, find_theorem, user_theorem
@@ -17,6 +19,7 @@ from .prove import METHODS
 from .service import JobConflict, ProvingService
 
 MAX_TEXT = 200_000  # characters in any one text field
+POLL_SECONDS = 0.2  # how often a waiting /prove looks for a finished job or a client that left
 
 
 class GenerateRequest(BaseModel):
@@ -119,7 +122,17 @@ def create_app(service: ProvingService) -> FastAPI:
         return {**verdict.to_dict(), "theorem": theorem.name, "ok": verdict.ok}
 
     @app.post("/prove")
-    def prove(req: ProveRequest) -> dict:
+    async def prove(req: ProveRequest, request: Request) -> dict:
+        job = await run_in_threadpool(submit, req)
+        # A waiting client that goes away (an editor closed, curl interrupted) cancels its search.
+        while req.wait and not job.done.is_set():
+            if await request.is_disconnected():
+                service.cancel(job.id)
+                break
+            await asyncio.sleep(POLL_SECONDS)
+        return job.to_dict()
+
+    def submit(req: ProveRequest):
         theorem = theorem_of(req.theorem, req.benchmark, req.goal, req.header)
         budget = min(req.budget_seconds or service.config.default_budget, service.config.max_budget)
         try:
@@ -127,14 +140,11 @@ def create_app(service: ProvingService) -> FastAPI:
         except StatementError as exc:
             raise HTTPException(400, f"the statement does not elaborate: {exc}") from None
         try:
-            job = service.submit(theorem, req.method, budget, req.policy, req.job_id)
+            return service.submit(theorem, req.method, budget, req.policy, req.job_id)
         except JobConflict as exc:
             raise HTTPException(409, str(exc)) from None
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
-        if req.wait:
-            job.done.wait()
-        return job.to_dict()
 
     @app.get("/jobs/{job_id}")
     def job_status(job_id: str) -> dict:

@@ -181,3 +181,19 @@ def test_a_long_search_is_cancelled_and_concurrent_requests_share_the_server(ser
         time.sleep(0.2)
     body = call(server, "GET", "/jobs/long-one")[1]
     assert body["status"] == "cancelled" and not body["proved"]
+
+
+def test_a_client_that_leaves_cancels_its_search(server):
+    with pytest.raises(OSError):  # the client gives up after 2 s; the server notices and stops the search
+        call(
+            server,
+            "POST",
+            "/prove",
+            {"theorem": HARD, "policy": "portfolio", "budget_seconds": 500, "job_id": "left"},
+            timeout=2,
+        )
+    t0 = time.monotonic()
+    while call(server, "GET", "/jobs/left")[1]["status"] in ("queued", "running"):
+        assert time.monotonic() - t0 < 60, "the search outlived its client"
+        time.sleep(0.2)
+    assert call(server, "GET", "/jobs/left")[1]["status"] == "cancelled"
