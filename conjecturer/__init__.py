@@ -9,6 +9,7 @@ from .prompts import (
     disprove_completion,
     disprove_prompt,
     parse_conjecture,
+    parse_false_variant,
 )
 from .select import Outcome, Selected, SelectionSettings, embedding_similarity, select_conjectures, uses_lemma
 
@@ -33,6 +34,7 @@ __all__ = [
     "mutation_conjectures",
     "normalize",
     "parse_conjecture",
+    "parse_false_variant",
     "select_conjectures",
     "uses_lemma",
 ]

@@ -51,3 +51,9 @@ def disprove_prompt(theorem: Theorem) -> str:
 
 def disprove_completion(false_statement: str, witness: list[str]) -> str:
     return f"{false_statement.strip()}\n{FALSE_CLOSE}\n{WITNESS_OPEN}{', '.join(witness)}{WITNESS_CLOSE}"
+
+
+def parse_false_variant(generated: str, system: str) -> Optional[str]:
+    """The false variant the model wrote before its closing tag, cut to one statement; None if there is none."""
+    text = generated.split(FALSE_CLOSE, 1)[0].replace("```", "\n")
+    return dialect(system).cut_statement(text)

@@ -68,6 +68,10 @@ class ConjecturerSettings:
     lemma_cap: float = 0.1  # a lemma serves at most this fraction of the seeds
     max_new_tokens: int = 256
     checks: CheckSettings = field(default_factory=CheckSettings)
+    # The disprove channel: false variants of each seed (written by the model, and by mutation), kept only when the
+    # proof assistant proves their negation at a witness; both roles train on them.
+    disprove_per_seed: int = 0
+    disprove_mutations_per_seed: int = 0
 
 
 @dataclass

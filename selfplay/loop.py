@@ -23,12 +23,17 @@ from conjecturer import (
     embedding_similarity,
     model_conjectures,
     mutation_conjectures,
+    disprove_prompt,
     normalize,
+    parse_false_variant,
     select_conjectures,
 )
 from data import ResultLog
+from data.counterexamples import CounterexampleSettings, false_variant_candidates, refute
 from data.traced import build_dataset, trace_library
+from data.variants import Variant
 from itp import Theorem, make_env, system_of
+from itp.dialect import rename
 from prover.portfolio import PortfolioProofPolicy
 from training import init_model, is_checkpoint, read_examples, write_examples
 
@@ -37,7 +42,7 @@ from .metrics import Metrics, pass_rate_histogram
 from .rundir import RunDir
 from .sampling import correct_proofs, sample_and_verify
 from .statements import Target, benchmark_targets, heldout_theorems, traced_targets
-from .trainset import conjecturer_examples, proof_examples, traced_examples
+from .trainset import conjecturer_examples, pipeline_examples, proof_examples, traced_examples
 from .workers import Workers, start_ray
 
 CONFIG_FILE = "config.yaml"
@@ -109,6 +114,10 @@ class SelfPlay:
     def _records(self, r: int, name: str) -> list[dict]:
         path = self.run.round(r) / name
         return list(ResultLog(path, key="name").records()) if path.exists() else []
+
+    def _records_by(self, r: int, name: str, key: str) -> list[dict]:
+        path = self.run.round(r) / name
+        return list(ResultLog(path, key=key).records()) if path.exists() else []
 
     def _checkpoint_after(self, r: int) -> str:
         if r < 0:
@@ -206,6 +215,7 @@ class SelfPlay:
             seeds = self.choose_seeds(r)
             seed_info = {name: (self.theorems[name], proof) for name, proof, _ in seeds}
             conjectures = self.conjecture(r, seeds)
+            refutations = self.disprove(r, seeds)
             valid = [c for c in conjectures if c["check"] == "ok"]
             conj_theorems = [
                 Conjecture(c["name"], c["statement"], c["seed"], c["lemma"], c["source"], c["edit"]).theorem(
@@ -227,6 +237,8 @@ class SelfPlay:
             self.run.mark_done(rd, "conjecture_proofs")
             selected, dropped = self.select(r, meta)
             conj_stats = self._conjecture_stats(conjectures, rd, selected, dropped)
+            conj_stats["counterexamples_found"] = sum(len(x["counterexamples"]) for x in refutations)
+            conj_stats["counterexamples_rejected"] = dict(sum((Counter(x["rejected"]) for x in refutations), Counter()))
         # E. training
         ckpt_out, report = self.train(r, ckpt_in, selected, seed_info)
         # F. held-out evaluation of the new checkpoint
@@ -314,6 +326,45 @@ class SelfPlay:
         self._generated = records
         return [x for rec in records for x in rec["conjectures"]]
 
+    def disprove(self, r: int, seeds) -> list[dict]:
+        """The disprove channel: per seed, false variants (the model's, then mutations) refuted by proving their
+        negation at a witness; one record per seed, appended."""
+        import ray
+
+        c = self.cfg.conjecturer
+        rd = self.run.round(r)
+        if not (c.disprove_per_seed or c.disprove_mutations_per_seed):
+            return []
+        settings = CounterexampleSettings(step_timeout=c.checks.step_timeout)
+        with ResultLog(rd / "counterexamples.jsonl", key="seed") as log:
+            done = log.done()
+            for name, _, _ in seeds:
+                if name in done:
+                    continue
+                seed = self.theorems[name]
+                candidates: list[Variant] = []
+                if c.disprove_per_seed:
+                    texts = ray.get(self.workers.policy.generate.remote([disprove_prompt(seed)], c.disprove_per_seed))[
+                        0
+                    ]
+                    for i, text in enumerate(texts):
+                        statement = parse_false_variant(text, seed.system)
+                        if statement is not None:
+                            candidates.append(Variant(rename(statement, f"{name}_r{r}_dis{i}"), "model"))
+                unparsable = c.disprove_per_seed - len(candidates)
+                candidates += false_variant_candidates(seed, c.disprove_mutations_per_seed)
+                found, rejected = [], Counter({"unparsable": unparsable} if unparsable else {})
+                for variant in candidates:
+                    record, reason = refute(self.env, seed, variant, settings)
+                    if record:
+                        found.append(record.to_dict())
+                    else:
+                        rejected[reason] += 1
+                log.append({"seed": name, "counterexamples": found, "rejected": dict(rejected)})
+            records = list(log.records())
+        self.run.mark_done(rd, "disprove")
+        return records
+
     def select(self, r: int, meta: dict) -> tuple[list, dict]:
         rd = self.run.round(r)
         recs = self._records(r, "conjecture_proofs.jsonl")
@@ -390,6 +441,8 @@ class SelfPlay:
             if t.conjecturer:
                 seed_of = {s.outcome.name: s.seed for s in selected}
                 examples += conjecturer_examples(selected, seed_info, seed_of, f"round-{r}/conjecturer")
+        refuted = [c for x in self._records_by(r, "counterexamples.jsonl", "seed") for c in x["counterexamples"]]
+        examples += [e for e in pipeline_examples("counterexamples", refuted) if t.conjecturer or e.role == "prover"]
         if r == 0 and t.traced_examples:
             known = [(x.theorem, x.known_proof) for x in self.targets if x.known_proof]
             examples += traced_examples(known, t.traced_examples)

@@ -6,9 +6,17 @@ from __future__ import annotations
 import math
 from typing import Iterable, Mapping, Optional
 
-from conjecturer import Selected, conjecture_completion, conjecture_prompt
+from conjecturer import (
+    Selected,
+    autoformalize_prompt,
+    conjecture_completion,
+    conjecture_prompt,
+    disprove_completion,
+    disprove_prompt,
+)
 from itp import Theorem
-from prover.prompts import whole_proof_prompt
+from itp.dialect import declared_name
+from prover.prompts import cot_whole_proof_prompt, whole_proof_prompt
 from training import TrainingExample
 
 from .config import TrainDataSettings
@@ -64,3 +72,50 @@ def traced_examples(known: Iterable[tuple[Theorem, str]], limit: int) -> list[Tr
         TrainingExample(whole_proof_prompt(t), proof_completion(p), 1.0, "prover", "traced")
         for t, p in list(known)[:limit]
     ]
+
+
+def pipeline_examples(kind: str, records: Iterable[dict]) -> list[TrainingExample]:
+    """Training examples the records of a data pipeline (bootstrap, counterexamples, autoformalize) give both roles:
+    proofs of the theorems and of the negations, the disprove channel, autoformalization pairs."""
+    out = []
+    for r in records:
+        if kind == "bootstrap":
+            t = Theorem(
+                r["name"], r["system"], r["header"], r["statement"], r["informal_statement"], r["informal_proof"]
+            )
+            out.append(TrainingExample(whole_proof_prompt(t), proof_completion(r["proof"]), 1.0, "prover", "bootstrap"))
+            out.append(
+                TrainingExample(
+                    cot_whole_proof_prompt(t),
+                    proof_completion(r["commented_proof"]),
+                    1.0,
+                    "prover",
+                    "bootstrap-commented",
+                )
+            )
+        elif kind == "counterexamples":
+            neg = Theorem(declared_name(r["negation"]) or "", r["system"], r["header"], r["negation"])
+            out.append(
+                TrainingExample(whole_proof_prompt(neg), proof_completion(r["proof"]), 1.0, "prover", "counterexample")
+            )
+            original = Theorem(r["theorem"], r["system"], r["header"], r["original_statement"])
+            out.append(
+                TrainingExample(
+                    disprove_prompt(original),
+                    disprove_completion(r["statement"], r["witness"]),
+                    1.0,
+                    "conjecturer",
+                    "disprove",
+                )
+            )
+        elif kind == "autoformalize":
+            out.append(
+                TrainingExample(
+                    autoformalize_prompt(r["informal_statement"], r["system"], r["header"]),
+                    r["statement"].strip() + "\n```",
+                    1.0,
+                    "autoformalizer",
+                    "autoformalize",
+                )
+            )
+    return out

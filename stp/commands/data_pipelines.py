@@ -10,7 +10,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from tqdm import tqdm
 
@@ -340,63 +340,10 @@ def run_counterexamples(args: argparse.Namespace) -> int:
 
 
 # -- export -----------------------------------------------------------------------------------------------------------
-def training_examples(kind: str, records: Iterable[dict]) -> list:
-    """Training examples a pipeline's records give both roles."""
-    from conjecturer import autoformalize_prompt, disprove_completion, disprove_prompt
-    from itp.dialect import declared_name
-    from prover.prompts import cot_whole_proof_prompt, whole_proof_prompt
-    from training import TrainingExample
-
-    def proof_completion(proof: str) -> str:
-        return proof.rstrip() + "\n```"
-
-    out = []
-    for r in records:
-        if kind == "bootstrap":
-            t = Theorem(
-                r["name"], r["system"], r["header"], r["statement"], r["informal_statement"], r["informal_proof"]
-            )
-            out.append(TrainingExample(whole_proof_prompt(t), proof_completion(r["proof"]), 1.0, "prover", "bootstrap"))
-            out.append(
-                TrainingExample(
-                    cot_whole_proof_prompt(t),
-                    proof_completion(r["commented_proof"]),
-                    1.0,
-                    "prover",
-                    "bootstrap-commented",
-                )
-            )
-        elif kind == "counterexamples":
-            neg = Theorem(declared_name(r["negation"]) or "", r["system"], r["header"], r["negation"])
-            out.append(
-                TrainingExample(whole_proof_prompt(neg), proof_completion(r["proof"]), 1.0, "prover", "counterexample")
-            )
-            original = Theorem(r["theorem"], r["system"], r["header"], r["original_statement"])
-            out.append(
-                TrainingExample(
-                    disprove_prompt(original),
-                    disprove_completion(r["statement"], r["witness"]),
-                    1.0,
-                    "conjecturer",
-                    "disprove",
-                )
-            )
-        elif kind == "autoformalize":
-            out.append(
-                TrainingExample(
-                    autoformalize_prompt(r["informal_statement"], r["system"], r["header"]),
-                    r["statement"].strip() + "\n```",
-                    1.0,
-                    "autoformalizer",
-                    "autoformalize",
-                )
-            )
-    return out
-
-
 def run_export(args: argparse.Namespace) -> int:
     from data.countermath import countermath_from_counterexamples, write_countermath
     from data.traced import to_hf_dataset
+    from selfplay.trainset import pipeline_examples
     from training import write_examples
 
     out = Path(args.out)
@@ -418,7 +365,7 @@ def run_export(args: argparse.Namespace) -> int:
         if records:
             to_hf_dataset(records).save_to_disk(str(out / "hf" / kind))
         summary["records"][kind] = len(records)
-        examples += training_examples(kind, records)
+        examples += pipeline_examples(kind, records)
         if kind == "counterexamples":
             summary["countermath"] = write_countermath(
                 out / "countermath.jsonl", countermath_from_counterexamples(records)
@@ -435,4 +382,4 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["KINDS", "DataError", "register", "training_examples"]
+__all__ = ["KINDS", "DataError", "register"]

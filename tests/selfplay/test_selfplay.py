@@ -94,6 +94,7 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
             ("targets.jsonl", "name"),
             ("conjecture_proofs.jsonl", "name"),
             ("conjectures.jsonl", "seed"),
+            ("counterexamples.jsonl", "seed"),
             ("heldout.jsonl", "name"),
         ):
             keys = [rec[key] for rec in _lines(rd / name)]
@@ -125,6 +126,18 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
     seed_theorem = next(t for t in load_benchmark("miniF2F", "valid", "coq", str(shared_data)) if t.name == rec["seed"])
     verdict = coq_env.check(Theorem(rec["name"], "coq", seed_theorem.header, rec["statement"]), proof)
     assert verdict.ok, verdict.reason
+    # The disprove channel: false variants refuted at a witness, re-checked here, and trained on.
+    refuted = [
+        c
+        for r in (0, 1)
+        for x in _lines(run / f"round-{r:03d}" / "counterexamples.jsonl")
+        for c in x["counterexamples"]
+    ]
+    assert refuted, "no counterexample was found"
+    neg = Theorem(refuted[0]["negation"].split()[1], "coq", refuted[0]["header"], refuted[0]["negation"])
+    assert coq_env.check(neg, refuted[0]["proof"]).ok
+    train0 = _lines(run / "round-000" / "train.jsonl")
+    assert any(e["source"] == "disprove" and e["role"] == "conjecturer" for e in train0)
     assert (run / "plots" / "selfplay.png").stat().st_size > 0 and any((run / "tb").iterdir())
 
 
