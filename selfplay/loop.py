@@ -336,6 +336,13 @@ class SelfPlay:
         if not (c.disprove_per_seed or c.disprove_mutations_per_seed):
             return []
         settings = CounterexampleSettings(step_timeout=c.checks.step_timeout)
+        # A variant refuted in an earlier round (or earlier in this one) is not refuted, or trained on, again.
+        seen = {
+            normalize(x["statement"])
+            for q in range(r + 1)
+            for rec in self._records_by(q, "counterexamples.jsonl", "seed")
+            for x in rec["counterexamples"]
+        }
         with ResultLog(rd / "counterexamples.jsonl", key="seed") as log:
             done = log.done()
             for name, _, _ in seeds:
@@ -355,6 +362,10 @@ class SelfPlay:
                 candidates += false_variant_candidates(seed, c.disprove_mutations_per_seed)
                 found, rejected = [], Counter({"unparsable": unparsable} if unparsable else {})
                 for variant in candidates:
+                    if normalize(variant.statement) in seen:
+                        rejected["duplicate"] += 1
+                        continue
+                    seen.add(normalize(variant.statement))
                     record, reason = refute(self.env, seed, variant, settings)
                     if record:
                         found.append(record.to_dict())
