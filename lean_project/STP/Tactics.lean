@@ -53,13 +53,13 @@ def post (path : String) (body : Json) : MetaM Json := do
 /-- Whether `tac` parses and runs on the main goal; the proof state is restored either way. -/
 def runs (tac : String) : TacticM Bool := do
   let saved ← saveState
-  let ok ← try
-      match Parser.runParserCategory (← getEnv) `tactic tac with
-      | .ok stx =>
-        evalTactic stx
-        pure true
-      | .error _ => pure false
-    catch _ => pure false
+  let attempt : TacticM Bool := do
+    match Parser.runParserCategory (← getEnv) `tactic tac with
+    | .ok stx =>
+      evalTactic stx
+      pure true
+    | .error _ => pure false
+  let ok ← tryCatch attempt (fun _ => pure false)
   saved.restore
   pure ok
 
@@ -67,14 +67,14 @@ def runs (tac : String) : TacticM Bool := do
 elab "stp_suggest" : tactic => do
   let goal ← getMainGoal
   let state := toString (← ppGoal goal)
-  let answer ← post "/generate" (Json.mkObj [("name", "stp"), ("input", state), ("prefix", "")])
+  let answer ← post "/generate" (Json.mkObj [("name", toJson "stp"), ("input", toJson state), ("prefix", toJson "")])
   let outputs ← match answer.getObjValAs? (Array Json) "outputs" with
     | .ok outs => pure outs
     | .error _ => throwError "stp: unexpected answer from /generate: {answer.compress}"
   let mut working : Array TryThis.Suggestion := #[]
   for out in outputs do
     if let .ok tac := out.getObjValAs? String "output" then
-      if ← runs tac then
+      if (← runs tac) then
         working := working.push { suggestion := .string tac }
   if working.isEmpty then
     logInfo m!"stp: none of the {outputs.size} suggested tactics runs on this goal"
@@ -88,17 +88,21 @@ elab "stp_prove" : tactic => do
   let hyps ← goal.withContext do
     let lctx ← getLCtx
     pure <| lctx.foldl (init := #[]) fun acc d => if d.isImplementationDetail then acc else acc.push d
+  -- Revert on a saved state: only the printed proposition is wanted, the goal itself stays as it is.
+  let saved ← saveState
   let (_, closed) ← goal.revert (hyps.map (·.fvarId)) (preserveOrder := true)
   let prop := toString (← ppExpr (← instantiateMVars (← closed.getType)))
+  saved.restore
   let answer ← post "/prove" (Json.mkObj [
-    ("goal", prop), ("header", stp.header.get opts), ("budget_seconds", stp.budget.get opts)])
+    ("goal", toJson prop), ("header", toJson (stp.header.get opts)),
+    ("budget_seconds", toJson (stp.budget.get opts))])
   let proved := (answer.getObjValAs? Bool "proved").toOption.getD false
   let proof := (answer.getObjValAs? String "proof").toOption.getD ""
   unless proved do
     throwError "stp: the server found no proof ({(answer.getObjValAs? String "status").toOption.getD "error"})"
   let names := hyps.map (·.userName.toString)
   let script := (if names.isEmpty then "" else "revert " ++ " ".intercalate names.toList ++ "\n") ++ proof.trim
-  unless ← runs s!"({script})" do
+  unless (← runs s!"({script})") do
     throwError "stp: the server's proof does not run here:\n{script}"
   TryThis.addSuggestion (← getRef) { suggestion := .string script }
 
