@@ -11,10 +11,11 @@ from .benchmarks import (
     find_theorem,
     get_benchmark,
     load_benchmark,
+    select_theorems,
     user_theorem,
 )
 from .fetch import FetchError, fetch_benchmark
-from .jsonl import ResultLog
+from .jsonl import ResultLog, read_log
 
 __all__ = [
     "COQ_TACTIC_PRELUDE",
@@ -30,5 +31,7 @@ __all__ = [
     "find_theorem",
     "get_benchmark",
     "load_benchmark",
+    "read_log",
+    "select_theorems",
     "user_theorem",
 ]

@@ -138,6 +138,19 @@ def user_theorem(name: str, system: str, header: str, statement: str) -> Theorem
     return Theorem(name, system, tactic_prelude(system) + header, statement.strip())
 
 
+def select_theorems(
+    theorems: list[Theorem], names: Optional[list[str]] = None, limit: Optional[int] = None, where: str = ""
+) -> list[Theorem]:
+    """The named theorems (all when no names; an unknown name is a DataError naming `where`), then the first `limit`."""
+    if names:
+        known = {t.name for t in theorems}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise DataError(f"{where} has no theorem {', '.join(missing)}")
+        theorems = [t for t in theorems if t.name in set(names)]
+    return theorems[: max(0, limit)] if limit is not None else theorems
+
+
 def data_dir(explicit: Optional[str] = None) -> Path:
     """`--data-dir`, else $STP_DATA_DIR, else ~/.local/share/stp/data."""
     return Path(explicit or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)

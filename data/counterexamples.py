@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterator, Optional
 
 from itp import ProofEnv, StatementError, StepKind, Theorem
-from itp.dialect import dialect
+from itp.dialect import declared_name, dialect
 
 from .variants import Variant, drop_hypotheses, named, perturb_constants, proposition
 
@@ -41,30 +41,12 @@ class Counterexample:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def negation_theorem(self) -> Theorem:
-        from itp.dialect import declared_name
-
-        return Theorem(
-            declared_name(self.negation) or "",
-            self.system,
-            self.header,
-            self.negation,
-            source=f"counterexample:{self.theorem}",
-        )
-
 
 @dataclass
 class Outcome:
     theorem: str
     counterexamples: list[Counterexample] = field(default_factory=list)
     rejected: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.theorem,
-            "counterexamples": [c.to_dict() for c in self.counterexamples],
-            "rejected": self.rejected,
-        }
 
 
 def false_variant_candidates(theorem: Theorem, limit: int) -> list[Variant]:
@@ -98,8 +80,6 @@ def refute(
     if parsed is None:
         return None, "unsupported_shape"
     prop, variables = parsed
-    from itp.dialect import declared_name
-
     neg_name = f"{declared_name(variant.statement)}_neg"
     negation = Theorem(neg_name, theorem.system, theorem.header, d.negation(neg_name, prop))
     try:

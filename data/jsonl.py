@@ -8,6 +8,17 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
+def read_log(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """The records of a result log, read without opening it for writing (none if it does not exist yet); a torn
+    last line left by a writer killed mid-line is skipped."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    complete = text if text.endswith("\n") else text[: text.rfind("\n") + 1]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]
+
+
 class ResultLog:
     """A JSONL file that long runs append to. A torn last line (the process died mid-write) is dropped on open."""
 

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Optional
 
 from itp import TracedFile, source_files, trace_source
 
-from .jsonl import ResultLog
+from .jsonl import ResultLog, read_log
 
 TRACED = "traced_files.jsonl"
 SPLIT_FRACTIONS = (0.9, 0.05, 0.05)  # train, val, test
@@ -74,11 +74,7 @@ def trace_library(
 
 def load_traced(out: Path, paths: Optional[Iterable[str]] = None) -> list[TracedFile]:
     wanted = set(paths) if paths is not None else None
-    return [
-        TracedFile.from_dict(r)
-        for r in ResultLog(out / TRACED, key="path").records()
-        if wanted is None or r["path"] in wanted
-    ]
+    return [TracedFile.from_dict(r) for r in read_log(out / TRACED) if wanted is None or r["path"] in wanted]
 
 
 @dataclass

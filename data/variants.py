@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from itp.dialect import declared_name, dialect, rename
+from itp.dialect import declared_name, dialect, rename, top_level_indices
 
 _NUMBER = re.compile(r"(?<![\w.'#])(\d+)(?![\w#]|\.\d)")
 
@@ -45,19 +45,12 @@ def perturb_constants(statement: str, limit: int = 8) -> list[Variant]:
 
 
 def _split_top(text: str, sep: str) -> list[str]:
-    parts, depth, last, i = [], 0, 0, 0
-    while i < len(text):
-        c = text[i]
-        if c in "([{⟨":
-            depth += 1
-        elif c in ")]}⟩":
-            depth -= 1
-        elif depth == 0 and text.startswith(sep, i):
+    """`text` split at every `sep` outside brackets and comments."""
+    parts, last = [], 0
+    for i in top_level_indices(text):
+        if i >= last and text.startswith(sep, i):
             parts.append(text[last:i])
             last = i + len(sep)
-            i = last
-            continue
-        i += 1
     parts.append(text[last:])
     return parts
 
@@ -129,16 +122,7 @@ def _conclusion_span(statement: str, system: str) -> Optional[tuple[int, int]]:
 
 
 def _top_index(text: str, needle: str, start: int) -> Optional[int]:
-    depth = 0
-    for i in range(start, len(text)):
-        c = text[i]
-        if c in "([{⟨":
-            depth += 1
-        elif c in ")]}⟩":
-            depth -= 1
-        elif depth == 0 and text.startswith(needle, i):
-            return i
-    return None
+    return next((i for i in top_level_indices(text, start) if text.startswith(needle, i)), None)
 
 
 def transform_conclusion(statement: str, system: str) -> list[Variant]:
@@ -150,21 +134,16 @@ def transform_conclusion(statement: str, system: str) -> list[Variant]:
         return []
     lo, hi = span
     concl = statement[lo:hi]
-    found = []
-    depth, i = 0, 0
-    while i < len(concl):
-        c = concl[i]
-        if c in "([{⟨":
-            depth += 1
-        elif c in ")]}⟩":
-            depth -= 1
-        elif depth == 0:
-            op = next((r for r in _RELATIONS if concl.startswith(r, i)), None)
-            if op and not concl.startswith(("->", "=>"), i) and not concl.startswith(("<->",), i):
-                found.append((i, op))
-                i += len(op)
-                continue
-        i += 1
+    found, skip_to = [], 0
+    for i in top_level_indices(concl):
+        if i < skip_to:
+            continue
+        # Implications and `fun x =>` are not relations (and their `>` must not be read as one).
+        arrow = next((a for a in ("<->", "->", "=>") if concl.startswith(a, i)), None)
+        op = None if arrow else next((r for r in _RELATIONS if concl.startswith(r, i)), None)
+        if op:
+            found.append((i, op))
+        skip_to = i + len(arrow or op or " ")
     if len(found) != 1 or found[0][1] in ("<>", "≠"):
         return []
     at, op = found[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterator, Optional
 
 _DECLARED = re.compile(r"^\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark|theorem|lemma)\s+([^\s:({\[]+)")
 
@@ -27,25 +27,28 @@ def rename(statement: str, name: str) -> str:
     return statement[: m.start(1)] + name + statement[m.end(1) :]
 
 
-def _top_level(text: str, stop: re.Pattern) -> Optional[int]:
-    """Index of the first match of `stop` outside brackets and comments, or None."""
-    depth = 0
-    i = 0
+def top_level_indices(text: str, start: int = 0) -> Iterator[int]:
+    """The indices of `text` from `start` on that lie outside brackets and comments, in order."""
+    depth, i = 0, start
     while i < len(text):
-        c = text[i]
         if text.startswith(("(*", "/-"), i):
-            close = "*)" if c == "(" else "-/"
+            close = "*)" if text[i] == "(" else "-/"
             j = text.find(close, i + 2)
             i = len(text) if j < 0 else j + 2
             continue
+        c = text[i]
         if c in "([{⟨":
             depth += 1
         elif c in ")]}⟩":
             depth = max(0, depth - 1)
-        elif depth == 0 and stop.match(text, i):
-            return i
+        elif depth == 0:
+            yield i
         i += 1
-    return None
+
+
+def _top_level(text: str, stop: re.Pattern) -> Optional[int]:
+    """Index of the first match of `stop` outside brackets and comments, or None."""
+    return next((i for i in top_level_indices(text) if stop.match(text, i)), None)
 
 
 @dataclass(frozen=True)

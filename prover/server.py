@@ -15,7 +15,6 @@ from data import DataError, find_theorem, user_theorem
 from itp import StatementError
 from itp.dialect import declared_name, dialect
 
-from .prove import METHODS
 from .service import JobConflict, ProvingService
 
 MAX_TEXT = 200_000  # characters in any one text field
@@ -146,20 +145,18 @@ def create_app(service: ProvingService) -> FastAPI:
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
 
-    @app.get("/jobs/{job_id}")
-    def job_status(job_id: str) -> dict:
-        job = service.get(job_id)
+    def job_or_404(job, job_id: str) -> dict:
         if job is None:
             raise HTTPException(404, f"no job {job_id}")
         return job.to_dict()
+
+    @app.get("/jobs/{job_id}")
+    def job_status(job_id: str) -> dict:
+        return job_or_404(service.get(job_id), job_id)
 
     @app.delete("/jobs/{job_id}")
     def cancel(job_id: str) -> dict:
-        job = service.cancel(job_id)
-        if job is None:
-            raise HTTPException(404, f"no job {job_id}")
-        return job.to_dict()
+        return job_or_404(service.cancel(job_id), job_id)
 
     app.state.service = service
-    app.state.methods = METHODS
     return app

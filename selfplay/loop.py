@@ -28,7 +28,7 @@ from conjecturer import (
     parse_false_variant,
     select_conjectures,
 )
-from data import ResultLog
+from data import ResultLog, read_log
 from data.counterexamples import CounterexampleSettings, false_variant_candidates, refute
 from data.traced import build_dataset, trace_library
 from data.variants import Variant
@@ -112,12 +112,7 @@ class SelfPlay:
 
     # -- helpers --------------------------------------------------------------------------------------------------
     def _records(self, r: int, name: str) -> list[dict]:
-        path = self.run.round(r) / name
-        return list(ResultLog(path, key="name").records()) if path.exists() else []
-
-    def _records_by(self, r: int, name: str, key: str) -> list[dict]:
-        path = self.run.round(r) / name
-        return list(ResultLog(path, key=key).records()) if path.exists() else []
+        return read_log(self.run.round(r) / name)
 
     def _checkpoint_after(self, r: int) -> str:
         if r < 0:
@@ -189,7 +184,7 @@ class SelfPlay:
         self._sample(self.heldout, path, self.cfg.heldout.samples, 0, desc)
 
     def _heldout_summary(self, path: Path) -> dict:
-        recs = list(ResultLog(path, key="name").records()) if path.exists() else []
+        recs = read_log(path)
         return {
             "heldout_proved": sum(1 for r in recs if r["correct"]),
             "heldout_total": len(recs),
@@ -340,7 +335,7 @@ class SelfPlay:
         seen = {
             normalize(x["statement"])
             for q in range(r + 1)
-            for rec in self._records_by(q, "counterexamples.jsonl", "seed")
+            for rec in self._records(q, "counterexamples.jsonl")
             for x in rec["counterexamples"]
         }
         with ResultLog(rd / "counterexamples.jsonl", key="seed") as log:
@@ -419,7 +414,7 @@ class SelfPlay:
         generated = len(conjectures) + sum(rec["unparsable"] for rec in self._generated)
         reasons = Counter(c["check"] for c in conjectures)
         reasons["unparsable"] += sum(rec["unparsable"] for rec in self._generated)
-        proofs = list(ResultLog(rd / "conjecture_proofs.jsonl", key="name").records())
+        proofs = read_log(rd / "conjecture_proofs.jsonl")
         distinct = {normalize(c["statement"]) for c in conjectures}
         return {
             "seeds": len(self._generated),
@@ -452,7 +447,7 @@ class SelfPlay:
             if t.conjecturer:
                 seed_of = {s.outcome.name: s.seed for s in selected}
                 examples += conjecturer_examples(selected, seed_info, seed_of, f"round-{r}/conjecturer")
-        refuted = [c for x in self._records_by(r, "counterexamples.jsonl", "seed") for c in x["counterexamples"]]
+        refuted = [c for x in self._records(r, "counterexamples.jsonl") for c in x["counterexamples"]]
         examples += [e for e in pipeline_examples("counterexamples", refuted) if t.conjecturer or e.role == "prover"]
         if r == 0 and t.traced_examples:
             known = [(x.theorem, x.known_proof) for x in self.targets if x.known_proof]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from data import DataError, load_benchmark
+from data import load_benchmark, select_theorems
 from data.benchmarks import tactic_prelude
 from data.traced import read_jsonl
 from itp import ProofEnv, StatementError, Theorem
@@ -25,20 +25,10 @@ class Target:
 
 def benchmark_targets(settings: TargetSettings, system: str) -> list[Target]:
     theorems = load_benchmark(settings.benchmark, settings.split, system, settings.data_dir)
-    theorems = _named(theorems, settings.names, f"targets: {settings.benchmark}/{settings.split}")
-    if settings.limit is not None:
-        theorems = theorems[: settings.limit]
+    theorems = select_theorems(
+        theorems, settings.names, settings.limit, f"targets: {settings.benchmark}/{settings.split}"
+    )
     return [Target(t) for t in theorems]
-
-
-def _named(theorems: list[Theorem], names: Optional[list[str]], where: str) -> list[Theorem]:
-    if not names:
-        return theorems
-    known = {t.name for t in theorems}
-    missing = [n for n in names if n not in known]
-    if missing:
-        raise DataError(f"{where} has no theorem {', '.join(missing)}")
-    return [t for t in theorems if t.name in set(names)]
 
 
 def traced_targets(folder: str, system: str, env: ProofEnv, limit: int) -> tuple[list[Target], int]:
@@ -72,10 +62,10 @@ def heldout_theorems(
     settings: HeldOutSettings, system: str, exclude: set[str], data_dir: Optional[str] = None
 ) -> list[Theorem]:
     """The held-out split minus any theorem that is also a target."""
-    theorems = _named(
+    theorems = select_theorems(
         load_benchmark(settings.benchmark, settings.split, system, data_dir),
         settings.names,
-        f"heldout: {settings.benchmark}/{settings.split}",
+        where=f"heldout: {settings.benchmark}/{settings.split}",
     )
     theorems = [t for t in theorems if t.name not in exclude]
     return theorems[: settings.limit] if settings.limit is not None else theorems

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 from tqdm import tqdm
 
-from data import DataError, ResultLog, load_benchmark
+from data import DataError, ResultLog, load_benchmark, read_log, select_theorems
 from itp import BACKENDS, ProofEnv, StatementError, Theorem, default_backend, ensure_available, make_env, system_of
 
 from ..errors import UsageError
@@ -83,13 +83,7 @@ def _common(p: argparse.ArgumentParser, out: str) -> None:
 
 def _theorems(args: argparse.Namespace, system: str) -> list[Theorem]:
     theorems = load_benchmark(args.benchmark, args.split, system, args.data_dir)
-    if args.theorem:
-        known = {t.name for t in theorems}
-        missing = [n for n in args.theorem if n not in known]
-        if missing:
-            raise UsageError(f"{args.benchmark}/{args.split} has no theorem {', '.join(missing)}")
-        theorems = [t for t in theorems if t.name in set(args.theorem)]
-    return theorems[: args.limit] if args.limit is not None else theorems
+    return select_theorems(theorems, args.theorem, args.limit, f"{args.benchmark}/{args.split}")
 
 
 def _backend(args: argparse.Namespace) -> str:
@@ -161,7 +155,7 @@ def _known_proofs(path: Optional[str]) -> dict[str, str]:
     if not Path(path).exists():
         raise UsageError(f"no results file {path}")
     proofs = {}
-    for rec in ResultLog(Path(path), key="name").records():
+    for rec in read_log(path):
         if rec.get("proved") and rec.get("proof"):
             proofs[rec["name"]] = rec["proof"]
         for p in rec.get("proofs", []):  # self-play sampling records
@@ -353,7 +347,7 @@ def run_export(args: argparse.Namespace) -> int:
         if not marker.exists():
             raise UsageError(f"{src} is not a pipeline output folder (no {KIND_FILE})")
         kind = json.loads(marker.read_text())["kind"]
-        for rec in ResultLog(Path(src) / RESULTS, key="name").records():
+        for rec in read_log(Path(src) / RESULTS):
             by_kind.setdefault(kind, []).extend(rec.get("records", []))
     out.mkdir(parents=True, exist_ok=True)
     summary: dict = {"out": str(out), "records": {}, "training_examples": 0}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from data import ResultLog, get_benchmark, load_benchmark
+from data import ResultLog, get_benchmark, load_benchmark, select_theorems
 from itp import BACKENDS, StatementError, default_backend, ensure_available, system_of
 from prover import make_policies
 from prover.parallel import run_with_envs
@@ -45,15 +45,12 @@ def run(args: argparse.Namespace) -> int:
     backend = args.backend or default_backend()
     ensure_available(backend)
     bench = get_benchmark(args.benchmark)
-    theorems = load_benchmark(bench.name, args.split, system_of(backend), args.data_dir)
-    if args.theorem:
-        known = {t.name for t in theorems}
-        missing = [n for n in args.theorem if n not in known]
-        if missing:
-            raise UsageError(f"{bench.name}/{args.split} has no theorem {', '.join(missing)}")
-        theorems = [t for t in theorems if t.name in set(args.theorem)]
-    if args.limit is not None:
-        theorems = theorems[: max(0, args.limit)]
+    theorems = select_theorems(
+        load_benchmark(bench.name, args.split, system_of(backend), args.data_dir),
+        args.theorem,
+        args.limit,
+        f"{bench.name}/{args.split}",
+    )
     out = Path(args.out or f"runs/eval-{bench.name}-{args.split}-{backend}-{args.search}")
     out.mkdir(parents=True, exist_ok=True)
     config = ProveConfig(method=args.search, budget_seconds=args.budget)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import pytest
-import torch
 
 from itp import Theorem
 from prover import PolicyUnavailable, PortfolioProofPolicy, PortfolioTacticPolicy, make_policies
@@ -23,39 +22,11 @@ THM = Theorem(
 
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory):
-    from transformers import ByT5Tokenizer, GPT2Config, GPT2LMHeadModel, T5Config, T5ForConditionalGeneration
+    from training import TinyModelConfig, init_model
 
-    torch.manual_seed(0)
     root = tmp_path_factory.mktemp("models")
-    tok = ByT5Tokenizer()
-    t5 = T5ForConditionalGeneration(
-        T5Config(
-            vocab_size=384,
-            d_model=64,
-            d_ff=128,
-            num_layers=2,
-            num_heads=2,
-            decoder_start_token_id=0,
-            pad_token_id=0,
-            eos_token_id=1,
-        )
-    )
-    t5.save_pretrained(root / "t5")
-    tok.save_pretrained(root / "t5")
-    gpt = GPT2LMHeadModel(
-        GPT2Config(
-            vocab_size=384,
-            n_embd=64,
-            n_layer=2,
-            n_head=2,
-            n_positions=1024,
-            bos_token_id=1,
-            eos_token_id=1,
-            pad_token_id=0,
-        )
-    )
-    gpt.save_pretrained(root / "gpt")
-    tok.save_pretrained(root / "gpt")
+    for name, kind in (("t5", "tiny-t5"), ("gpt", "tiny-gpt2")):
+        init_model(root / name, TinyModelConfig(kind=kind, width=64, layers=2, heads=2, context=1024))
     return root
 
 
