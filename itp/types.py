@@ -52,6 +52,9 @@ class Verdict:
     messages: list[str] = field(default_factory=list)
     axioms: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Axioms and parameters the *header* declares: part of the problem, listed apart so that a proof resting on a
+    # header's `Axiom cheat : False` is never mistaken for a proof from the standard axioms alone.
+    header_axioms: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -64,6 +67,7 @@ class Verdict:
             "reason": self.reason,
             "messages": list(self.messages),
             "axioms": list(self.axioms),
+            "header_axioms": list(self.header_axioms),
             "seconds": round(self.seconds, 4),
         }
 
