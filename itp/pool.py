@@ -1,5 +1,5 @@
 """The verifier pool: warm workers keyed by header, identical (statement, proof) pairs checked once with a
-multiplicity, timed-out proofs re-run alone with more time, infrastructure failures retried and kept apart."""
+multiplicity, timed-out proofs re-run with more time, infrastructure failures retried and kept apart."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
+from queue import Queue
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
@@ -45,7 +46,11 @@ ResultCallback = Callable[[int, Verdict], None]
 
 class VerifierPool:
     """N worker slots, each owning one ProofEnv (which keeps warm processes per header). Thread-based: the work is
-    in the proof-assistant processes, so Python threads only wait on pipes."""
+    in the proof-assistant processes, so Python threads only wait on pipes.
+
+    Safe to call from many threads at once (the proving server does): a slot is leased to one check at a time, so
+    two checks never share a proof-assistant process, whatever the load. Concurrent `verify` calls share the slots
+    job by job."""
 
     def __init__(
         self,
@@ -61,60 +66,93 @@ class VerifierPool:
         self.timeout = timeout
         self._envs: list[Optional[ProofEnv]] = [None] * max(1, self.config.workers)
         self._warm: list[set[str]] = [set() for _ in self._envs]
+        self._free: "Queue[int]" = Queue()
+        for slot in range(len(self._envs)):
+            self._free.put(slot)
+        self._stats_lock = threading.Lock()
         self.stats = PoolStats()
 
     def verify(self, jobs: Iterable[VerifyJob], on_result: Optional[ResultCallback] = None) -> list[Verdict]:
         """Verdicts in input order; `on_result(index, verdict)` fires for every input as soon as it is known."""
         jobs = list(jobs)
-        self.stats.submitted += len(jobs)
         groups: dict[tuple, list[int]] = defaultdict(list)
         for i, job in enumerate(jobs):
             groups[job.key()].append(i)
-        self.stats.unique += len(groups)
+        with self._stats_lock:
+            self.stats.submitted += len(jobs)
+            self.stats.unique += len(groups)
         results: list[Optional[Verdict]] = [None] * len(jobs)
         lock = threading.Lock()
 
         def deliver(key: tuple, verdict: Verdict) -> None:
             with lock:
-                self.stats.by_kind[verdict.kind.value] += len(groups[key])
+                with self._stats_lock:
+                    self.stats.by_kind[verdict.kind.value] += len(groups[key])
                 for i in groups[key]:
                     results[i] = verdict
                     if on_result:
                         on_result(i, verdict)
 
-        queue = _HeaderQueue([(key, jobs[idx[0]]) for key, idx in groups.items()])
         stragglers: list[tuple[tuple, VerifyJob]] = []
 
-        def work(slot: int) -> None:
-            while True:
-                item = queue.pop(self._warm[slot])
-                if item is None:
-                    return
-                key, job = item
-                verdict = self._check(slot, job, self.timeout)
-                if verdict.kind is VerdictKind.TIMEOUT:
-                    with lock:
-                        stragglers.append((key, job))
-                    continue
+        def first_try(key: tuple, job: VerifyJob, verdict: Verdict) -> None:
+            if verdict.kind is VerdictKind.TIMEOUT:
+                with lock:
+                    stragglers.append((key, job))
+            else:
                 deliver(key, verdict)
 
-        with ThreadPoolExecutor(max_workers=len(self._envs)) as ex:
-            list(ex.map(work, range(len(self._envs))))
-        # Stragglers run alone, one at a time, with more time: a timeout under load is often just load.
-        self.stats.stragglers += len(stragglers)
-        for key, job in stragglers:
-            longer = (self.timeout or _env_timeout(self._envs[0]) or 30.0) * self.config.straggler_timeout_factor
-            verdict = self._check(0, job, longer)
-            if verdict.kind is not VerdictKind.TIMEOUT:
-                self.stats.straggler_recovered += 1
-            deliver(key, verdict)
+        self._run([(key, jobs[idx[0]]) for key, idx in groups.items()], self.timeout, first_try)
+        # Stragglers get more time, in parallel: a timeout under load is often just load.
+        with self._stats_lock:
+            self.stats.stragglers += len(stragglers)
+        if stragglers:
+            longer = (self.timeout or _env_timeout(self._envs) or 30.0) * self.config.straggler_timeout_factor
+
+            def second_try(key: tuple, job: VerifyJob, verdict: Verdict) -> None:
+                if verdict.kind is not VerdictKind.TIMEOUT:
+                    with self._stats_lock:
+                        self.stats.straggler_recovered += 1
+                deliver(key, verdict)
+
+            self._run(stragglers, longer, second_try)
         return [r for r in results if r is not None]
 
+    def _run(
+        self,
+        items: list[tuple[tuple, VerifyJob]],
+        timeout: Optional[float],
+        done: Callable[[tuple, VerifyJob, Verdict], None],
+    ) -> None:
+        """Check `items` on leased slots, preferring a slot's warm headers, and hand each verdict to `done`."""
+        queue = _HeaderQueue(items)
+
+        def work() -> None:
+            while True:
+                slot = self._free.get()
+                try:
+                    item = queue.pop(self._warm[slot])
+                    if item is None:
+                        return
+                    key, job = item
+                    verdict = self._check(slot, job, timeout)
+                finally:
+                    self._free.put(slot)
+                done(key, job, verdict)
+
+        threads = min(len(self._envs), len(items))
+        if threads:
+            with ThreadPoolExecutor(max_workers=threads) as ex:
+                for future in [ex.submit(work) for _ in range(threads)]:
+                    future.result()
+
     def _check(self, slot: int, job: VerifyJob, timeout: Optional[float]) -> Verdict:
+        """One check on a slot the caller holds the lease of."""
         verdict = Verdict(VerdictKind.ERROR, "not run")
         for attempt in range(self.config.retry_errors + 1):
             if attempt:
-                self.stats.infra_retries += 1
+                with self._stats_lock:
+                    self.stats.infra_retries += 1
             t0 = time.monotonic()
             try:
                 env = self._env(slot)
@@ -143,8 +181,14 @@ class VerifierPool:
                 pass
 
     def close(self) -> None:
-        for slot in range(len(self._envs)):
-            self._drop_env(slot)
+        """Stop every slot's processes (waits for checks that are running to finish first)."""
+        held = [self._free.get() for _ in range(len(self._envs))]
+        try:
+            for slot in held:
+                self._drop_env(slot)
+        finally:
+            for slot in held:
+                self._free.put(slot)
 
     def __enter__(self) -> "VerifierPool":
         return self
@@ -153,9 +197,13 @@ class VerifierPool:
         self.close()
 
 
-def _env_timeout(env: Optional[ProofEnv]) -> Optional[float]:
-    config = getattr(env, "config", None)
-    return getattr(config, "check_timeout", None)
+def _env_timeout(envs: list[Optional[ProofEnv]]) -> Optional[float]:
+    """The backend's own check timeout, from any started environment."""
+    for env in envs:
+        value = getattr(getattr(env, "config", None), "check_timeout", None)
+        if value:
+            return value
+    return None
 
 
 class _HeaderQueue:
