@@ -14,7 +14,7 @@ from .backends import (
     trace_source,
 )
 from .config import CoqConfig, LeanConfig, PoolConfig, ResourceLimits
-from .env import BackendUnavailable, ProofEnv, StatementError
+from .env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput
 from .pool import PoolStats, VerifierPool, VerifyJob
 from .trace import Declaration, TracedFile, TracedTactic, TracedTheorem
 from .types import FileVerdict, State, StepKind, StepResult, System, Theorem, Verdict, VerdictKind
@@ -36,6 +36,7 @@ __all__ = [
     "ResourceLimits",
     "State",
     "StatementError",
+    "UntrustedInput",
     "StepKind",
     "StepResult",
     "System",

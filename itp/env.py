@@ -16,6 +16,10 @@ class StatementError(ValueError):
     """The theorem's header or statement does not elaborate: bad input, not a failed proof."""
 
 
+class UntrustedInput(StatementError):
+    """The header (or other input around a proof) was refused by the trust policy before any process saw it."""
+
+
 class ProofEnv(abc.ABC):
     """A proof assistant behind one interface. Implementations keep warm processes and are not thread-safe."""
 
@@ -41,6 +45,11 @@ class ProofEnv(abc.ABC):
     @abc.abstractmethod
     def automation(self, state: State) -> list[str]:
         """The proof assistant's own automation and structural tactics worth trying on `state`, best first."""
+
+    def premises(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> dict[str, str]:
+        """The library lemmas a verified `proof` of `theorem` invokes, as the proof assistant resolves them: fully
+        qualified name -> the lemma's statement. Empty where a backend cannot tell (STP's conjecturer lemmas)."""
+        return {}
 
     def close(self) -> None:
         """Stop every process this environment started."""

@@ -6,14 +6,16 @@ import functools
 import os
 import shutil
 import subprocess
+import threading
 from typing import Optional
 
 from ..config import CoqConfig, PoolConfig
-from ..env import BackendUnavailable, ProofEnv, StatementError
+from ..env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from ..warm import WarmCache
 from .coqc import check_cold, check_file
 from .coqtop import CoqTopDied, CoqTopTimeout
+from .policy import PolicyViolation, screen_header
 from .portfolio import portfolio
 from .script import split_header
 from .session import CoqSession
@@ -44,6 +46,10 @@ def require_coq(config: CoqConfig) -> None:
 
 
 class CoqEnv(ProofEnv):
+    """Warm sessions per header. Every call holds the environment's lock: two threads that share one environment
+    are served one after the other and can never interleave sentences in one coqtop (parallelism comes from
+    several environments, as the verifier pool keeps them)."""
+
     system = "coq"
 
     def __init__(self, config: Optional[CoqConfig] = None, pool: Optional[PoolConfig] = None):
@@ -53,15 +59,27 @@ class CoqEnv(ProofEnv):
         self.sessions: WarmCache[CoqSession] = WarmCache(
             pool.headers_per_worker, pool.recycle_after, self.config.limits.rss_recycle_mb
         )
+        self._lock = threading.RLock()
 
     def session(self, header: str) -> CoqSession:
-        """The warm session for `header`'s libraries; raises StatementError if the header does not load."""
+        """The warm session for `header`'s libraries; raises UntrustedInput if the header policy refuses it and
+        StatementError if it does not load."""
+        try:
+            screen_header(header)
+        except PolicyViolation as exc:
+            raise UntrustedInput(str(exc)) from None
         imports, _ = split_header(header)
         return self.sessions.get(imports, lambda: CoqSession(imports, self.config))
 
     def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
+        with self._lock:
+            return self._check(theorem, proof, timeout)
+
+    def _check(self, theorem: Theorem, proof: str, timeout: Optional[float]) -> Verdict:
         try:
             session = self.session(theorem.header)
+        except UntrustedInput as exc:
+            return Verdict(VerdictKind.UNTRUSTED, f"{theorem.name}: {exc}")
         except StatementError as exc:
             return Verdict(VerdictKind.BAD_STATEMENT, f"{theorem.name}: {exc}")
         except (CoqTopDied, CoqTopTimeout) as exc:
@@ -73,15 +91,24 @@ class CoqEnv(ProofEnv):
 
     def check_cold(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
         """The same check in a fresh `coqc` process: the baseline the warm path is measured against."""
+        try:
+            screen_header(theorem.header)
+        except PolicyViolation as exc:
+            return Verdict(VerdictKind.UNTRUSTED, f"{theorem.name}: {exc}")
         return check_cold(theorem, proof, self.config, timeout)
 
     def check_file(self, text: str, only: Optional[list[str]] = None) -> FileVerdict:
         return check_file(text, self.config, only)
 
     def start(self, theorem: Theorem) -> State:
-        return self.session(theorem.header).start(theorem)
+        with self._lock:
+            return self.session(theorem.header).start(theorem)
 
     def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
+        with self._lock:
+            return self._step(state, tactic, timeout)
+
+    def _step(self, state: State, tactic: str, timeout: Optional[float]) -> StepResult:
         try:
             session = self.session(state.theorem.header)
         except (CoqTopDied, CoqTopTimeout, StatementError) as exc:
@@ -94,5 +121,16 @@ class CoqEnv(ProofEnv):
     def automation(self, state: State) -> list[str]:
         return portfolio(state)
 
+    def premises(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> dict[str, str]:
+        from .premises import proof_premises
+
+        with self._lock:
+            try:
+                session = self.session(theorem.header)
+            except (CoqTopDied, CoqTopTimeout, StatementError):
+                return {}
+            return proof_premises(session, theorem, proof, timeout or self.config.tactic_timeout)
+
     def close(self) -> None:
-        self.sessions.close()
+        with self._lock:
+            self.sessions.close()

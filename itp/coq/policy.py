@@ -100,6 +100,64 @@ def screen_file(text: str) -> None:
             raise PolicyViolation(f"proof left unfinished: {sentence[:80]!r}")
 
 
+# What a header may hold: the vernacular that builds a mathematical context inside the document. Anything else is
+# refused, so a command we never thought of is refused too. Checked on each sentence after its attributes and
+# control prefixes (`#[local]`, `Local`, `Time`, `Fail`, ...) are taken off.
+_HEADER_COMMANDS = re.compile(
+    r"^(?:From\s+[\w.]+\s+)?(?:Require(?:\s+(?:Import|Export))?|Import|Export)\s|"
+    r"^(?:Open|Close|Declare|Delimit|Bind|Undelimit)\s+Scope\b|"
+    r"^(?:Definition|Fixpoint|CoFixpoint|Inductive|CoInductive|Variant|Record|Structure|Class|Instance|Let|"
+    r"Existing\s+(?:Instance|Instances|Class)|Function|Program\s+\w+|Scheme|Combined\s+Scheme|Canonical|Coercion|"
+    r"Notation|Infix|Reserved\s+(?:Notation|Infix)|Declare\s+(?:Custom\s+Entry|Reduction)|Arguments|"
+    r"Implicit\s+Types?|Generalizable|Hint|Create\s+HintDb|Remove\s+Hints|Ltac|Tactic\s+Notation|"
+    r"Section|End|Module|Include|Opaque|Transparent|Strategy|Typeclasses|"
+    r"Axiom|Axioms|Parameter|Parameters|Conjecture|Hypothesis|Hypotheses|Variable|Variables|Context|"
+    r"Lemma|Theorem|Example|Corollary|Proposition|Fact|Remark|Proof|Qed|Defined|"
+    r"Check|Print|About|Locate|Search|SearchPattern|SearchRewrite|Compute|Eval|Set|Unset)\b"
+)
+# Prefixes that modify the sentence after them; `Redirect` (writes a file) is not among them and so is refused.
+_HEADER_PREFIX = re.compile(
+    r"^(?:#\[(?P<attrs>[^\]]*)\]\s*|(?:Local|Global|Export|Polymorphic|Monomorphic|Cumulative|NonCumulative|"
+    r"Private|Time|Fail|Succeed|Timeout\s+\d+)\s+)"
+)
+# Options that switch a check off, write files, compile native code, or change how Coq prints what we read back.
+_HEADER_FORBIDDEN_OPTIONS = re.compile(
+    r"^(?:Set|Unset)\s+(?:Guard\s+Checking|Positivity\s+Checking|Universe\s+Checking|Printing\s+(?:Width|All|"
+    r"Depth)|Extraction|NativeCompute|Native\s+Compiler|Typeclasses\s+Debug|Debug|Silent)\b"
+)
+# Words refused anywhere, because an allowed command can carry them (a tactic in a proof, an attribute, `Eval`).
+_HEADER_FORBIDDEN_WORDS = re.compile(r"\b(?:native_compute|native_cast_no_check|vm_cast_no_check|bypass_check|admit|give_up)\b")
+
+
+def screen_header(header: str) -> None:
+    """Refuse a header (raises PolicyViolation) unless every sentence only builds a context in the document: no
+    files, load paths, native code or external processes, no check switched off, no proof left unfinished."""
+    try:
+        sentences = split_sentences(header)
+    except SentenceError as exc:
+        raise PolicyViolation(f"header: {exc}") from exc
+    in_proof = False
+    for sentence in sentences:
+        bad = _HEADER_FORBIDDEN_WORDS.search(sentence)
+        if bad:
+            raise PolicyViolation(f"header: `{bad.group(0)}` is not allowed: {sentence[:80]!r}")
+        core = sentence
+        while m := _HEADER_PREFIX.match(core):
+            core = core[m.end() :]
+        if _HEADER_FORBIDDEN_OPTIONS.match(core):
+            raise PolicyViolation(f"header: this option may not be changed: {sentence[:80]!r}")
+        if in_proof and (_BULLET_OR_BRACE.match(core) or _is_tactic(core)):
+            continue
+        if not _HEADER_COMMANDS.match(core + " "):
+            raise PolicyViolation(f"header: command not allowed in a header: {sentence[:80]!r}")
+        if re.match(r"^(?:Qed|Defined)\.$", core):
+            in_proof = False
+        elif _DECL_RE.match(core) or re.match(r"^(?:Definition|Fixpoint|Instance|Let)\b", core):
+            in_proof = not core.rstrip(".").rstrip().endswith(":=") and ":=" not in core
+    if in_proof:
+        raise PolicyViolation("header: a proof in the header is not closed with `Qed.` or `Defined.`")
+
+
 def declared_theorems(text: str) -> list[str]:
     """Names of the theorems a file declares, in order."""
     names = []

@@ -97,11 +97,13 @@ def judge(
                 seconds=seconds,
             )
     axioms, problems = parse_assumptions(outputs.get("assumptions", ""))
-    allowed_set = set(allowed) | header_assumptions(header)
-    why = audit_axioms(axioms, problems, allowed_set)
+    declared = header_assumptions(header)
+    from_header = [a for a in axioms if a in declared]
+    standard = [a for a in axioms if a not in from_header]
+    why = audit_axioms(standard, problems, set(allowed))
     if why:
-        return Verdict(VerdictKind.UNTRUSTED, why, axioms=axioms, seconds=seconds)
-    return Verdict(VerdictKind.PROVED, "", axioms=axioms, seconds=seconds)
+        return Verdict(VerdictKind.UNTRUSTED, why, axioms=standard, header_axioms=from_header, seconds=seconds)
+    return Verdict(VerdictKind.PROVED, "", axioms=standard, header_axioms=from_header, seconds=seconds)
 
 
 def _type_of(check_output: str) -> Optional[str]:

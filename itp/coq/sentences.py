@@ -11,6 +11,10 @@ class SentenceError(ValueError):
 
 
 _BULLET_CHARS = "-+*"
+# Coq's lexer counts only these as blanks (space, newline, return, tab, form feed): a period followed by any other
+# character, U+0085 or U+2028 included, does not end a sentence, so neither may it here (Python's isspace() and
+# strip() know many more).
+BLANKS = " \n\r\t\x0c"
 _FOCUS_SELECTOR = re.compile(r"(?:\d+|\[\s*[A-Za-z_][\w']*\s*\])\s*:\s*\{")
 
 
@@ -28,13 +32,13 @@ def split_with_spans(text: str) -> list[tuple[str, int, int]]:
 
     def add(piece: str, at: int) -> None:
         nonlocal begin
-        if begin < 0 and piece.strip():
+        if begin < 0 and piece.strip(BLANKS):
             begin = at
         cur.append(piece)
 
     def flush(end: int) -> None:
         nonlocal begin
-        sentence = "".join(cur).strip()
+        sentence = "".join(cur).strip(BLANKS)
         cur.clear()
         if sentence:
             sentences.append((sentence, begin, end))
@@ -56,7 +60,7 @@ def split_with_spans(text: str) -> list[tuple[str, int, int]]:
             j = i
             while j < n and text[j] == c:
                 j += 1
-            if j >= n or text[j].isspace() or text[j] in "({" or text.startswith("(*", j):
+            if j >= n or text[j] in BLANKS or text[j] in "({" or text.startswith("(*", j):
                 add(text[i:j], i)
                 flush(j)
                 i = j
@@ -74,14 +78,14 @@ def split_with_spans(text: str) -> list[tuple[str, int, int]]:
             continue
         # A period before white space ends a sentence, but not the second dot of `x .. y`; `tac...` does end one.
         ellipsis = text.startswith("...", i - 2) if i >= 2 else False
-        if c == "." and (i + 1 >= n or text[i + 1].isspace()) and (i == 0 or text[i - 1] != "." or ellipsis):
+        if c == "." and (i + 1 >= n or text[i + 1] in BLANKS) and (i == 0 or text[i - 1] != "." or ellipsis):
             add(".", i)
             flush(i + 1)
             i += 1
             continue
-        add(" " if c in "\r\n\t" else c, i)
+        add(" " if c in BLANKS else c, i)
         i += 1
-    rest = "".join(cur).strip()
+    rest = "".join(cur).strip(BLANKS)
     if rest:
         raise SentenceError(f"unfinished sentence (no final period): {rest[:80]!r}")
     return sentences

@@ -56,30 +56,59 @@ def test_checker_still_accepts_honest_proofs_after_the_hostile_ones(coq_env):
     assert coq_env.check(honest, "Proof. reflexivity. Qed.").ok
 
 
-def test_admitted_lemma_in_the_header_is_caught_by_the_axiom_audit(coq_env):
+def test_admitted_lemma_in_the_header_is_refused_and_caught_by_the_audit_too(coq_env):
     header = HEADER + "Lemma helper : 1 = 2. Admitted.\n"
     thm = Theorem("uses_helper", "coq", header, "Theorem uses_helper : 1 = 2.")
+    proof = 'Proof. idtac "Closed under the global context". exact helper. Qed.'
     for check in (coq_env.check, coq_env.check_cold):
-        verdict = check(thm, 'Proof. idtac "Closed under the global context". exact helper. Qed.')
-        assert verdict.kind is VerdictKind.UNTRUSTED and "helper" in verdict.reason
+        verdict = check(thm, proof)
+        assert verdict.kind is VerdictKind.UNTRUSTED and "Admitted" in verdict.reason
+    # The header screen is a first line only: past it, the axiom audit refuses the proof on its own.
+    verdict = _session_without_header_screen(thm).check(thm, proof, 30)
+    assert verdict.kind is VerdictKind.UNTRUSTED and "helper" in verdict.reason
 
 
-def test_unguarded_fixpoint_from_the_header_is_caught(coq_env):
+def test_unguarded_fixpoint_from_the_header_is_refused_and_caught_by_the_audit_too(coq_env):
     header = HEADER + "Unset Guard Checking.\nFixpoint loop (n : nat) : False := loop n.\nSet Guard Checking.\n"
     thm = Theorem("falso", "coq", header, "Theorem falso : False.")
     for check in (coq_env.check, coq_env.check_cold):
         verdict = check(thm, "Proof. exact (loop 0). Qed.")
-        assert verdict.kind is VerdictKind.UNTRUSTED and "guarded" in verdict.reason
+        assert verdict.kind is VerdictKind.UNTRUSTED and "Guard Checking" in verdict.reason
+    verdict = _session_without_header_screen(thm).check(thm, "Proof. exact (loop 0). Qed.", 30)
+    assert verdict.kind is VerdictKind.UNTRUSTED and "guarded" in verdict.reason
 
 
-def test_axioms_the_header_declares_are_part_of_the_problem(coq_env):
+def _session_without_header_screen(thm: Theorem):
+    """A warm session opened directly, below the environment's header screen (closed when the test ends)."""
+    from itp.coq.script import split_header
+    from itp.coq.session import CoqSession
+    from itp.config import CoqConfig
+
+    session = CoqSession(split_header(thm.header)[0], CoqConfig())
+    _OPEN.append(session)
+    return session
+
+
+_OPEN: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_sessions():
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def test_axioms_the_header_declares_are_part_of_the_problem_and_listed_apart(coq_env):
     header = (
         "Require Import Reals.\nOpen Scope R_scope.\nParameter Rfloor : R -> Z.\n"
         "Axiom Rfloor_spec : forall x : R, IZR (Rfloor x) <= x.\n"
     )
     thm = Theorem("fl", "coq", header, "Theorem fl : IZR (Rfloor 1) <= 1.")
-    verdict = coq_env.check(thm, "Proof. apply Rfloor_spec. Qed.")
-    assert verdict.ok and "Rfloor_spec" in verdict.axioms
+    for check in (coq_env.check, coq_env.check_cold):
+        verdict = check(thm, "Proof. apply Rfloor_spec. Qed.")
+        assert verdict.ok and "Rfloor_spec" in verdict.header_axioms and "Rfloor_spec" not in verdict.axioms
+        assert verdict.to_dict()["header_axioms"] == verdict.header_axioms
 
 
 def test_restating_the_same_statement_is_accepted(coq_env):
