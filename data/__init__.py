@@ -15,7 +15,7 @@ from .benchmarks import (
     user_theorem,
 )
 from .fetch import FetchError, fetch_benchmark
-from .jsonl import ResultLog, read_log
+from .jsonl import JsonlError, ResultLog, ResultLogError, jsonl_lines, read_jsonl, read_log
 
 __all__ = [
     "COQ_TACTIC_PRELUDE",
@@ -24,7 +24,11 @@ __all__ = [
     "Benchmark",
     "DataError",
     "FetchError",
+    "JsonlError",
     "ResultLog",
+    "ResultLogError",
+    "jsonl_lines",
+    "read_jsonl",
     "benchmark_path",
     "data_dir",
     "fetch_benchmark",

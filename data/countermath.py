@@ -15,7 +15,7 @@ LABELS = {"true": True, "false": False, "t": True, "f": False, "yes": True, "no"
 def read_countermath(path: Path) -> list[dict]:
     """Records with `statement` (text), `rationale` (text) and `label` (bool); a bad line is named in the error."""
     out = []
-    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for i, line in enumerate(Path(path).read_text(encoding="utf-8").split("\n"), 1):
         if not line.strip():
             continue
         try:

@@ -7,8 +7,8 @@ import threading
 import time
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
-from queue import Queue
 from dataclasses import dataclass, field
+from queue import Queue
 from typing import Callable, Iterable, Optional
 
 from .config import PoolConfig

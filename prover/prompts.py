@@ -67,7 +67,7 @@ def tactic_prompt(state_text: str, premises: Sequence[str] = ()) -> str:
 
 def clean_tactic(generated: str) -> str:
     """One tactic from a generation: first non-empty line, stripped of code fences and trailing separators."""
-    for line in generated.splitlines():
+    for line in generated.split("\n"):
         t = line.strip()
         if t and not t.startswith("```"):
             return re.sub(r"\s*;;?\s*$", "", t)

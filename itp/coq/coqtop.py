@@ -140,7 +140,7 @@ def first_goal(show_output: str) -> str:
     nxt = _GOAL_N.search(body)
     if nxt:
         body = body[: nxt.start()]
-    lines = [line[2:] if line.startswith("  ") else line.strip() for line in body.strip("\n").splitlines()]
+    lines = [line[2:] if line.startswith("  ") else line.strip() for line in body.strip("\n").split("\n")]
     return "\n".join(line.rstrip() for line in lines if line.strip()).strip()
 
 

@@ -126,7 +126,9 @@ _HEADER_FORBIDDEN_OPTIONS = re.compile(
     r"Depth)|Extraction|NativeCompute|Native\s+Compiler|Typeclasses\s+Debug|Debug|Silent)\b"
 )
 # Words refused anywhere, because an allowed command can carry them (a tactic in a proof, an attribute, `Eval`).
-_HEADER_FORBIDDEN_WORDS = re.compile(r"\b(?:native_compute|native_cast_no_check|vm_cast_no_check|bypass_check|admit|give_up)\b")
+_HEADER_FORBIDDEN_WORDS = re.compile(
+    r"\b(?:native_compute|native_cast_no_check|vm_cast_no_check|bypass_check|admit|give_up)\b"
+)
 
 
 def screen_header(header: str) -> None:
@@ -189,7 +191,7 @@ def parse_assumptions(output: str) -> tuple[list[str], list[str]]:
     text = output.strip()
     if "Closed under the global context" in text:
         return axioms, problems
-    for line in text.splitlines():
+    for line in text.split("\n"):
         if not line.strip() or line[0].isspace() or line.startswith("Fetching opaque proofs"):
             continue  # a type continued from the line above
         if re.match(r"^[\w ]+:$", line):

@@ -35,7 +35,7 @@ def _first_goal(text: str) -> tuple[dict[str, str], str]:
     hyps_text, concl = goal.split("============================", 1)
     hyps: dict[str, str] = {}
     last = None
-    for line in hyps_text.splitlines():
+    for line in hyps_text.split("\n"):
         m = _HYP.match(line)
         if m:
             for name in m.group(1).split(","):

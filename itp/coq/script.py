@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Optional
 
+from ..env import StatementError
 from ..types import Theorem, Verdict, VerdictKind
 from .policy import (
     _DECL_RE,
@@ -17,7 +18,6 @@ from .policy import (
     screen_proof,
 )
 from .sentences import SentenceError, split_sentences
-from ..env import StatementError
 
 REF_NAME = "stp_statement_ref"
 

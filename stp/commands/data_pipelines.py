@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 from tqdm import tqdm
 
-from data import DataError, ResultLog, load_benchmark, read_log, select_theorems
+from data import DataError, ResultLog, load_benchmark, read_jsonl, read_log, select_theorems
 from itp import BACKENDS, ProofEnv, StatementError, Theorem, default_backend, ensure_available, make_env, system_of
 
 from ..errors import UsageError
@@ -239,7 +239,7 @@ def _problems(args: argparse.Namespace, system: str) -> tuple[list[dict], list[t
     if not path.exists():
         raise UsageError(f"no input file {path}")
     header = user_theorem("x", system, args.header, "").header
-    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    lines = read_jsonl(path)
     if lines and "label" in lines[0]:  # CounterMATH-style
         lines = [{"statement": r["statement"]} for r in read_countermath(path)]
     problems = []

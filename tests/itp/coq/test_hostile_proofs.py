@@ -80,9 +80,9 @@ def test_unguarded_fixpoint_from_the_header_is_refused_and_caught_by_the_audit_t
 
 def _session_without_header_screen(thm: Theorem):
     """A warm session opened directly, below the environment's header screen (closed when the test ends)."""
+    from itp.config import CoqConfig
     from itp.coq.script import split_header
     from itp.coq.session import CoqSession
-    from itp.config import CoqConfig
 
     session = CoqSession(split_header(thm.header)[0], CoqConfig())
     _OPEN.append(session)
