@@ -9,6 +9,7 @@ import tempfile
 import time
 
 from ..config import CoqConfig
+from ..env import StatementError
 from ..process import run_limited
 from ..types import FileVerdict, Theorem, Verdict, VerdictKind
 from .policy import PolicyViolation, audit_axioms, declared_theorems, parse_assumptions, screen_file
@@ -45,6 +46,8 @@ def check_cold(theorem: Theorem, proof: str, config: CoqConfig, timeout: float |
         script = build_script(theorem, proof)
     except PolicyViolation as exc:
         return policy_verdict(exc)
+    except StatementError as exc:
+        return Verdict(VerdictKind.BAD_STATEMENT, str(exc), seconds=time.monotonic() - t0)
     markers = AuditMarkers()
     audit = script.audit()
     lines = [theorem.header, *script.sentences]

@@ -79,6 +79,8 @@ class CoqSession:
             script = build_script(theorem, proof)
         except PolicyViolation as exc:
             return policy_verdict(exc)
+        except StatementError as exc:
+            return Verdict(VerdictKind.BAD_STATEMENT, str(exc), seconds=time.monotonic() - t0)
         deadline = t0 + timeout
         try:
             self._enter(theorem.header)

@@ -29,32 +29,46 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def read_jobs(path: Path, backend: str) -> list[VerifyJob]:
-    """Parse and validate every line first, so bad input stops the run before any work (exit 2)."""
-    jobs, problems = [], []
-    with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            if not line.strip():
-                problems.append(f"line {i + 1}: empty line")
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"line {i + 1}: not JSON ({exc.msg})")
-                continue
-            missing = [k for k in ("header", "formal_statement", "proof") if not isinstance(rec.get(k), str)]
-            if not isinstance(rec, dict) or missing:
-                problems.append(f"line {i + 1}: missing string field(s) {', '.join(missing)}")
-                continue
-            name = rec.get("name") or declared_name(rec["formal_statement"])
-            if not name:
-                problems.append(f"line {i + 1}: no name, and none in the statement")
-                continue
-            jobs.append(VerifyJob(Theorem(name, backend, rec["header"], rec["formal_statement"]), rec["proof"]))
+def read_jobs(path: Path, backend: str) -> tuple[list[VerifyJob], list[str]]:
+    """(jobs, the label of each) from every line, all validated first, so bad input stops the run before any work
+    (exit 2)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    jobs, labels, problems = [], [], []
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            problems.append(f"line {i}: empty line")
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {i}: not JSON ({exc.msg})")
+            continue
+        if not isinstance(rec, dict):
+            problems.append(f"line {i}: not a JSON object")
+            continue
+        missing = [k for k in ("header", "formal_statement", "proof") if not isinstance(rec.get(k), str)]
+        if missing:
+            problems.append(f"line {i}: missing string field(s) {', '.join(missing)}")
+            continue
+        label = rec.get("name")
+        if label is not None and not isinstance(label, str):
+            problems.append(f"line {i}: `name` must be a string")
+            continue
+        # `name` only labels the verdict (like a custom id); the theorem is the one the statement declares. A
+        # statement that declares none is checked anyway and gets `bad_statement`, like any other bad statement.
+        declared = declared_name(rec["formal_statement"]) or label or f"line_{i}"
+        jobs.append(VerifyJob(Theorem(declared, backend, rec["header"], rec["formal_statement"]), rec["proof"]))
+        labels.append(label or declared)
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise UsageError(f"{path}: " + "; ".join(problems[:5]) + more)
-    return jobs
+    return jobs, labels
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--workers must be at least 1")
     backend = args.backend or default_backend()
     ensure_available(backend)
-    jobs = read_jobs(path, backend)
+    jobs, labels = read_jobs(path, backend)
     out = Path(args.out) if args.out else path.with_suffix(".verdicts.jsonl")
     config = ItpConfig()
     config.pool.workers = args.workers
@@ -79,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
         def write(k: int, verdict) -> None:
             i = todo[k]
-            log.append({"index": i, "name": jobs[i].theorem.name, **verdict.to_dict()})
+            log.append({"index": i, "name": labels[i], "theorem": jobs[i].theorem.name, **verdict.to_dict()})
             bar.update(1)
 
         with VerifierPool(lambda: make_env(backend, config), config.pool, args.timeout) as pool:

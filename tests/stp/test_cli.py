@@ -285,3 +285,50 @@ def test_stp_serve_refuses_a_public_address_without_allow_remote():
 
     assert main(["serve", "--host", "0.0.0.0", "--backend", "coq"]) == 2
     assert main(["serve", "--port", "0", "--backend", "coq"]) == 2
+
+
+def test_verify_name_labels_the_verdict_and_bad_statements_are_not_our_errors(tmp_path):
+    header = "Require Import Arith.\n"
+    records = [
+        # `name` is an identifier of the record, not the theorem's name: the statement declares that
+        {
+            "name": "record-7",
+            "header": header,
+            "formal_statement": "Theorem good : 1 + 1 = 2.",
+            "proof": "Proof. reflexivity. Qed.",
+        },
+        # two declarations, and none: bad input, never `error` (our infrastructure)
+        {"header": header, "formal_statement": "Theorem a : True. Theorem b : True.", "proof": "Proof. exact I. Qed."},
+        {"name": "x", "header": header, "formal_statement": "Check nat.", "proof": "Proof. exact I. Qed."},
+        # a header that writes a file is refused before Coq sees it, and its axioms would be listed apart
+        {
+            "header": header + 'Redirect "leak" Print nat.\n',
+            "formal_statement": "Theorem r : True.",
+            "proof": "Proof. exact I. Qed.",
+        },
+        {
+            "header": header + "Axiom cheat : False.\n",
+            "formal_statement": "Theorem c : 1 = 2.",
+            "proof": "Proof. destruct cheat. Qed.",
+        },
+        {"header": header, "formal_statement": "Theorem u : True.", "proof": "Proof. exact I. Qed.\u0085\u2028"},
+    ]
+    src = write_jsonl(tmp_path / "proofs.jsonl", records)
+    out = tmp_path / "verdicts.jsonl"
+    proc = stp("verify", src, "--backend", "coq", "--out", out, "--json")
+    assert proc.returncode == 1, proc.stderr
+    rows = {r["index"]: r for r in map(json.loads, out.read_text().split("\n")[:-1])}
+    assert rows[0]["name"] == "record-7" and rows[0]["theorem"] == "good" and rows[0]["kind"] == "proved"
+    assert rows[1]["kind"] == "bad_statement" and rows[2]["kind"] == "bad_statement"
+    assert rows[3]["kind"] == "untrusted" and "Redirect" in rows[3]["reason"]
+    assert rows[4]["kind"] == "proved" and rows[4]["header_axioms"] == ["cheat"] and rows[4]["axioms"] == []
+    assert rows[5]["kind"] != "error"
+    assert not any(p.name.startswith("leak") for p in tmp_path.iterdir())
+    assert not any(p.name.startswith("leak") for p in ROOT.iterdir())
+
+
+def test_verify_results_file_that_cannot_be_written_is_exit_2(tmp_path):
+    src = write_jsonl(tmp_path / "proofs.jsonl", PROOFS[:1])
+    (tmp_path / "file").write_text("x")
+    proc = stp("verify", src, "--backend", "coq", "--out", tmp_path / "file" / "v.jsonl")
+    assert proc.returncode == 2 and "cannot write results" in proc.stderr

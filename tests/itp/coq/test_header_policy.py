@@ -40,7 +40,7 @@ HOSTILE_HEADERS = {
     "back to": "BackTo 1.",
     "drop": "Drop.",
     "quit": "Quit.",
-    "register primitive": 'Register nat as num.nat.type.',
+    "register primitive": "Register nat as num.nat.type.",
     "silent": "Set Silent.",
     "printing all": "Set Printing All.",
     "unknown command": "Goal True.",
@@ -56,7 +56,7 @@ FRIENDLY_HEADERS = [
     'Require Import Arith.\nSet Warnings "-notation-overridden".\nSet Implicit Arguments.\n',
     "Require Import Reals.\nParameter Rfloor : R -> Z.\nAxiom Rfloor_spec : forall x : R, IZR (Rfloor x) <= x.\n",
     "Require Import Arith.\nSection S.\nVariable n : nat.\nEnd S.\nLtac crush := intros; auto.\n",
-    "Require Import Arith.\n(* a comment with Cd \"x\" and Redirect inside *)\nCheck nat.\n",
+    'Require Import Arith.\n(* a comment with Cd "x" and Redirect inside *)\nCheck nat.\n',
 ]
 
 
