@@ -1,21 +1,31 @@
 """`stp serve`: the HTTP API editors call. Lean Copilot's external-model API (`/generate`, `/encode`), llmstep's
 request (`POST /`), and our own `/prove`, `/check`, `/jobs/{id}` and `/health`. Requests are validated (4xx with a
-message), every request shares one ProvingService, and long searches can be cancelled."""
+message), every request shares one ProvingService, and long searches can be cancelled. As a public service would:
+an optional bearer token, a body-size limit, admission limits per client and in all (429, never an unbounded
+queue), and no traceback in any response."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Literal, Optional
+import contextlib
+import hmac
+import logging
+import threading
+from collections import Counter
+from typing import Iterator, Literal, Optional
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
 from data import DataError, find_theorem, user_theorem
-from itp import StatementError
+from itp import StatementError, UntrustedInput
 from itp.dialect import declared_name, dialect
 
 from .service import JobConflict, ProvingService
+
+log = logging.getLogger("stp.serve")
 
 MAX_TEXT = 200_000  # characters in any one text field
 POLL_SECONDS = 0.2  # how often a waiting /prove looks for a finished job or a client that left
@@ -76,9 +86,81 @@ class ProveRequest(BaseModel):
         return self
 
 
+class Admission:
+    """Requests in flight, per client and in all; a request past either limit is refused with 429 at once."""
+
+    def __init__(self, per_client: int, total: int, jobs_of=lambda client: 0):
+        self.per_client, self.total = per_client, total
+        self._jobs_of = jobs_of  # unfinished /prove jobs of a client (they count while they run)
+        self._in_flight: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def slot(self, client: str) -> Iterator[None]:
+        with self._lock:
+            mine = self._in_flight[client] + self._jobs_of(client)
+            everyone = sum(self._in_flight.values()) + self._jobs_of(None)
+            if mine >= self.per_client or everyone >= self.total:
+                who = "this client has" if mine >= self.per_client else "the server has"
+                raise HTTPException(429, f"{who} too many requests in flight; retry later", {"Retry-After": "1"})
+            self._in_flight[client] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight[client] -= 1
+                if not self._in_flight[client]:
+                    del self._in_flight[client]
+
+
+class Guard:
+    """ASGI middleware for the bearer token and the body-size limit. Plain ASGI, not Starlette's BaseHTTPMiddleware,
+    which hides a client's disconnect from the endpoint (and a waiting /prove must see it to cancel its search)."""
+
+    def __init__(self, app, token: Optional[str], max_bytes: int):
+        self.app, self.token, self.max_bytes = app, token, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        refusal = self._refusal(scope["method"], headers)
+        if refusal is None:
+            return await self.app(scope, receive, send)
+        status, detail, extra = refusal
+        await JSONResponse({"detail": detail}, status, extra)(scope, receive, send)
+
+    def _refusal(self, method: str, headers: dict[str, str]) -> Optional[tuple[int, str, dict]]:
+        if self.token is not None:
+            given = headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
+                return 401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}
+        if method in ("POST", "PUT", "PATCH"):
+            length = headers.get("content-length")
+            if length is None:
+                return 411, "a request body needs a Content-Length", {}
+            if not length.isdigit() or int(length) > self.max_bytes:
+                return 413, f"request body over {self.max_bytes} bytes", {}
+        return None
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def create_app(service: ProvingService) -> FastAPI:
     app = FastAPI(title="stp-prover", description=__doc__)
     system = service.system
+    config = service.config
+    admission = Admission(config.max_per_client, config.max_pending, service.unfinished_jobs)
+
+    app.add_middleware(Guard, token=config.token, max_bytes=config.max_request_bytes)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # The traceback goes to the server's log, never to the client.
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": f"internal error ({type(exc).__name__}); the server keeps serving"}, 500)
 
     def theorem_of(
         theorem: Optional[TheoremIn], benchmark: Optional[str], goal: Optional[str] = None, header: str = ""
@@ -100,29 +182,33 @@ def create_app(service: ProvingService) -> FastAPI:
         return service.health()
 
     @app.post("/generate")
-    def generate(req: GenerateRequest) -> dict:
+    def generate(req: GenerateRequest, request: Request) -> dict:
         policy = "portfolio" if req.name == "portfolio" or not service.model_policies else "model"
-        outs = service.suggest(req.input, req.prefix, policy=policy)
+        with admission.slot(_client(request)):
+            outs = service.suggest(req.input, req.prefix, policy=policy)
         return {"outputs": [{"output": c.text, "score": c.logprob} for c in outs]}
 
     @app.post("/encode")
-    def encode(req: EncodeRequest) -> dict:
-        return {"outputs": service.encode(req.input)}
+    def encode(req: EncodeRequest, request: Request) -> dict:
+        with admission.slot(_client(request)):
+            return {"outputs": service.encode(req.input)}
 
     @app.post("/")
     @app.post("/llmstep")
-    def llmstep(req: LLMStepRequest) -> dict:
-        return {"suggestions": [c.text for c in service.suggest(req.tactic_state, req.prefix)]}
+    def llmstep(req: LLMStepRequest, request: Request) -> dict:
+        with admission.slot(_client(request)):
+            return {"suggestions": [c.text for c in service.suggest(req.tactic_state, req.prefix)]}
 
     @app.post("/check")
-    def check(req: CheckRequest) -> dict:
+    def check(req: CheckRequest, request: Request) -> dict:
         theorem = theorem_of(req.theorem, req.benchmark)
-        verdict = service.check(theorem, req.proof)
+        with admission.slot(_client(request)):
+            verdict = service.check(theorem, req.proof)
         return {**verdict.to_dict(), "theorem": theorem.name, "ok": verdict.ok}
 
     @app.post("/prove")
     async def prove(req: ProveRequest, request: Request) -> dict:
-        job = await run_in_threadpool(submit, req)
+        job = await run_in_threadpool(submit, req, _client(request))
         # A waiting client that goes away (an editor closed, curl interrupted) cancels its search.
         while req.wait and not job.done.is_set():
             if await request.is_disconnected():
@@ -131,15 +217,18 @@ def create_app(service: ProvingService) -> FastAPI:
             await asyncio.sleep(POLL_SECONDS)
         return job.to_dict()
 
-    def submit(req: ProveRequest):
+    def submit(req: ProveRequest, client: str):
         theorem = theorem_of(req.theorem, req.benchmark, req.goal, req.header)
         budget = min(req.budget_seconds or service.config.default_budget, service.config.max_budget)
+        with admission.slot(client):  # the job itself counts against the client once it is queued
+            try:
+                service.elaborate(theorem)  # a statement that does not elaborate is bad input, found now
+            except UntrustedInput as exc:
+                raise HTTPException(400, f"refused by the trust policy: {exc}") from None
+            except StatementError as exc:
+                raise HTTPException(400, f"the statement does not elaborate: {exc}") from None
         try:
-            service.elaborate(theorem)  # a statement that does not elaborate is bad input, found now
-        except StatementError as exc:
-            raise HTTPException(400, f"the statement does not elaborate: {exc}") from None
-        try:
-            return service.submit(theorem, req.method, budget, req.policy, req.job_id)
+            return service.submit(theorem, req.method, budget, req.policy, req.job_id, client)
         except JobConflict as exc:
             raise HTTPException(409, str(exc)) from None
         except ValueError as exc:

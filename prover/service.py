@@ -34,6 +34,10 @@ class ServerConfig:
     suggestions: int = 8
     check_timeout: float = 60.0
     keep_jobs: int = 1000  # finished jobs remembered for GET /jobs/{id}
+    token: Optional[str] = None  # bearer token every request must carry; None: no authentication (loopback only)
+    max_request_bytes: int = 2_000_000  # larger bodies get 413
+    max_per_client: int = 64  # requests one client may have in flight (checks, suggestions, unfinished jobs): 429
+    max_pending: int = 256  # requests in flight from all clients together; past it every new one gets 429
 
 
 @dataclass
@@ -43,6 +47,7 @@ class Job:
     method: str
     policy: str
     budget: float
+    client: str = ""  # who asked (the peer address), for the per-client limit
     status: str = "queued"  # queued | running | done | cancelled | error
     cancel: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
@@ -147,10 +152,18 @@ class ProvingService:
         with self._elaborate_lock:
             self.suggest_env.start(theorem)
 
-    def submit(self, theorem: Theorem, method: str, budget: float, policy: Optional[str], job_id: Optional[str]) -> Job:
+    def submit(
+        self,
+        theorem: Theorem,
+        method: str,
+        budget: float,
+        policy: Optional[str],
+        job_id: Optional[str],
+        client: str = "",
+    ) -> Job:
         policy = policy or self.default_policy()
         self._tactic_policy(policy)  # refuse a missing model before queueing
-        job = Job(job_id or uuid.uuid4().hex[:12], theorem.name, method, policy, budget)
+        job = Job(job_id or uuid.uuid4().hex[:12], theorem.name, method, policy, budget, client)
         with self.lock:
             if job.id in self.jobs and not self.jobs[job.id].done.is_set():
                 raise JobConflict(f"job {job.id} is still running")
@@ -198,6 +211,11 @@ class ProvingService:
         if job is not None and not job.done.is_set():
             job.cancel.set()
         return job
+
+    def unfinished_jobs(self, client: Optional[str] = None) -> int:
+        """Jobs queued or running (of one client, or of all)."""
+        with self.lock:
+            return sum(1 for j in self.jobs.values() if not j.done.is_set() and client in (None, j.client))
 
     def _forget_old_jobs(self) -> None:
         finished = [j for j in self.jobs.values() if j.done.is_set()]

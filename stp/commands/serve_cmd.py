@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from itp import BACKENDS, default_backend, ensure_available
@@ -10,6 +11,7 @@ from itp import BACKENDS, default_backend, ensure_available
 from ..errors import UsageError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+TOKEN_ENV = "STP_SERVER_TOKEN"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +24,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=2, help="searches running at once (one proof environment each)")
     p.add_argument("--budget", type=float, default=30.0, help="default seconds per /prove request")
     p.add_argument("--max-budget", type=float, default=600.0, help="largest budget a request may ask for")
-    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (no authentication!)")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (needs a token)")
+    p.add_argument(
+        "--token",
+        help=f"bearer token every request must carry (Authorization: Bearer TOKEN); default ${TOKEN_ENV}, which "
+        "keeps it out of the process list",
+    )
+    p.add_argument("--max-request-bytes", type=int, default=2_000_000, help="larger request bodies get 413")
+    p.add_argument("--max-per-client", type=int, default=64, help="requests in flight per client before 429")
+    p.add_argument("--max-pending", type=int, default=256, help="requests in flight in all before 429")
     p.set_defaults(run=run)
 
 
@@ -33,14 +43,31 @@ def run(args: argparse.Namespace) -> int:
     from prover.server import create_app
     from prover.service import ProvingService, ServerConfig
 
+    token = args.token or os.environ.get(TOKEN_ENV) or None
     if args.host not in LOOPBACK and not args.allow_remote:
-        raise UsageError(f"--host {args.host} is not loopback: the server has no authentication; add --allow-remote")
+        raise UsageError(f"--host {args.host} is not loopback: add --allow-remote and a token (${TOKEN_ENV})")
+    if args.allow_remote and not token:
+        raise UsageError(f"--allow-remote needs a bearer token: set ${TOKEN_ENV} (or --token)")
     if not (0 < args.port < 65536) or args.workers < 1 or args.budget <= 0 or args.max_budget < args.budget:
         raise UsageError("--port must be 1..65535, --workers and --budget positive, --max-budget >= --budget")
+    if min(args.max_request_bytes, args.max_per_client, args.max_pending) < 1:
+        raise UsageError("--max-request-bytes, --max-per-client and --max-pending must be positive")
     backend = args.backend or default_backend()
     ensure_available(backend)
     config = ServerConfig(
-        args.host, args.port, backend, args.model, args.retriever, None, args.workers, args.budget, args.max_budget
+        args.host,
+        args.port,
+        backend,
+        args.model,
+        args.retriever,
+        None,
+        args.workers,
+        args.budget,
+        args.max_budget,
+        token=token,
+        max_request_bytes=args.max_request_bytes,
+        max_per_client=args.max_per_client,
+        max_pending=args.max_pending,
     )
     try:
         service = ProvingService(config)
