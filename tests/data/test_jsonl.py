@@ -76,3 +76,27 @@ def test_a_results_path_under_a_file_is_a_clear_error(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ResultLogError, match="cannot write results"):
         ResultLog(tmp_path / "file" / "out.jsonl")
+
+
+def test_any_text_survives_the_log_round_trip(tmp_path_factory):
+    """Property: whatever a model writes (any Unicode, lone surrogates aside) comes back from the log unchanged."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from data import read_log
+
+    folder = tmp_path_factory.mktemp("logs")
+    counter = iter(range(10**9))
+
+    @settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",))), max_size=5))
+    def round_trip(texts):
+        path = folder / f"{next(counter)}.jsonl"
+        with ResultLog(path) as log:
+            for i, text in enumerate(texts):
+                log.append({"index": i, "proof": text})
+        assert [r["proof"] for r in read_log(path)] == texts
+        with ResultLog(path) as log:
+            assert log.done() == set(range(len(texts)))
+
+    round_trip()
