@@ -98,5 +98,10 @@ class LeanEnv(ProofEnv):
     def automation(self, state: State) -> list[str]:
         return portfolio(state)
 
+    def premises(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> dict[str, str]:
+        from .premises import proof_premises  # STP's `invokes`; see that module for the Lean behaviour relied on
+
+        return proof_premises(self.session(theorem.header), theorem, proof, timeout or self.config.tactic_timeout)
+
     def close(self) -> None:
         self.sessions.close()
