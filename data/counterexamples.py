@@ -22,8 +22,8 @@ class CounterexampleSettings:
     max_variants: int = 6  # per theorem
     small_values: tuple[int, ...] = (0, 1, 2, 3, -1, 4, 5, 10)
     max_witnesses: int = 64  # witness tuples tried per variant
-    step_timeout: float = 3.0
-    check_timeout: float = 30.0
+    step_timeout: Optional[float] = None  # None: the proof environment's tactic timeout
+    check_timeout: Optional[float] = None  # None: the proof environment's check timeout
 
 
 @dataclass

@@ -4,6 +4,10 @@ Nothing here knows about models or search; nothing above this package knows whic
 
 from .backends import (
     BACKENDS,
+    CHECK_BACKENDS,
+    BackendSpec,
+    prescreen,
+    prescreen_file,
     ItpConfig,
     backend_for_file,
     default_backend,
@@ -13,7 +17,7 @@ from .backends import (
     system_of,
     trace_source,
 )
-from .config import CoqConfig, LeanConfig, PoolConfig, ResourceLimits
+from .config import CoqConfig, ItpSettings, LeanConfig, PoolConfig, ResourceLimits
 from .env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput
 from .pool import PoolStats, VerifierPool, VerifyJob
 from .trace import Declaration, TracedFile, TracedTactic, TracedTheorem
@@ -21,6 +25,10 @@ from .types import FileVerdict, State, StepKind, StepResult, System, Theorem, Ve
 
 __all__ = [
     "BACKENDS",
+    "CHECK_BACKENDS",
+    "BackendSpec",
+    "prescreen",
+    "prescreen_file",
     "BackendUnavailable",
     "CoqConfig",
     "Declaration",
@@ -29,6 +37,7 @@ __all__ = [
     "TracedTactic",
     "TracedTheorem",
     "ItpConfig",
+    "ItpSettings",
     "LeanConfig",
     "PoolConfig",
     "PoolStats",

@@ -42,7 +42,9 @@ class CoqConfig:
     coqtop: str = "coqtop"
     coqc: str = "coqc"
     check_timeout: float = 30.0  # seconds for one whole proof
-    tactic_timeout: float = 10.0  # seconds for one tactic in tactic mode
+    # Seconds for one tactic in tactic mode: the one default that search, conjecture checks and counterexample
+    # search use unless a setting overrides it (ItpSettings).
+    tactic_timeout: float = 5.0
     interrupt_grace: float = 3.0  # after SIGINT, how long to wait for the prompt before killing
     start_timeout: float = 60.0  # loading the header
     printing_width: int = 1000
@@ -72,6 +74,66 @@ class PoolConfig:
     recycle_after: int = 200  # checks per warm process before it is replaced
     straggler_timeout_factor: float = 4.0  # a timed-out proof is re-run with this much more time
     retry_errors: int = 2  # infrastructure failures (a process that died) are retried on a fresh one this many times
+
+
+@dataclass
+class ItpSettings:
+    """The proof-assistant settings a user sets, in one place: CLI flags (`--tactic-timeout`, ...) and the `itp:`
+    section of a YAML config read it. None keeps each backend's own default (CoqConfig, LeanConfig, PoolConfig)."""
+
+    tactic_timeout: float | None = None  # seconds for one tactic step (search, conjecture checks, counterexamples)
+    check_timeout: float | None = None  # seconds for one whole-proof check (stragglers get a multiple of it)
+    memory_mb: int | None = None  # address-space ceiling of each proof-assistant process
+    recycle_after: int | None = None  # checks a warm process serves before it is replaced
+    workers: int | None = None  # verifier-pool workers (proof-assistant processes checking in parallel)
+
+    FIELDS = ("tactic_timeout", "check_timeout", "memory_mb", "recycle_after", "workers")
+
+    @staticmethod
+    def add_arguments(parser) -> None:
+        """The settings as command-line flags (argparse), in a group of their own."""
+        group = parser.add_argument_group("proof assistant")
+        group.add_argument("--tactic-timeout", type=float, metavar="S", help="seconds per tactic step")
+        group.add_argument("--check-timeout", type=float, metavar="S", help="seconds per whole-proof check")
+        group.add_argument("--memory-mb", type=int, metavar="MB", help="memory ceiling per proof-assistant process")
+        group.add_argument("--recycle-after", type=int, metavar="N", help="checks before a warm process is replaced")
+
+    @classmethod
+    def from_args(cls, args, workers: int | None = None) -> "ItpSettings":
+        """The settings the flags of `add_arguments` gave (and the command's own worker count, if any)."""
+        settings = cls(
+            tactic_timeout=getattr(args, "tactic_timeout", None),
+            check_timeout=getattr(args, "check_timeout", None),
+            memory_mb=getattr(args, "memory_mb", None),
+            recycle_after=getattr(args, "recycle_after", None),
+            workers=workers,
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first setting that is not positive."""
+        for name in self.FIELDS:
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"{name} must be positive, not {value!r}")
+
+    def apply(self, config):
+        """Write the settings that are set into an ItpConfig (`coq`, `lean`, `pool` parts); returns it."""
+        self.validate()
+        for backend in (config.coq, config.lean):
+            if self.tactic_timeout is not None:
+                backend.tactic_timeout = float(self.tactic_timeout)
+            if self.check_timeout is not None:
+                backend.check_timeout = float(self.check_timeout)
+            if self.memory_mb is not None:
+                backend.limits.memory_mb = int(self.memory_mb)
+        if self.recycle_after is not None:
+            config.pool.recycle_after = int(self.recycle_after)
+            config.lean.recycle_after = int(self.recycle_after)
+        if self.workers is not None:
+            config.pool.workers = int(self.workers)
+        return config
 
 
 def _split_env(name: str) -> list[str] | None:

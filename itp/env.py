@@ -51,6 +51,14 @@ class ProofEnv(abc.ABC):
         qualified name -> the lemma's statement. Empty where a backend cannot tell (STP's conjecturer lemmas)."""
         return {}
 
+    def release(self, theorem: Theorem) -> None:
+        """Free what this environment holds for `theorem` (a search on it is over); the default holds nothing."""
+
+    def default_tactic_timeout(self) -> float:
+        """Seconds one tactic gets when `step` is given no timeout: the one default search and checks use (the
+        backend's config, which ItpSettings sets)."""
+        return float(getattr(getattr(self, "config", None), "tactic_timeout", 10.0))
+
     def close(self) -> None:
         """Stop every process this environment started."""
 

@@ -14,6 +14,8 @@ from data import DataError, find_theorem, user_theorem
 from itp import (
     BACKENDS,
     BackendUnavailable,
+    ItpConfig,
+    ItpSettings,
     StatementError,
     Theorem,
     default_backend,
@@ -21,7 +23,6 @@ from itp import (
     make_env,
     system_of,
 )
-
 from itp.dialect import declared_name
 
 from .factory import make_policies
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=32, help="proofs to sample with --search sample")
     p.add_argument("--data-dir", help="benchmark files (default: $STP_DATA_DIR or ~/.local/share/stp/data)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    ItpSettings.add_arguments(p)
     return p
 
 
@@ -82,10 +84,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     t0 = time.monotonic()
     backend = args.backend or default_backend()
     try:
+        itp_config = ItpSettings.from_args(args).apply(ItpConfig())
         ensure_available(backend)
         theorem = _theorem(args, backend)
-        env = make_env(backend)
-    except (DataError, BackendUnavailable) as exc:
+        env = make_env(backend, itp_config)
+    except (DataError, BackendUnavailable, ValueError) as exc:
         print(f"prove: error: {exc}", file=sys.stderr)
         return 2
     try:

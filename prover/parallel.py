@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from queue import Empty, Queue
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Optional, TypeVar
 
-from itp import ProofEnv, make_env
+from itp import ItpConfig, ProofEnv, make_env
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -22,6 +22,7 @@ def run_with_envs(
     setup: Callable[[ProofEnv], C],
     work: Callable[[C, T], R],
     on_result: Callable[[T, R], None],
+    config: Optional[ItpConfig] = None,
 ) -> None:
     """For every item, `work(setup(env), item)` on one of `workers` threads; `on_result` runs under a lock."""
     queue: Queue = Queue()
@@ -30,7 +31,7 @@ def run_with_envs(
     lock = threading.Lock()
 
     def worker(_: int) -> None:
-        env = make_env(backend)
+        env = make_env(backend, config)
         try:
             context = setup(env)
             while True:

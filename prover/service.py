@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from queue import Queue
 from typing import Any, Optional
 
-from itp import PoolConfig, ProofEnv, State, Theorem, Verdict, VerifierPool, VerifyJob, make_env, system_of
+from itp import (
+    ItpConfig,
+    ItpSettings,
+    ProofEnv,
+    State,
+    Theorem,
+    Verdict,
+    VerifierPool,
+    VerifyJob,
+    make_env,
+    system_of,
+)
 
 from .factory import make_policies
 from .policy import Candidate, TacticPolicy
@@ -32,12 +43,12 @@ class ServerConfig:
     default_budget: float = 30.0
     max_budget: float = 600.0
     suggestions: int = 8
-    check_timeout: float = 60.0
     keep_jobs: int = 1000  # finished jobs remembered for GET /jobs/{id}
     token: Optional[str] = None  # bearer token every request must carry; None: no authentication (loopback only)
     max_request_bytes: int = 2_000_000  # larger bodies get 413
     max_per_client: int = 64  # requests one client may have in flight (checks, suggestions, unfinished jobs): 429
     max_pending: int = 256  # requests in flight from all clients together; past it every new one gets 429
+    itp: ItpSettings = field(default_factory=ItpSettings)  # tactic and check timeouts, memory, recycling
 
 
 @dataclass
@@ -89,19 +100,19 @@ class ProvingService:
             from retrieval import premise_source
 
             self.premises = premise_source(config.retriever)
+        itp = ItpSettings(**{**config.itp.__dict__, "workers": max(1, config.workers)})
+        self.itp_config = itp.apply(ItpConfig())
         self.envs: Queue[ProofEnv] = Queue()
-        self._all_envs = [make_env(config.backend) for _ in range(max(1, config.workers))]
+        self._all_envs = [make_env(config.backend, self.itp_config) for _ in range(max(1, config.workers))]
         for env in self._all_envs:
             self.envs.put(env)
         # Suggestions read only the goal text (automation is chosen from it), so they get their own environment.
-        self.suggest_env = make_env(config.backend)
+        self.suggest_env = make_env(config.backend, self.itp_config)
         self.model_policies = (
             make_policies(self.suggest_env, config.model, self.premises, self.models) if config.model else None
         )
         self.portfolio_tactics, _ = make_policies(self.suggest_env, None, self.premises)
-        self.verifier = VerifierPool(
-            lambda: make_env(config.backend), PoolConfig(workers=max(1, config.workers)), config.check_timeout
-        )
+        self.verifier = VerifierPool(lambda: make_env(config.backend, self.itp_config), self.itp_config.pool)
         self.executor = ThreadPoolExecutor(max(1, config.workers), thread_name_prefix="prove")
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
@@ -143,7 +154,7 @@ class ProvingService:
 
     # -- checking and proving -------------------------------------------------------------------------------------
     def check(self, theorem: Theorem, proof: str) -> Verdict:
-        """The verifier pool's verdict (fresh context, axioms audited, statement compared), within check_timeout."""
+        """The verifier pool's verdict (fresh context, axioms audited, statement compared), within the check timeout."""
         self._count("check")
         return self.verifier.verify([VerifyJob(theorem, proof)])[0]
 

@@ -25,7 +25,7 @@ class BestFirstConfig:
     candidates: int = 32  # tactics asked of the policy per expansion
     max_expansions: int = 10_000
     budget_seconds: float = 60.0
-    tactic_timeout: float = 5.0  # per tactic, and never past the budget
+    tactic_timeout: Optional[float] = None  # per tactic (None: the proof environment's), never past the budget
     max_depth: int = 50
 
 
@@ -60,6 +60,7 @@ class BestFirstSearch:
         t0 = time.monotonic()
         result = SearchResult(theorem.name, False, method="best-first")
         deadline = t0 + cfg.budget_seconds
+        tactic_limit = cfg.tactic_timeout or self.env.default_tactic_timeout()
         try:
             root_state = self.env.start(theorem)
         except StatementError:
@@ -82,9 +83,7 @@ class BestFirstSearch:
                 if time.monotonic() >= deadline or cancelled():
                     break
                 te = time.monotonic()
-                step = self.env.step(
-                    node.state, cand.text, min(cfg.tactic_timeout, max(0.1, deadline - time.monotonic()))
-                )
+                step = self.env.step(node.state, cand.text, min(tactic_limit, max(0.1, deadline - time.monotonic())))
                 result.env_seconds += time.monotonic() - te
                 if step.kind is StepKind.PROVED:
                     proof = d.proof_from_tactics(step.state.path)

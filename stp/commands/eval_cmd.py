@@ -11,7 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from data import ResultLog, get_benchmark, load_benchmark, select_theorems
-from itp import BACKENDS, StatementError, default_backend, ensure_available, system_of
+from itp import BACKENDS, ItpConfig, ItpSettings, StatementError, default_backend, ensure_available, system_of
 from prover import make_policies
 from prover.parallel import run_with_envs
 from prover.prove import METHODS, ProveConfig, prove_theorem
@@ -36,12 +36,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir")
     p.add_argument("--out", help="run folder (default: runs/eval-BENCH-SPLIT-BACKEND-SEARCH); rerun to resume")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    ItpSettings.add_arguments(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.workers < 1 or args.budget <= 0 or args.samples < 1:
         raise UsageError("--workers, --budget and --samples must be positive")
+    try:
+        itp_config = ItpSettings.from_args(args).apply(ItpConfig())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     backend = args.backend or default_backend()
     ensure_available(backend)
     bench = get_benchmark(args.benchmark)
@@ -106,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             setup=lambda env: (env, *make_policies(env, args.model, premises, shared=models)),
             work=lambda ctx, theorem: _prove_one(theorem, *ctx, config),
             on_result=record,
+            config=itp_config,
         )
         bar.close()
         names = {t.name for t in theorems}

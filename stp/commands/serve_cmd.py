@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from itp import BACKENDS, default_backend, ensure_available
+from itp import BACKENDS, ItpSettings, default_backend, ensure_available
 
 from ..errors import UsageError
 
@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-request-bytes", type=int, default=2_000_000, help="larger request bodies get 413")
     p.add_argument("--max-per-client", type=int, default=64, help="requests in flight per client before 429")
     p.add_argument("--max-pending", type=int, default=256, help="requests in flight in all before 429")
+    ItpSettings.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -52,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--port must be 1..65535, --workers and --budget positive, --max-budget >= --budget")
     if min(args.max_request_bytes, args.max_per_client, args.max_pending) < 1:
         raise UsageError("--max-request-bytes, --max-per-client and --max-pending must be positive")
+    try:
+        itp = ItpSettings.from_args(args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     backend = args.backend or default_backend()
     ensure_available(backend)
     config = ServerConfig(
@@ -68,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         max_request_bytes=args.max_request_bytes,
         max_per_client=args.max_per_client,
         max_pending=args.max_pending,
+        itp=itp,
     )
     try:
         service = ProvingService(config)

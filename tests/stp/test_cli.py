@@ -332,3 +332,12 @@ def test_verify_results_file_that_cannot_be_written_is_exit_2(tmp_path):
     (tmp_path / "file").write_text("x")
     proc = stp("verify", src, "--backend", "coq", "--out", tmp_path / "file" / "v.jsonl")
     assert proc.returncode == 2 and "cannot write results" in proc.stderr
+
+
+def test_proof_assistant_settings_are_flags_and_bad_ones_exit_2():
+    proc = prove("--theorem", "examples/add_zero_right", "--tactic-timeout", "3", "--check-timeout", "20", "--json")
+    assert proc.returncode == 0, proc.stderr
+    proc = prove("--theorem", "examples/add_zero_right", "--tactic-timeout", "0")
+    assert proc.returncode == 2 and "tactic_timeout must be positive" in proc.stderr
+    proc = stp("eval", "--benchmark", "examples", "--split", "all", "--check-timeout", "-1")
+    assert proc.returncode == 2 and "check_timeout" in proc.stderr
