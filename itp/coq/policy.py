@@ -88,11 +88,10 @@ class PolicyViolation(ValueError):
 
 
 def screen_file(text: str) -> None:
-    """Refuse files that use commands outside the trusted subset (file checks allow definitions, not axioms)."""
-    try:
-        sentences = split_sentences(text)
-    except SentenceError as exc:
-        raise PolicyViolation(str(exc)) from exc
+    """Refuse files that use commands outside the trusted subset: what a header may hold (`screen_header`), less
+    axioms and parameters (a file's theorems must rest on the standard axioms only)."""
+    _screen_context(text, "file")
+    sentences = split_sentences(text)
     for sentence in sentences:
         if FORBIDDEN_FILE_COMMANDS.match(sentence) or _FORBIDDEN_WORDS.search(sentence):
             raise PolicyViolation(f"forbidden command: {sentence[:80]!r}")
@@ -134,30 +133,36 @@ _HEADER_FORBIDDEN_WORDS = re.compile(
 def screen_header(header: str) -> None:
     """Refuse a header (raises PolicyViolation) unless every sentence only builds a context in the document: no
     files, load paths, native code or external processes, no check switched off, no proof left unfinished."""
+    _screen_context(header, "header")
+
+
+def _screen_context(text: str, what: str) -> None:
     try:
-        sentences = split_sentences(header)
+        sentences = split_sentences(text)
     except SentenceError as exc:
-        raise PolicyViolation(f"header: {exc}") from exc
+        raise PolicyViolation(f"{what}: {exc}") from exc
     in_proof = False
     for sentence in sentences:
         bad = _HEADER_FORBIDDEN_WORDS.search(sentence)
         if bad:
-            raise PolicyViolation(f"header: `{bad.group(0)}` is not allowed: {sentence[:80]!r}")
+            raise PolicyViolation(f"{what}: `{bad.group(0)}` is not allowed: {sentence[:80]!r}")
         core = sentence
         while m := _HEADER_PREFIX.match(core):
             core = core[m.end() :]
         if _HEADER_FORBIDDEN_OPTIONS.match(core):
-            raise PolicyViolation(f"header: this option may not be changed: {sentence[:80]!r}")
+            raise PolicyViolation(f"{what}: this option may not be changed: {sentence[:80]!r}")
         if in_proof and (_BULLET_OR_BRACE.match(core) or _is_tactic(core)):
             continue
+        if in_proof and _DECL_RE.match(core):
+            raise PolicyViolation(f"{what}: a declaration inside an unfinished proof: {sentence[:80]!r}")
         if not _HEADER_COMMANDS.match(core + " "):
-            raise PolicyViolation(f"header: command not allowed in a header: {sentence[:80]!r}")
+            raise PolicyViolation(f"{what}: command not allowed in a {what}: {sentence[:80]!r}")
         if re.match(r"^(?:Qed|Defined)\.$", core):
             in_proof = False
         elif _DECL_RE.match(core) or re.match(r"^(?:Definition|Fixpoint|Instance|Let)\b", core):
             in_proof = not core.rstrip(".").rstrip().endswith(":=") and ":=" not in core
     if in_proof:
-        raise PolicyViolation("header: a proof in the header is not closed with `Qed.` or `Defined.`")
+        raise PolicyViolation(f"{what}: a proof in the {what} is not closed with `Qed.` or `Defined.`")
 
 
 def declared_theorems(text: str) -> list[str]:

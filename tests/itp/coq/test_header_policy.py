@@ -93,3 +93,20 @@ def test_refused_headers_never_reach_coq(name, coq_env, tmp_path, monkeypatch):
     with pytest.raises(UntrustedInput):
         coq_env.start(thm)
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_HEADERS))
+def test_whole_file_checks_refuse_the_same_commands(name):
+    from itp.coq.policy import screen_file
+
+    with pytest.raises(PolicyViolation):
+        screen_file(BASE + HOSTILE_HEADERS[name] + "\nTheorem t : True.\nProof. exact I. Qed.\n")
+
+
+def test_whole_file_checks_refuse_axioms_but_take_context_building_files():
+    from itp.coq.policy import screen_file
+
+    with pytest.raises(PolicyViolation):
+        screen_file(FRIENDLY_HEADERS[7])  # declares an Axiom: a file's theorems rest on standard axioms only
+    for header in FRIENDLY_HEADERS[:7] + FRIENDLY_HEADERS[8:]:
+        screen_file(header + "Theorem t : True.\nProof. exact I. Qed.\n")
