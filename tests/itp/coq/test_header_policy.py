@@ -106,7 +106,9 @@ def test_whole_file_checks_refuse_the_same_commands(name):
 def test_whole_file_checks_refuse_axioms_but_take_context_building_files():
     from itp.coq.policy import screen_file
 
-    with pytest.raises(PolicyViolation):
-        screen_file(FRIENDLY_HEADERS[7])  # declares an Axiom: a file's theorems rest on standard axioms only
-    for header in FRIENDLY_HEADERS[:7] + FRIENDLY_HEADERS[8:]:
+    # An Axiom, and a section Variable: a file's theorems rest on the standard axioms only.
+    for i in (7, 8):
+        with pytest.raises(PolicyViolation):
+            screen_file(FRIENDLY_HEADERS[i])
+    for header in FRIENDLY_HEADERS[:7] + FRIENDLY_HEADERS[9:]:
         screen_file(header + "Theorem t : True.\nProof. exact I. Qed.\n")
