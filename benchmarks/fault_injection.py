@@ -93,24 +93,34 @@ def _comm(pid: int) -> str:
         return ""
 
 
-def killed_and_resumed(cmd: list[str], kills: int, window: float, rng: random.Random, cwd: Path) -> tuple[int, float]:
-    """Run `cmd`, SIGKILL its whole process group at `kills` random moments within `window` seconds of each start,
-    and rerun it until it exits by itself. Returns (kills done, seconds)."""
-    done, t0 = 0, time.monotonic()
-    while True:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
-        if done < kills:
-            try:
-                proc.wait(timeout=rng.uniform(0.2, 1.0) * window)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                done += 1
-                continue
+def killed_at_progress(
+    cmd: list[str], results: Path, points: list[int], rng: random.Random, cwd: Path
+) -> tuple[int, float]:
+    """Run `cmd`; each time `results` holds the next of `points` records, SIGKILL its whole process group within
+    a second, and rerun it; after the last point, let it finish. Returns (kills done, seconds it all took)."""
+    t0, kills = time.monotonic(), 0
+    for point in points:
+        proc = _start(cmd, cwd)
+        while proc.poll() is None and _lines(results) < point:
+            time.sleep(0.1)
+        if proc.poll() is None:
+            time.sleep(rng.uniform(0.0, 1.0))
+            os.killpg(proc.pid, signal.SIGKILL)
+            kills += 1
         proc.wait()
-        return done, time.monotonic() - t0
+    _start(cmd, cwd).wait()
+    return kills, time.monotonic() - t0
+
+
+def _start(cmd: list[str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _lines(path: Path) -> int:
+    try:
+        return path.read_bytes().count(b"\n")
+    except OSError:
+        return 0
 
 
 def eval_killed(theorems: int, kills: int, budget: float, folder: Path, rng: random.Random, data_dir: str) -> dict:
@@ -119,8 +129,10 @@ def eval_killed(theorems: int, kills: int, budget: float, folder: Path, rng: ran
     t0 = time.monotonic()
     subprocess.run([*STP, *args, "--out", str(folder / "eval-clean")], cwd=folder, capture_output=True, check=False)
     clean_seconds = time.monotonic() - t0
-    window = max(5.0, clean_seconds)
-    done, seconds = killed_and_resumed([*STP, *args, "--out", str(folder / "eval-killed")], kills, window, rng, folder)
+    points = sorted(rng.sample(range(1, theorems), min(kills, theorems - 1)))
+    killed_dir = folder / "eval-killed"
+    cmd = [*STP, *args, "--out", str(killed_dir)]
+    done, seconds = killed_at_progress(cmd, killed_dir / "results.jsonl", points, rng, folder)
     clean = {r["name"]: r for r in verdicts(folder / "eval-clean" / "results.jsonl")}
     rows = verdicts(folder / "eval-killed" / "results.jsonl")
     killed = {r["name"]: r for r in rows}
@@ -142,20 +154,16 @@ def selfplay_killed(kills: int, window: float, folder: Path, rng: random.Random)
     first = [*STP, "selfplay", "--config", str(config), "--set", f"run_dir={run_dir}"]
     resume = [*STP, "selfplay", "--resume", str(run_dir)]
     done, t0 = 0, time.monotonic()
-    proc = subprocess.Popen(
-        first, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    proc = _start(first, ROOT)
     while True:
         try:
-            proc.wait(timeout=rng.uniform(0.2, 1.0) * window if done < kills else None)
+            proc.wait(timeout=rng.uniform(0.1, 0.5) * window if done < kills else None)
             break
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             done += 1
-            proc = subprocess.Popen(
-                resume, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-            )
+            proc = _start(resume, ROOT)
     duplicates = 0
     for log in run_dir.rglob("*.jsonl"):
         rows = verdicts(log)

@@ -73,7 +73,7 @@ class PoolConfig:
     headers_per_worker: int = 4  # warm processes one worker keeps (~0.4 GB each for Coq), least recently used evicted
     recycle_after: int = 200  # checks per warm process before it is replaced
     straggler_timeout_factor: float = 4.0  # a timed-out proof is re-run with this much more time
-    retry_errors: int = 2  # infrastructure failures (a process that died) are retried on a fresh one this many times
+    retry_errors: int = 3  # infrastructure failures (a process that died) are retried on a fresh one this many times
 
 
 @dataclass
