@@ -61,10 +61,7 @@ def heuristic_alignment(steps: list[str], tactics: list[str]) -> list[int]:
 
 def safe_comment_text(text: str, system: str) -> str:
     """Text that cannot end the comment early or open a string/comment inside it."""
-    text = " ".join(text.split())
-    if system == "coq":  # Coq lexes strings and nested comments inside comments
-        return text.replace("(*", "( *").replace("*)", "* )").replace('"', "''")
-    return text.replace("-/", "- /").replace("/-", "/ -")
+    return dialect(system).safe_comment_text(text)
 
 
 def comment_proof(

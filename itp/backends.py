@@ -1,14 +1,15 @@
-"""The one place that turns a backend name into a proof environment; code above `itp` uses only this."""
+"""The one place that turns a backend name into a proof environment: a registry of backend specs. Code above `itp`
+uses only these functions; adding a proof assistant is one package under `itp/` plus one `register(...)` here."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from .config import CoqConfig, LeanConfig, PoolConfig
 from .env import BackendUnavailable, ProofEnv
-
-BACKENDS = ("coq", "lean", "leandojo")
+from .types import FileVerdict, Theorem, Verdict
 
 
 @dataclass
@@ -18,50 +19,61 @@ class ItpConfig:
     pool: PoolConfig = field(default_factory=PoolConfig)
 
 
-def make_env(backend: str, config: Optional[ItpConfig] = None) -> ProofEnv:
-    """A proof environment for `backend`; raises BackendUnavailable (with install steps) or ValueError."""
-    config = config or ItpConfig()
-    if backend == "coq":
-        from .coq.env import CoqEnv
+@dataclass(frozen=True)
+class BackendSpec:
+    """What the platform needs to know about one backend; the callables import their package lazily."""
 
-        return CoqEnv(config.coq, config.pool)
-    if backend == "lean":
-        from .lean.env import LeanEnv
-
-        return LeanEnv(config.lean, config.pool)
-    if backend == "leandojo":
-        from .lean.dojo import LeanDojoEnv
-        from .lean.env import LeanEnv
-
-        checker = LeanEnv(config.lean, config.pool) if config.lean.repl_command else None
-        return LeanDojoEnv(checker=checker)
-    raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-
-
-_SUFFIXES = {".v": "coq", ".lean": "lean"}
+    name: str
+    system: str  # the proof assistant it drives (theorem records are per proof assistant, not per backend)
+    make: Callable[[ItpConfig], ProofEnv]
+    require: Callable[[ItpConfig], None]  # raises BackendUnavailable (with install steps) without starting anything
+    configured: Callable[[ItpConfig], bool] = lambda config: True  # preferred as the default where True
+    preference: int = 0  # among configured backends the highest is the default
+    file_suffix: Optional[str] = None  # `stp check` files it reads
+    checks: bool = True  # checks whole proofs and files on its own (not through another backend)
+    # Verdicts a backend can give without its proof assistant (its trust-policy screen), None: nothing to say.
+    prescreen: Optional[Callable[[Theorem, str], Optional[Verdict]]] = None
+    prescreen_file: Optional[Callable[[str], Optional[FileVerdict]]] = None
+    trace: Optional[Callable[[str, str, str, ItpConfig], Any]] = None  # (text, path, logical name) -> TracedFile
+    library: Optional[Callable[[ItpConfig], tuple[str, list[tuple[str, str]]]]] = None  # installed sources
 
 
-def system_of(backend: str) -> str:
-    """The proof assistant a backend drives (theorem records are per proof assistant, not per backend)."""
-    return "lean" if backend == "leandojo" else backend
+_REGISTRY: dict[str, BackendSpec] = {}
 
 
-def backend_for_file(filename: str) -> Optional[str]:
-    """The backend that checks files with this name's extension, or None."""
-    for suffix, backend in _SUFFIXES.items():
-        if filename.endswith(suffix):
-            return backend
-    return None
+def register(spec: BackendSpec) -> None:
+    _REGISTRY[spec.name] = spec
 
 
-def source_files(backend: str, config: Optional[ItpConfig] = None) -> tuple[str, list[tuple[str, str]]]:
-    """(library root, [(path relative to it, logical name)]) of the proof assistant's own library sources: Coq's
-    standard library (Init is left out: it is loaded already and replays badly). Lean has none installed here."""
-    config = config or ItpConfig()
-    if backend != "coq":
-        raise ValueError(f"no installed library sources to trace for {backend!r}; trace your own files instead")
-    import os
+def spec(backend: str) -> BackendSpec:
+    """The spec of `backend`; ValueError naming the known backends otherwise."""
+    try:
+        return _REGISTRY[backend]
+    except KeyError:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(_REGISTRY)}") from None
 
+
+# -- Coq -------------------------------------------------------------------------------------------------------------
+def _coq_make(config: ItpConfig) -> ProofEnv:
+    from .coq.env import CoqEnv
+
+    return CoqEnv(config.coq, config.pool)
+
+
+def _coq_require(config: ItpConfig) -> None:
+    from .coq.env import require_coq
+
+    require_coq(config.coq)
+
+
+def _coq_trace(text: str, path: str, logical_name: str, config: ItpConfig):
+    from .coq.trace import trace_file
+
+    return trace_file(text, path, logical_name, config.coq)
+
+
+def _coq_library(config: ItpConfig) -> tuple[str, list[tuple[str, str]]]:
+    """Coq's standard library (Init is left out: it is loaded already and replays badly)."""
     from .coq.env import library_dir
 
     root = library_dir(config.coq.coqc)
@@ -78,61 +90,150 @@ def source_files(backend: str, config: Optional[ItpConfig] = None) -> tuple[str,
     return root, sorted(files)
 
 
+# -- Lean ------------------------------------------------------------------------------------------------------------
+def _lean_make(config: ItpConfig) -> ProofEnv:
+    from .lean.env import LeanEnv
+
+    return LeanEnv(config.lean, config.pool)
+
+
+def _lean_require(config: ItpConfig) -> None:
+    from .lean.env import require_lean
+
+    require_lean(config.lean)
+
+
+def _lean_prescreen(theorem: Theorem, proof: str) -> Optional[Verdict]:
+    from .lean.env import prescreen
+
+    return prescreen(theorem, proof)
+
+
+def _lean_prescreen_file(text: str) -> Optional[FileVerdict]:
+    from .lean.env import prescreen_file
+
+    return prescreen_file(text)
+
+
+def _lean_trace(text: str, path: str, logical_name: str, config: ItpConfig):
+    from .lean.env import require_lean
+    from .lean.session import LeanSession
+    from .lean.trace import trace_file
+
+    require_lean(config.lean)
+    session = LeanSession("", config.lean)
+    try:
+        return trace_file(session, text, path, logical_name, config.lean.check_timeout * 4)
+    finally:
+        session.close()
+
+
+def _lean_dojo_make(config: ItpConfig) -> ProofEnv:
+    from .lean.dojo import LeanDojoEnv
+    from .lean.env import LeanEnv
+
+    checker = LeanEnv(config.lean, config.pool) if config.lean.repl_command else None
+    return LeanDojoEnv(checker=checker, tactic_timeout=config.lean.tactic_timeout)
+
+
+def _lean_dojo_require(config: ItpConfig) -> None:
+    from .lean.dojo import _lean_dojo
+
+    _lean_dojo()
+
+
+register(BackendSpec("coq", "coq", _coq_make, _coq_require, file_suffix=".v", trace=_coq_trace, library=_coq_library))
+register(
+    BackendSpec(
+        "lean",
+        "lean",
+        _lean_make,
+        _lean_require,
+        configured=lambda config: bool(config.lean.repl_command),
+        preference=1,
+        file_suffix=".lean",
+        prescreen=_lean_prescreen,
+        prescreen_file=_lean_prescreen_file,
+        trace=_lean_trace,
+    )
+)
+register(BackendSpec("leandojo", "lean", _lean_dojo_make, _lean_dojo_require, checks=False))
+
+BACKENDS = tuple(_REGISTRY)
+CHECK_BACKENDS = tuple(name for name, s in _REGISTRY.items() if s.checks)  # `stp verify` / `stp check`
+
+
+# -- the functions code above `itp` calls ------------------------------------------------------------------------------
+def make_env(backend: str, config: Optional[ItpConfig] = None) -> ProofEnv:
+    """A proof environment for `backend`; raises BackendUnavailable (with install steps) or ValueError."""
+    return spec(backend).make(config or ItpConfig())
+
+
+def system_of(backend: str) -> str:
+    """The proof assistant a backend drives."""
+    return spec(backend).system
+
+
+def backend_for_file(filename: str) -> Optional[str]:
+    """The backend that checks files with this name's extension, or None."""
+    return next((s.name for s in _REGISTRY.values() if s.file_suffix and filename.endswith(s.file_suffix)), None)
+
+
+def source_files(backend: str, config: Optional[ItpConfig] = None) -> tuple[str, list[tuple[str, str]]]:
+    """(library root, [(path relative to it, logical name)]) of the proof assistant's own installed library."""
+    library = spec(backend).library
+    if library is None:
+        raise ValueError(f"no installed library sources to trace for {backend!r}; trace your own files instead")
+    return library(config or ItpConfig())
+
+
 def trace_source(backend: str, text: str, path: str, logical_name: str, config: Optional[ItpConfig] = None):
     """Replay one source file and record every tactic's goals before and after (a TracedFile)."""
-    config = config or ItpConfig()
-    if backend == "coq":
-        from .coq.trace import trace_file
-
-        return trace_file(text, path, logical_name, config.coq)
-    if backend == "lean":
-        from .lean.env import require_lean
-        from .lean.session import LeanSession
-        from .lean.trace import trace_file as trace_lean
-
-        require_lean(config.lean)
-        session = LeanSession("", config.lean)
-        try:
-            return trace_lean(session, text, path, logical_name, config.lean.check_timeout * 4)
-        finally:
-            session.close()
-    raise ValueError(f"cannot trace with backend {backend!r}")
+    trace = spec(backend).trace
+    if trace is None:
+        raise ValueError(f"cannot trace with backend {backend!r}")
+    return trace(text, path, logical_name, config or ItpConfig())
 
 
 def default_backend(config: Optional[ItpConfig] = None) -> str:
-    """Lean where a Lean REPL is configured, else Coq."""
+    """The configured backend with the highest preference (Lean where a Lean REPL is configured, else Coq)."""
     config = config or ItpConfig()
-    return "lean" if config.lean.repl_command else "coq"
+    usable = [s for s in _REGISTRY.values() if s.checks and s.configured(config)]
+    return max(usable, key=lambda s: s.preference).name
 
 
 def ensure_available(backend: str, config: Optional[ItpConfig] = None) -> None:
     """Raise BackendUnavailable without starting anything when `backend` is not installed or configured."""
-    config = config or ItpConfig()
-    if backend == "coq":
-        from .coq.env import require_coq
+    spec(backend).require(config or ItpConfig())
 
-        require_coq(config.coq)
-    elif backend == "lean":
-        from .lean.env import require_lean
 
-        require_lean(config.lean)
-    elif backend == "leandojo":
-        from .lean.dojo import _lean_dojo
+def prescreen(backend: str, theorem: Theorem, proof: str) -> Optional[Verdict]:
+    """The verdict the backend's trust policy gives without its proof assistant (a refused proof), else None."""
+    screen = spec(backend).prescreen
+    return screen(theorem, proof) if screen else None
 
-        _lean_dojo()
-    else:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+def prescreen_file(backend: str, text: str) -> Optional[FileVerdict]:
+    """The file verdict the backend's trust policy gives without its proof assistant, else None."""
+    screen = spec(backend).prescreen_file
+    return screen(text) if screen else None
 
 
 __all__ = [
     "BACKENDS",
+    "CHECK_BACKENDS",
+    "BackendSpec",
     "BackendUnavailable",
     "ItpConfig",
     "backend_for_file",
     "default_backend",
-    "source_files",
-    "system_of",
-    "trace_source",
     "ensure_available",
     "make_env",
+    "prescreen",
+    "prescreen_file",
+    "register",
+    "source_files",
+    "spec",
+    "system_of",
+    "trace_source",
 ]

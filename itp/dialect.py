@@ -69,6 +69,8 @@ class Dialect:
     forall: str  # the universal quantifier keyword
     negation_template: str  # "not {prop}"
     witness_templates: tuple[str, ...]  # proofs of a negated universal from a witness: {args} are the witnesses
+    # (text, replacement) pairs that keep free text inside a comment from ending it or opening a nested one
+    comment_escapes: tuple[tuple[str, str], ...] = ()
 
     def proof_from_tactics(self, tactics: list[str] | tuple[str, ...]) -> str:
         """A whole proof (what follows the statement) from a tactic path."""
@@ -79,6 +81,13 @@ class Dialect:
                 t += self.tactic_end
             lines.append("  " + t)
         return self.proof_open + "\n".join(lines) + self.proof_close
+
+    def safe_comment_text(self, text: str) -> str:
+        """One line of text that cannot end the comment it is put in, nor open a string or comment inside it."""
+        text = " ".join(text.split())
+        for old, new in self.comment_escapes:
+            text = text.replace(old, new)
+        return text
 
     def comment(self, text: str) -> str:
         return f"{self.comment_open}{text}{self.comment_close}"
@@ -142,6 +151,7 @@ COQ = Dialect(
         "intro H; specialize (H {args}); nia",
         "intro H; specialize (H {args}); vm_compute in H; discriminate",
     ),
+    comment_escapes=(("(*", "( *"), ("*)", "* )"), ('"', "''")),  # Coq lexes strings and nested comments in comments
 )
 LEAN = Dialect(
     "lean",
@@ -164,6 +174,7 @@ LEAN = Dialect(
         "intro H\n  have h := H {args}\n  simp at h",
         "intro H\n  have h := H {args}\n  revert h\n  decide",
     ),
+    comment_escapes=(("-/", "- /"), ("/-", "/ -")),  # block comments nest (finishCommentBlock)
 )
 
 _DIALECTS = {d.system: d for d in (COQ, LEAN)}

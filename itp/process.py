@@ -27,25 +27,34 @@ def _limit_child(limits: ResourceLimits) -> Callable[[], None]:
     def apply() -> None:
         mem = limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+        if limits.cpu_seconds > 0:  # 0: no lifetime CPU cap (long-lived multi-threaded servers, timed from outside)
+            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
 
 
-def minimal_env(home: str) -> dict[str, str]:
-    """Environment for an untrusted child: only what the tools need to run."""
+def minimal_env(home: str, extra: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """Environment for an untrusted child: only what the tools need to run (plus `extra`, which wins)."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8", "TMPDIR": home}
     for key in ("ELAN_HOME", "LEAN_PATH", "COQLIB", "COQPATH", "OCAMLPATH"):
         if key in os.environ:
             env[key] = os.environ[key]
+    env.update(extra or {})
     return env
 
 
 class LimitedProcess:
     """Interactive child with byte-level reads until a terminator, deadlines and a hard kill of its whole group."""
 
-    def __init__(self, argv: Sequence[str], limits: ResourceLimits, cwd: Optional[str] = None, merge_stderr=True):
+    def __init__(
+        self,
+        argv: Sequence[str],
+        limits: ResourceLimits,
+        cwd: Optional[str] = None,
+        merge_stderr=True,
+        extra_env: Optional[dict[str, str]] = None,
+    ):
         self.tmpdir = tempfile.mkdtemp(prefix="stp-itp-")
         self.argv = list(argv)
         self.proc = subprocess.Popen(
@@ -54,7 +63,7 @@ class LimitedProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT if merge_stderr else subprocess.DEVNULL,
             cwd=cwd or self.tmpdir,
-            env=minimal_env(self.tmpdir),
+            env=minimal_env(self.tmpdir, extra_env),
             preexec_fn=_limit_child(limits),
             start_new_session=True,
         )

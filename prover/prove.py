@@ -34,13 +34,16 @@ def prove_theorem(
     """Search for a proof; a reported proof has passed `check` in a fresh context. Raises StatementError when the
     statement does not elaborate."""
     cfg = config or ProveConfig()
-    if cfg.method == "best-first":
-        bf = BestFirstConfig(**{**cfg.best_first.__dict__, "budget_seconds": cfg.budget_seconds})
-        return BestFirstSearch(env, tactic_policy, bf).search(theorem, cancel)
-    if cfg.method == "sample":
+    if cfg.method not in METHODS:
+        raise ValueError(f"unknown search {cfg.method!r}; choose one of {', '.join(METHODS)}")
+    try:
+        if cfg.method == "best-first":
+            bf = BestFirstConfig(**{**cfg.best_first.__dict__, "budget_seconds": cfg.budget_seconds})
+            return BestFirstSearch(env, tactic_policy, bf).search(theorem, cancel)
         env.start(theorem)  # bad statements are bad input, found before any sampling
         sc = SamplingConfig(**{**cfg.sampling.__dict__, "budget_seconds": cfg.budget_seconds})
         # One slot: the borrowed environment is not thread-safe.
         pool = pool or VerifierPool(lambda: env, PoolConfig(workers=1), owns_envs=False)
         return sample_proofs(theorem, proof_policy, pool, sc, cancel)
-    raise ValueError(f"unknown search {cfg.method!r}; choose one of {', '.join(METHODS)}")
+    finally:
+        env.release(theorem)  # a backend may hold a process per theorem (a LeanDojo Dojo): the search is over

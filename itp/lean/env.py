@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Optional
 
@@ -10,20 +9,85 @@ from ..config import LeanConfig, PoolConfig
 from ..env import BackendUnavailable, ProofEnv, StatementError
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from ..warm import WarmCache
-from .repl import ReplDied, ReplTimeout
+from .lexer import LexError, TokenKind, tokenize
+from .policy import (
+    NotAStatement,
+    PolicyViolation,
+    declared_names,
+    restated_name,
+    screen_file,
+    screen_header,
+    screen_proof,
+    screen_statement,
+)
 from .portfolio import portfolio
-from .policy import PolicyViolation, declared_names, screen_proof
+from .repl import ReplDied, ReplTimeout
 from .session import LeanSession, errors_of
 
 INSTALL_HINT = (
     "set STP_LEAN_REPL to the command that starts the Lean REPL inside a Mathlib project, e.g. "
-    "STP_LEAN_REPL='lake exe repl' STP_LEAN_PROJECT=/path/to/this/repository (see the README's Lean setup)"
+    "STP_LEAN_REPL='lake env .lake/build/bin/stp-repl' STP_LEAN_PROJECT=/path/to/this/repository after `lake build` "
+    "there (see the README's Lean setup)"
 )
 
 
 def require_lean(config: LeanConfig) -> None:
     if not config.repl_command:
         raise BackendUnavailable(f"no Lean REPL configured; {INSTALL_HINT}")
+
+
+def screen_problem(theorem: Theorem) -> Optional[Verdict]:
+    """The verdict for a theorem whose header or statement is refused before any process sees it, or None: text
+    that is no statement at all is `bad_statement` (bad input), anything else the policy refuses `untrusted`."""
+    try:
+        screen_header(theorem.header)
+        screen_statement(theorem.statement)
+    except NotAStatement as exc:
+        return Verdict(VerdictKind.BAD_STATEMENT, f"{theorem.name}: {exc}")
+    except PolicyViolation as exc:
+        return Verdict(VerdictKind.UNTRUSTED, f"refused header or statement: {exc}")
+    return None
+
+
+def prescreen(theorem: Theorem, proof: str) -> Optional[Verdict]:
+    """The verdict the trust policy gives before any process runs, or None (needs no Lean)."""
+    refused = screen_problem(theorem)
+    if refused:
+        return refused
+    try:
+        screen_proof(proof)
+    except PolicyViolation as exc:
+        return Verdict(VerdictKind.UNTRUSTED, f"forbidden proof text: {exc}")
+    restated = restated_name(proof)
+    if restated is not None and restated != theorem.name:
+        return Verdict(VerdictKind.UNTRUSTED, f"the proof declares {restated!r}, not {theorem.name!r}")
+    return None
+
+
+def prescreen_file(text: str) -> Optional[FileVerdict]:
+    """The refusal the trust policy gives a whole file before any process runs, or None (needs no Lean)."""
+    try:
+        imports = import_prefix(text)
+        screen_header(imports)
+        screen_file(text[len(imports) :])
+    except PolicyViolation as exc:
+        return FileVerdict(False, reason=f"forbidden file content: {exc}")
+    return None
+
+
+def import_prefix(text: str) -> str:
+    """The leading part of a file made of its `import` lines (and the comments between them)."""
+    try:
+        tokens = tokenize(text)
+    except LexError as exc:
+        raise PolicyViolation(f"the file does not lex as Lean: {exc}") from None
+    end = 0
+    for i, t in enumerate(tokens):
+        if t.text == "import" and i + 1 < len(tokens):
+            end = tokens[i + 1].end
+        elif not (i > 0 and tokens[i - 1].text == "import") and t.kind is not TokenKind.DOC_COMMENT:
+            break
+    return text[:end]
 
 
 class LeanEnv(ProofEnv):
@@ -41,6 +105,9 @@ class LeanEnv(ProofEnv):
         return self.sessions.get(header, lambda: LeanSession(header, self.config))
 
     def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
+        refused = prescreen(theorem, proof)
+        if refused:
+            return refused
         try:
             session = self.session(theorem.header)
         except StatementError as exc:
@@ -55,7 +122,9 @@ class LeanEnv(ProofEnv):
     def check_file(self, text: str, only: Optional[list[str]] = None) -> FileVerdict:
         """Compile the file in a fresh REPL process (it brings its own imports), then audit each theorem."""
         t0 = time.monotonic()
-        imports = re.match(r"^(?:\s*(?:import\s+\S+|--[^\n]*|/-.*?-/)\s*)*", text, re.S).group(0)
+        refused = prescreen_file(text)
+        if refused:
+            return refused
         names = declared_names(text)
         if not names:
             raise KeyError("(the file declares no theorem)")
@@ -63,10 +132,6 @@ class LeanEnv(ProofEnv):
         missing = [n for n in targets if n not in names]
         if missing:
             raise KeyError(", ".join(missing))
-        try:
-            screen_proof(text[len(imports) :])
-        except PolicyViolation as exc:
-            return FileVerdict(False, reason=f"forbidden file content: {exc}", seconds=time.monotonic() - t0)
         session = LeanSession("", self.config)
         try:
             response = session.command(text, self.config.check_timeout * 4)
@@ -86,7 +151,18 @@ class LeanEnv(ProofEnv):
             session.close()
 
     def start(self, theorem: Theorem) -> State:
-        return self.session(theorem.header).start(theorem)
+        """Open `theorem`; a REPL that died or timed out is discarded and the start is tried once on a fresh one."""
+        refused = screen_problem(theorem)
+        if refused:
+            raise StatementError(f"{theorem.name}: {refused.reason}")
+        for attempt in (1, 2):
+            try:
+                return self.session(theorem.header).start(theorem)
+            except (ReplDied, ReplTimeout, OSError) as exc:
+                self.sessions.discard(theorem.header)
+                if attempt == 2:
+                    raise BackendUnavailable(f"the Lean REPL failed twice opening {theorem.name}: {exc}") from exc
+        raise AssertionError("unreachable")
 
     def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
         try:

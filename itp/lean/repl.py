@@ -3,7 +3,9 @@ one pretty-printed JSON response per request, followed by a blank line."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from typing import Any, Optional, Sequence
 
 from ..config import ResourceLimits
@@ -42,6 +44,18 @@ def validate_request(request: dict[str, Any]) -> None:
         raise ValueError("a tactic request needs a proofState")
 
 
+def lean_child_env() -> dict[str, str]:
+    """What elan's proxies (`lake`, `lean`) need once the sandbox has replaced HOME: elan looks for its toolchains in
+    ELAN_HOME, else in $HOME/.elan (elan src/elan-utils/src/utils.rs, elan_home), and joins a relative ELAN_HOME to
+    the working directory. So ELAN_HOME is passed absolute, from the real home when unset, with its bin on PATH."""
+    elan_home = os.path.abspath(os.environ.get("ELAN_HOME") or os.path.join(os.path.expanduser("~"), ".elan"))
+    path = os.environ.get("PATH", "/usr/bin:/bin")
+    bin_dir = os.path.join(elan_home, "bin")
+    if bin_dir not in path.split(os.pathsep):
+        path = bin_dir + os.pathsep + path
+    return {"ELAN_HOME": elan_home, "PATH": path}
+
+
 def _end_of_response(buf: bytes) -> Optional[int]:
     start = len(buf) - len(buf.lstrip())
     at = buf.find(b"\n\n", start)
@@ -52,7 +66,10 @@ class LeanRepl:
     """One REPL process. Every request has a deadline; past it the process group is killed."""
 
     def __init__(self, command: Sequence[str], limits: ResourceLimits, cwd: Optional[str] = None):
-        self.proc = LimitedProcess(command, limits, cwd=cwd, merge_stderr=False)
+        # The REPL lives for many requests and runs threads: a lifetime RLIMIT_CPU would kill it mid-check, so time
+        # is enforced per request from outside (read deadlines, then a kill of the process group) instead.
+        limits = dataclasses.replace(limits, cpu_seconds=0)
+        self.proc = LimitedProcess(command, limits, cwd=cwd, merge_stderr=False, extra_env=lean_child_env())
         self.requests = 0
 
     def alive(self) -> bool:

@@ -8,10 +8,13 @@ from typing import Any, Optional
 from ..config import LeanConfig
 from ..env import StatementError
 from ..types import State, StepKind, StepResult, Theorem, Verdict, VerdictKind
-from .policy import PolicyViolation, parse_axioms, restated_name, screen_proof
+from .policy import PolicyViolation, header_axioms, parse_axioms, rename_declaration, restated_name, screen_proof
 from .repl import LeanRepl, ReplDied, ReplTimeout
 
 REF_NAME = "stp_statement_ref"
+# Sent after a non-empty header: REPL commands get Lean's default options (autoImplicit on), not the lakefile's, and
+# an option set by one command holds in every command run on its environment (transcript `options`).
+STRICT_OPTIONS = "set_option autoImplicit false"
 
 
 class LeanHeaderError(StatementError):
@@ -23,6 +26,11 @@ def errors_of(response: dict[str, Any]) -> list[str]:
     errs = [response["message"]] if "message" in response and "env" not in response else []
     errs += [m.get("data", "") for m in response.get("messages", []) if m.get("severity") == "error"]
     return errs
+
+
+def _uses_sorry(message: str) -> bool:
+    """The "declaration uses sorry" warning: quoted 'sorry' up to Lean v4.24, `sorry` with backticks later."""
+    return "declaration uses" in message and "sorry" in message
 
 
 def _with_sorry(statement: str) -> str:
@@ -39,6 +47,10 @@ class LeanSession:
             raise RuntimeError("no Lean REPL configured")
         self.header = header
         self.config = config
+        try:
+            self.header_axioms = header_axioms(header)
+        except PolicyViolation:  # LeanEnv screens headers first; a session made directly still starts
+            self.header_axioms = []
         self.uses = 0
         self.generation = 0
         self.repl: Optional[LeanRepl] = None
@@ -54,14 +66,19 @@ class LeanSession:
         if self.header.strip():
             try:
                 response = self.repl.request({"cmd": self.header}, self.config.start_timeout)
+                errs = errors_of(response)
+                if not errs:
+                    strict = self.repl.request(
+                        {"cmd": STRICT_OPTIONS, "env": response["env"]}, self.config.start_timeout
+                    )
+                    errs = errors_of(strict)
             except (ReplDied, ReplTimeout):
                 self.repl.close()
                 raise
-            errs = errors_of(response)
             if errs:
                 self.repl.close()
                 raise LeanHeaderError(f"header does not elaborate: {errs[0]}")
-            self.env = response["env"]
+            self.env = strict["env"]
 
     def command(self, text: str, timeout: float, env: Optional[int] = None) -> dict[str, Any]:
         request: dict[str, Any] = {"cmd": text}
@@ -83,7 +100,9 @@ class LeanSession:
 
     # -- whole proofs ---------------------------------------------------------------------------------------------
     def check(self, theorem: Theorem, proof: str, timeout: float) -> Verdict:
-        """Compile statement + proof as a command on the header environment, then audit it there."""
+        """Compile statement + proof as a command on the header environment, then audit it there. A proof that
+        restates the theorem is compared with the asked statement elaborated beforehand in the header environment
+        (elaborating it after the proof would let the proof change what the statement means)."""
         t0 = time.monotonic()
         self.uses += 1
         elapsed = lambda: time.monotonic() - t0  # noqa: E731
@@ -94,14 +113,21 @@ class LeanSession:
         restated = restated_name(proof)
         if restated is not None and restated != theorem.name:
             return Verdict(VerdictKind.UNTRUSTED, f"the proof declares {restated!r}, not {theorem.name!r}")
-        code = proof if restated else theorem.statement.rstrip() + "\n" + proof
         try:
-            response = self.command(code, timeout)
+            base_env = self.env
+            if restated:
+                ref = self.command(_with_sorry(rename_declaration(theorem.statement, REF_NAME)), timeout)
+                errs = errors_of(ref)
+                if errs:
+                    return Verdict(VerdictKind.BAD_STATEMENT, f"statement does not elaborate: {errs[0]}")
+                base_env = ref["env"]
+            code = proof if restated else theorem.statement.rstrip() + "\n" + proof
+            response = self.command(code, timeout, env=base_env)
             errs = errors_of(response)
             if errs:
                 return Verdict(VerdictKind.REJECTED, errs[0], messages=errs, seconds=elapsed())
             warnings = [m.get("data", "") for m in response.get("messages", [])]
-            if any("declaration uses" in w and "sorry" in w for w in warnings) or response.get("sorries"):
+            if any(_uses_sorry(w) for w in warnings) or response.get("sorries"):
                 return Verdict(VerdictKind.UNTRUSTED, "the proof uses sorry", seconds=elapsed())
             audit = self.command(
                 self._audit_code(theorem, restated is not None), self.config.check_timeout, env=response["env"]
@@ -117,9 +143,9 @@ class LeanSession:
     def _audit_code(self, theorem: Theorem, restated: bool) -> str:
         lines = []
         if restated:
-            ref = theorem.statement.replace(theorem.name, REF_NAME, 1)
+            # Both types are `Expr`s fixed when their declarations were elaborated: the reference one before the
+            # proof ran, so instances or notations the proof might add cannot reach it.
             lines += [
-                _with_sorry(ref),
                 "open Lean Elab Command in",
                 "#eval show CommandElabM Unit from do",
                 f"  let a := ((← getEnv).find? `{theorem.name}).map (·.type)",
@@ -130,6 +156,7 @@ class LeanSession:
         return "\n".join(lines)
 
     def judge(self, audit: dict[str, Any], seconds: float) -> Verdict:
+        """The verdict from an audit response: standard axioms pass, the header's own axioms are listed apart."""
         errs = errors_of(audit)
         if errs:
             return Verdict(VerdictKind.UNTRUSTED, f"audit failed: {errs[0]}", messages=errs, seconds=seconds)
@@ -140,12 +167,18 @@ class LeanSession:
                 axioms = found
         if axioms is None:
             return Verdict(VerdictKind.UNTRUSTED, "no `#print axioms` answer", seconds=seconds)
+        from_header = [a for a in axioms if a in self.header_axioms]
+        axioms = [a for a in axioms if a not in self.header_axioms]
         bad = [a for a in axioms if a not in self.config.allowed_axioms]
         if bad:
             return Verdict(
-                VerdictKind.UNTRUSTED, "non-standard axioms: " + ", ".join(bad), axioms=axioms, seconds=seconds
+                VerdictKind.UNTRUSTED,
+                "non-standard axioms: " + ", ".join(bad),
+                axioms=axioms,
+                seconds=seconds,
+                header_axioms=from_header,
             )
-        return Verdict(VerdictKind.PROVED, axioms=axioms, seconds=seconds)
+        return Verdict(VerdictKind.PROVED, axioms=axioms, seconds=seconds, header_axioms=from_header)
 
     # -- tactic mode ----------------------------------------------------------------------------------------------
     def start(self, theorem: Theorem) -> State:

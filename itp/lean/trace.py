@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Optional
 
 from ..trace import Declaration, TracedFile, TracedTactic, TracedTheorem
 from .repl import ReplDied, ReplTimeout
@@ -15,6 +16,63 @@ _DECL = re.compile(
     re.M,
 )
 _IMPORT = re.compile(r"^import\s+(\S+)", re.M)
+
+
+def _span(t: dict) -> tuple[tuple[int, int], tuple[int, int]]:
+    end = t.get("endPos") or t["pos"]
+    return (t["pos"]["line"], t["pos"]["column"]), (end["line"], end["column"])
+
+
+def outermost(tactics: list[dict]) -> list[dict]:
+    """The tactics of `allTactics` that no other listed tactic contains, in source order. The REPL lists every
+    substantive tactic node of the info tree (REPL/Lean/InfoTree.lean, findAllInfoTactics), nested ones included
+    (`have h : p := by linarith`, `constructor <;> simp`, the tactics under a bullet), so "the next listed tactic's
+    goals" is the after-state only among these: the top-level steps of one tactic block."""
+    spans = [_span(t) for t in tactics]
+    keep = []
+    for i, t in enumerate(tactics):
+        (a, b) = spans[i]
+        inside = any(j != i and c <= a and b <= d and (c, d) != (a, b) for j, (c, d) in enumerate(spans))
+        if not inside:
+            keep.append(t)
+    return sorted(keep, key=lambda t: _span(t)[0])
+
+
+def _offset(lines_start: list[int], pos: tuple[int, int]) -> int:
+    return lines_start[pos[0] - 1] + pos[1]
+
+
+def steps(text: str, tactics: list[dict]) -> list[dict]:
+    """Top-level proof steps from `allTactics`: nested tactics dropped (`outermost`), and the pieces of one step
+    joined: `t1 <;> t2` (the combinator node itself is not listed, REPL isSubstantive) and a bullet `· t1 t2 ...`
+    (cdot is not listed either). A joined step keeps its first piece's goals and its whole source text."""
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    out: list[dict] = []
+    bullet_col: Optional[int] = None
+    for t in outermost(tactics):
+        (line, col), end = _span(t)
+        begin = _offset(starts, (line, col))
+        prefix = text[starts[line - 1] : begin]
+        if out:
+            prev_end = _offset(starts, _span(out[-1])[1])
+            between = text[prev_end:begin].strip()
+            in_bullet = bullet_col is not None and col > bullet_col and not prefix.strip()
+            if between == "<;>" or in_bullet or (bullet_col is not None and line == _span(out[-1])[1][0]):
+                merged = dict(out[-1])
+                merged["endPos"] = {"line": end[0], "column": end[1]}
+                s0 = _offset(starts, _span(out[-1])[0])
+                merged["tactic"] = text[s0 : _offset(starts, end)]
+                merged["usedConstants"] = list(out[-1].get("usedConstants", [])) + list(t.get("usedConstants", []))
+                out[-1] = merged
+                continue
+        bullet_col = None
+        stripped = prefix.rstrip()
+        if stripped.endswith(("·", ".")) and not stripped[:-1].strip():
+            bullet_col = len(stripped) - 1
+            t = dict(t, pos={"line": line, "column": bullet_col})
+            t["tactic"] = text[starts[line - 1] + bullet_col : _offset(starts, end)]
+        out.append(t)
+    return out
 
 
 def trace_file(session: LeanSession, text: str, path: str, logical_name: str, timeout: float) -> TracedFile:
@@ -34,7 +92,7 @@ def trace_file(session: LeanSession, text: str, path: str, logical_name: str, ti
         traced.error = f"Lean REPL: {exc}"
         return traced
     errs = errors_of(response)
-    tactics = sorted(response.get("tactics", []), key=lambda t: (t["pos"]["line"], t["pos"]["column"]))
+    tactics = steps(text, response.get("tactics", []))
     bounds = [d.line for d in decls] + [10**9]
     for k, decl in enumerate(decls):
         mine = [t for t in tactics if bounds[k] <= t["pos"]["line"] < bounds[k + 1]]

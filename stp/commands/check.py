@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from itp import BACKENDS, backend_for_file, ensure_available, make_env
+from itp import CHECK_BACKENDS, backend_for_file, ensure_available, make_env, prescreen_file
 
 from ..errors import UsageError
 
@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="verify a .v or .lean file (compiles, axioms audited, no sorry/admit)")
     p.add_argument("file", help="a Coq .v or Lean .lean file")
     p.add_argument("--theorem", action="append", metavar="NAME", help="only this theorem (repeatable)")
-    p.add_argument("--backend", choices=BACKENDS[:2], help="default: from the file's extension")
+    p.add_argument("--backend", choices=CHECK_BACKENDS, help="default: from the file's extension")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 
@@ -31,12 +31,15 @@ def run(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8 text") from None
-    ensure_available(backend)
-    with make_env(backend) as env:
-        try:
-            result = env.check_file(text, args.theorem)
-        except KeyError as exc:
-            raise UsageError(f"{path.name}: no theorem {exc.args[0]}") from None
+    # The trust policy's refusal needs no proof assistant: it is given even where the backend is not installed.
+    result = prescreen_file(backend, text)
+    if result is None:
+        ensure_available(backend)
+        with make_env(backend) as env:
+            try:
+                result = env.check_file(text, args.theorem)
+            except KeyError as exc:
+                raise UsageError(f"{path.name}: no theorem {exc.args[0]}") from None
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return 0 if result.ok else 1

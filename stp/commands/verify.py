@@ -12,7 +12,18 @@ from pathlib import Path
 from tqdm import tqdm
 
 from data import ResultLog
-from itp import BACKENDS, ItpConfig, Theorem, VerifierPool, VerifyJob, default_backend, ensure_available, make_env
+from itp import (
+    CHECK_BACKENDS,
+    ItpConfig,
+    Theorem,
+    VerifierPool,
+    VerifyJob,
+    default_backend,
+    ensure_available,
+    make_env,
+    prescreen,
+    system_of,
+)
 from itp.dialect import declared_name
 
 from ..errors import UsageError
@@ -21,7 +32,7 @@ from ..errors import UsageError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="verify proofs from a JSONL file through the warm verifier pool")
     p.add_argument("proofs", help='JSONL, one {"name"?, "header", "formal_statement", "proof"} per line')
-    p.add_argument("--backend", choices=BACKENDS[:2], help="default: lean if a Lean REPL is configured, else coq")
+    p.add_argument("--backend", choices=CHECK_BACKENDS, help="default: lean if a Lean REPL is configured, else coq")
     p.add_argument("--workers", type=int, default=2, help="parallel proof-assistant workers (default 2)")
     p.add_argument("--timeout", type=float, help="seconds per proof (timed-out proofs are re-run alone with more)")
     p.add_argument("--out", help="verdict JSONL (default: PROOFS.verdicts.jsonl); a rerun skips lines already in it")
@@ -63,7 +74,8 @@ def read_jobs(path: Path, backend: str) -> tuple[list[VerifyJob], list[str]]:
         # `name` only labels the verdict (like a custom id); the theorem is the one the statement declares. A
         # statement that declares none is checked anyway and gets `bad_statement`, like any other bad statement.
         declared = declared_name(rec["formal_statement"]) or label or f"line_{i}"
-        jobs.append(VerifyJob(Theorem(declared, backend, rec["header"], rec["formal_statement"]), rec["proof"]))
+        theorem = Theorem(declared, system_of(backend), rec["header"], rec["formal_statement"])
+        jobs.append(VerifyJob(theorem, rec["proof"]))
         labels.append(label or declared)
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
@@ -78,7 +90,6 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     backend = args.backend or default_backend()
-    ensure_available(backend)
     jobs, labels = read_jobs(path, backend)
     out = Path(args.out) if args.out else path.with_suffix(".verdicts.jsonl")
     config = ItpConfig()
@@ -91,14 +102,25 @@ def run(args: argparse.Namespace) -> int:
             total=len(jobs), initial=len(jobs) - len(todo), desc="verify", unit="proof", file=sys.stderr, disable=None
         )
 
-        def write(k: int, verdict) -> None:
-            i = todo[k]
+        def record(i: int, verdict) -> None:
             log.append({"index": i, "name": labels[i], "theorem": jobs[i].theorem.name, **verdict.to_dict()})
             bar.update(1)
 
-        with VerifierPool(lambda: make_env(backend, config), config.pool, args.timeout) as pool:
-            pool.verify([jobs[i] for i in todo], on_result=write)
-            stats = pool.stats.to_dict()
+        # Proofs the trust policy refuses get their verdict before any proof assistant is needed, so they are
+        # written even where the backend is missing (which then stops the run with its setup message, exit 2).
+        rest = []
+        for i in todo:
+            refused = prescreen(backend, jobs[i].theorem, jobs[i].proof)
+            if refused is not None:
+                record(i, refused)
+            else:
+                rest.append(i)
+        stats = {"unique": 0, "stragglers": 0}
+        if rest:
+            ensure_available(backend)
+            with VerifierPool(lambda: make_env(backend, config), config.pool, args.timeout) as pool:
+                pool.verify([jobs[i] for i in rest], on_result=lambda k, verdict: record(rest[k], verdict))
+                stats = pool.stats.to_dict()
         bar.close()
         kinds = Counter(rec.get("kind") for rec in log.records())
     summary = {

@@ -50,3 +50,54 @@ def test_bad_source_or_unknown_theorem_is_a_statement_error():
 def test_whole_proof_checks_need_the_repl_for_the_axiom_audit():
     verdict = LeanDojoEnv(dojo_module=dojo_double).check(THM, "simp")
     assert verdict.kind is VerdictKind.ERROR and "STP_LEAN_REPL" in verdict.reason
+
+
+def test_dojos_are_released_and_bounded(monkeypatch):
+    # Each Dojo is a Lean process with the file's imports: a benchmark run must not keep one per theorem.
+    monkeypatch.setattr(dojo_double.Dojo, "open_now", 0)
+    env = LeanDojoEnv(dojo_module=dojo_double, max_open=2)
+    for k in range(5):
+        env.start(Theorem(f"t{k}", "lean", "", f"theorem t{k} : True := by", source=THM.source))
+        assert dojo_double.Dojo.open_now <= 2
+    env.release(Theorem("t4", "lean", "", "", source=THM.source))
+    assert dojo_double.Dojo.open_now == 1
+    env.close()
+    assert dojo_double.Dojo.open_now == 0
+
+
+def test_the_step_timeout_is_ours_and_closes_the_dojo():
+    # Dojo takes no per-tactic limit (lean_dojo interaction/dojo.py: one timeout for the Dojo's life): `step`
+    # enforces its own and closes the wedged Dojo, whose Lean process then ends the blocked read.
+    env = LeanDojoEnv(dojo_module=dojo_double, tactic_timeout=30)
+    root = env.start(THM)
+    before = dojo_double.Dojo.exited
+    result = env.step(root, "block", timeout=0.5)
+    assert result.kind is StepKind.TIMEOUT and result.seconds < 10
+    assert dojo_double.Dojo.exited == before + 1
+    assert env.step(root, "done").kind is StepKind.PROVED  # re-created and replayed
+
+
+def test_a_failed_re_entry_is_a_step_error_not_an_exception(monkeypatch):
+    env = LeanDojoEnv(dojo_module=dojo_double)
+    opened = env.step(env.start(THM), "induction n").state
+    assert env.step(opened, "hang").kind is StepKind.TIMEOUT  # the Dojo is gone; the next step re-enters
+    monkeypatch.setattr(dojo_double.Dojo, "refuse_entry", True)
+    result = env.step(opened, "done")
+    assert result.kind is StepKind.ERROR and "could not open" in result.messages[0]
+
+
+def test_the_dojo_gets_its_timeout_under_the_name_its_version_uses():
+    class LaterDojo(dojo_double.Dojo):
+        def __init__(self, entry, hard_timeout=None, additional_imports=()):  # lean_dojo 2.x and later
+            super().__init__(entry, timeout=hard_timeout)
+
+    class Module:
+        pass
+
+    module = Module()
+    module.__dict__.update({k: getattr(dojo_double, k) for k in dir(dojo_double) if not k.startswith("_")})
+    module.Dojo = LaterDojo
+    env = LeanDojoEnv(timeout=123, dojo_module=module)
+    env.start(THM)
+    assert env._open[THM.name][1].timeout == 123
+    env.close()

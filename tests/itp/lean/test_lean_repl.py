@@ -7,9 +7,10 @@ import json
 import pytest
 
 from itp import LeanConfig, StatementError, StepKind, Theorem, VerdictKind
+from itp.config import ResourceLimits
 from itp.lean import LeanEnv, validate_request
 from itp.lean.repl import LeanRepl, ReplDied
-from itp.config import ResourceLimits
+from itp.lean.session import STRICT_OPTIONS
 from tests.conftest import repl_double_command
 
 DEF_F = Theorem("f", "lean", "", "def f : Nat := by")
@@ -68,12 +69,14 @@ def test_header_imported_once_and_proofs_run_on_its_environment(tmp_path):
     extra = write_pairs(
         tmp_path / "pairs.jsonl",
         [
-            ({"cmd": "theorem X : 1 + 1 = 2 := by\n  norm_num", "env": 0}, {"env": 1}),
+            # After the header, the session turns auto-bound implicits off (REPL commands get Lean's defaults).
+            ({"cmd": STRICT_OPTIONS, "env": 0}, {"env": 10}),
+            ({"cmd": "theorem X : 1 + 1 = 2 := by\n  norm_num", "env": 10}, {"env": 1}),
             ({"cmd": "#print axioms X", "env": 1}, {"env": 2, "messages": [info("'X' depends on axioms: [propext]")]}),
-            ({"cmd": "theorem X : 1 + 1 = 2 := by\n  simp", "env": 0}, {"env": 3}),
+            ({"cmd": "theorem X : 1 + 1 = 2 := by\n  simp", "env": 10}, {"env": 3}),
             ({"cmd": "#print axioms X", "env": 3}, {"env": 4, "messages": [info("'X' depends on axioms: [sorryAx]")]}),
             (
-                {"cmd": "theorem X : 1 + 1 = 2 := by\n  rfl", "env": 0},
+                {"cmd": "theorem X : 1 + 1 = 2 := by\n  rfl", "env": 10},
                 {
                     "env": 5,
                     "messages": [
