@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from itp import PoolConfig, Theorem, Verdict, VerdictKind, VerifierPool, VerifyJob, make_env
+from itp import ItpConfig, PoolConfig, Theorem, Verdict, VerdictKind, VerifierPool, VerifyJob, make_env
 from itp.env import ProofEnv
 
 ARITH = "Require Import Arith Lia.\n"
@@ -126,6 +126,26 @@ def test_ray_pool_gives_the_same_verdicts_as_the_local_pool():
         assert [v.kind for v in verdicts] == [VerdictKind.PROVED, VerdictKind.PROVED, VerdictKind.REJECTED]
         assert sorted(got) == [0, 1, 2]
         assert sum(s["submitted"] for s in pool.stats()) == 3
+        pool.close()
+    finally:
+        ray.shutdown()
+
+
+@pytest.mark.ray
+def test_ray_pool_spreads_one_header_over_every_actor():
+    """miniF2F-Lean has one header: sharding by header would give all the work to one actor."""
+    ray = pytest.importorskip("ray")
+    from itp.ray_pool import RayVerifierPool
+
+    jobs = [VerifyJob(thm(f"one_{i}", f": {i} + 0 = {i}"), "Proof. reflexivity. Qed.") for i in range(24)]
+    jobs += jobs[:4]  # duplicates are checked once
+    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    try:
+        pool = RayVerifierPool("coq", actors=4, config=ItpConfig(pool=PoolConfig(workers=1)), cpus_per_actor=1, chunk=2)
+        verdicts = pool.verify(jobs)
+        assert len(verdicts) == 28 and all(v.ok for v in verdicts)
+        per_actor = [s["submitted"] for s in pool.stats()]
+        assert sum(per_actor) == 24 and all(n > 0 for n in per_actor), per_actor
         pool.close()
     finally:
         ray.shutdown()
