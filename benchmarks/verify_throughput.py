@@ -1,7 +1,13 @@
-"""Proofs per second: the warm verifier pool against one cold `coqc` per proof, on the same miniF2F-style Coq
-proofs, in one run, with the same number of parallel workers and the same per-proof timeout.
+"""Proofs per second: the warm verifier pool against one cold `coqc` per proof, on the same Coq proofs, in one run,
+with the same number of parallel workers and the same per-proof timeout.
 
-    .venv/bin/python benchmarks/verify_throughput.py --theorems 8 --per-theorem 32 --workers 2
+Two workloads. `minif2f`: one-line automation tried on miniF2F valid statements, of which almost all fail at once
+(flattering to the warm pool: a failed proof costs milliseconds). `mixed`: arithmetic statements with a stated share
+of correct proofs (`--proved-share`), each of which goes all the way through `Qed` and the axiom audit, as sampled
+proofs that work do.
+
+    .venv/bin/python benchmarks/verify_throughput.py --workload minif2f --theorems 8 --per-theorem 32 --workers 2
+    .venv/bin/python benchmarks/verify_throughput.py --workload mixed --proved-share 0.5 --theorems 8 --per-theorem 32
 """
 
 from __future__ import annotations
@@ -51,16 +57,48 @@ def jobs_for(theorems: int, per_theorem: int, data_dir: str) -> list[VerifyJob]:
     return [VerifyJob(t, p) for t in chosen for p in proofs(per_theorem)]
 
 
+# Correct and wrong proofs of `forall n m : nat, n * (m + i) = n * m + n * i`; prefixes keep texts distinct.
+GOOD = ["intros; lia", "intros; nia", "intros; ring", "intros. rewrite Nat.mul_add_distr_l. reflexivity"]
+BAD = ["intros; reflexivity", "intros; auto", "intros; simpl; auto", "intros; lra", "intros; discriminate"]
+PREFIXES = ["", "idtac; ", "try idtac; ", "cbv beta; ", "idtac; idtac; ", "try cbv beta; ", "do 2 idtac; ", "hnf; "]
+
+
+def mixed_jobs(theorems: int, per_theorem: int, share: float) -> list[VerifyJob]:
+    """`per_theorem` distinct proofs of each of `theorems` statements, `share` of them correct."""
+    from itp import Theorem
+
+    jobs = []
+    for i in range(theorems):
+        name = f"distrib_{i}"
+        thm = Theorem(
+            name,
+            "coq",
+            "Require Import Arith Lia.\n",
+            f"Theorem {name} : forall n m : nat, n * (m + {i + 1}) = n * m + n * {i + 1}.",
+        )
+        good = [p + g for p in PREFIXES for g in GOOD]
+        bad = [p + b for p in PREFIXES for b in BAD]
+        n_good = round(per_theorem * share)
+        texts = good[:n_good] + bad[: per_theorem - n_good]
+        jobs += [VerifyJob(thm, f"Proof. {t}. Qed.") for t in texts]
+    return jobs
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--theorems", type=int, default=8, help="miniF2F valid statements (in file order)")
+    p.add_argument("--workload", choices=("minif2f", "mixed"), default="minif2f")
+    p.add_argument("--proved-share", type=float, default=0.5, help="with --workload mixed: share of correct proofs")
+    p.add_argument("--theorems", type=int, default=8, help="statements (miniF2F valid: in file order)")
     p.add_argument("--per-theorem", type=int, default=32, help="distinct proofs per statement")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--data-dir", default="../shared/data")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
-    jobs = jobs_for(args.theorems, args.per_theorem, args.data_dir)
+    if args.workload == "mixed":
+        jobs = mixed_jobs(args.theorems, min(args.per_theorem, 32), args.proved_share)
+    else:
+        jobs = jobs_for(args.theorems, args.per_theorem, args.data_dir)
     config = ItpConfig(pool=PoolConfig(workers=args.workers))
 
     t0 = time.monotonic()
@@ -77,6 +115,7 @@ def main() -> None:
 
     agree = sum(w.kind == c.kind for w, c in zip(warm, cold))
     result = {
+        "workload": args.workload,
         "proofs": len(jobs),
         "theorems": args.theorems,
         "per_theorem": args.per_theorem,
@@ -93,8 +132,8 @@ def main() -> None:
         print(json.dumps(result))
         return
     print(
-        f"{len(jobs)} proofs ({args.theorems} statements x {args.per_theorem}), {args.workers} workers, "
-        f"{args.timeout:.0f}s timeout"
+        f"{args.workload}: {len(jobs)} proofs ({args.theorems} statements x {args.per_theorem}), "
+        f"{args.workers} workers, {args.timeout:.0f}s timeout"
     )
     print(f"  warm pool : {result['warm_proofs_per_s']:8.2f} proofs/s  ({warm_s:.1f}s)")
     print(f"  cold coqc : {result['cold_proofs_per_s']:8.2f} proofs/s  ({cold_s:.1f}s)")
