@@ -83,6 +83,10 @@ def _minif2f_lean(rec: dict, system: str) -> Theorem:
 
 def _proofnet_lean(rec: dict, system: str) -> Theorem:
     header = rec["header"].rstrip() + "\n\n" + (rec.get("helper") or "")
+    # ProofNet-Verified was checked with Lean's default options: some statements bind a variable only implicitly
+    # (Axler_exercise_7_6's `[RCLike F]`), so its headers keep auto-bound implicits, which the Lean backend
+    # otherwise turns off after a header (itp/lean/session.py).
+    header = header.rstrip() + "\n\nset_option autoImplicit true"
     return Theorem(
         rec["name"],
         system,

@@ -249,6 +249,15 @@ def rename_declaration(statement: str, new_name: str) -> str:
     raise PolicyViolation("the statement declares no theorem name")
 
 
+def sets_option(text: str, name: str) -> bool:
+    """Whether `text` has a `set_option NAME ...` command (tokens: not in a comment or string)."""
+    try:
+        tokens = tokenize(text)
+    except LexError:
+        return False
+    return any(t.text == "set_option" and tokens[i + 1].name == name for i, t in enumerate(tokens[:-1]))
+
+
 def header_axioms(header: str) -> list[str]:
     """Full names of the axioms a header declares, following `namespace`/`section`/`end` for their prefix."""
     tokens = _tokens(header, "the header")

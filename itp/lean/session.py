@@ -8,12 +8,21 @@ from typing import Any, Optional
 from ..config import LeanConfig
 from ..env import StatementError
 from ..types import State, StepKind, StepResult, Theorem, Verdict, VerdictKind
-from .policy import PolicyViolation, header_axioms, parse_axioms, rename_declaration, restated_name, screen_proof
+from .policy import (
+    PolicyViolation,
+    header_axioms,
+    parse_axioms,
+    rename_declaration,
+    restated_name,
+    screen_proof,
+    sets_option,
+)
 from .repl import LeanRepl, ReplDied, ReplTimeout
 
 REF_NAME = "stp_statement_ref"
 # Sent after a non-empty header: REPL commands get Lean's default options (autoImplicit on), not the lakefile's, and
-# an option set by one command holds in every command run on its environment (transcript `options`).
+# an option set by one command holds in every command run on its environment (transcript `options`). A header that
+# sets autoImplicit itself keeps its choice (ProofNet's statements were checked with Lean's defaults).
 STRICT_OPTIONS = "set_option autoImplicit false"
 
 
@@ -67,7 +76,8 @@ class LeanSession:
             try:
                 response = self.repl.request({"cmd": self.header}, self.config.start_timeout)
                 errs = errors_of(response)
-                if not errs:
+                strict = response
+                if not errs and not sets_option(self.header, "autoImplicit"):
                     strict = self.repl.request(
                         {"cmd": STRICT_OPTIONS, "env": response["env"]}, self.config.start_timeout
                     )

@@ -7,14 +7,11 @@ import time
 from typing import Optional
 
 from ..trace import Declaration, TracedFile, TracedTactic, TracedTheorem
+from .lexer import LexError, Token, TokenKind, tokenize
 from .repl import ReplDied, ReplTimeout
 from .session import LeanSession, errors_of
 
-_DECL = re.compile(
-    r"^(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|nonrec)\s+)*"
-    r"(theorem|lemma|def|abbrev|instance|structure|inductive|class)\s+([^\s:({\[]+)",
-    re.M,
-)
+_DECL_KINDS = frozenset({"theorem", "lemma", "def", "abbrev", "instance", "structure", "inductive", "class"})
 _IMPORT = re.compile(r"^import\s+(\S+)", re.M)
 
 
@@ -75,16 +72,61 @@ def steps(text: str, tactics: list[dict]) -> list[dict]:
     return out
 
 
+def _scope_prefix(scopes: list[tuple[str, str]]) -> str:
+    return ".".join(name for kind, name in scopes if kind == "namespace" and name)
+
+
+def declarations(text: str) -> list[Declaration]:
+    """The named declarations of a Lean file, from its tokens (never from comments or strings). Full names are
+    qualified by the enclosing `namespace`s, as Lean names constants (and LeanDojo's `full_name`), not by the
+    module: a file's path is not part of a Lean name."""
+    tokens = tokenize(text)
+    scopes: list[tuple[str, str]] = []
+    found = []
+    for i, t in enumerate(tokens[:-1]):
+        if t.kind is not TokenKind.IDENT:
+            continue
+        nxt = tokens[i + 1]
+        if t.text == "namespace" and nxt.kind is TokenKind.IDENT:
+            scopes.append(("namespace", nxt.name))
+        elif t.text == "section":  # also `noncomputable section`
+            scopes.append(("section", ""))
+        elif t.text == "end" and scopes and _starts_line(text, t):
+            scopes.pop()
+        elif t.text in _DECL_KINDS and nxt.kind is TokenKind.IDENT and not (i and tokens[i - 1].text == "deriving"):
+            name = nxt.name
+            prefix = _scope_prefix(scopes)
+            full = name[len("_root_.") :] if name.startswith("_root_.") else f"{prefix}.{name}".strip(".")
+            line_start = text.rfind("\n", 0, t.start) + 1
+            code = text[line_start : _body_start(text, tokens, i + 1)].strip()
+            found.append(Declaration(name, full, t.text, code, text.count("\n", 0, t.start) + 1))
+    return found
+
+
+def _starts_line(text: str, tok: Token) -> bool:
+    return not text[text.rfind("\n", 0, tok.start) + 1 : tok.start].strip()
+
+
+def _body_start(text: str, tokens: list[Token], i: int) -> int:
+    """Offset where the declaration's signature ends: its `:=`, `where`, or a `|` starting a line."""
+    for j in range(i, len(tokens)):
+        t = tokens[j]
+        if t.text == ":" and j + 1 < len(tokens) and tokens[j + 1].text == "=" and tokens[j + 1].start == t.end:
+            return t.start
+        if t.text == "where" or (t.text == "|" and _starts_line(text, t)):
+            return t.start
+    return len(text)
+
+
 def trace_file(session: LeanSession, text: str, path: str, logical_name: str, timeout: float) -> TracedFile:
     """`session` must have no header (the file brings its own imports)."""
     t0 = time.monotonic()
     traced = TracedFile(path=path, logical_name=logical_name, imports=_IMPORT.findall(text))
-    decls = []
-    for m in _DECL.finditer(text):
-        line = text.count("\n", 0, m.start()) + 1
-        code = text[m.start() :].split(":=", 1)[0].strip()
-        full = f"{logical_name}.{m.group(2)}" if logical_name else m.group(2)
-        decls.append(Declaration(m.group(2), full, m.group(1), code, line))
+    try:
+        decls = declarations(text)
+    except LexError as exc:
+        traced.error = f"the file does not lex as Lean: {exc}"
+        return traced
     traced.declarations = decls
     try:
         response = session.repl.request({"cmd": text, "allTactics": True}, timeout)

@@ -209,3 +209,21 @@ def test_the_repl_child_finds_elan_and_has_no_lifetime_cpu_limit(tmp_path, monke
     assert seen["elan"] == os.path.abspath("relative/elan")
     assert seen["home"] != os.path.expanduser("~")  # the sandbox's own HOME stays
     assert seen["cpu"] == resource.RLIM_INFINITY
+
+
+def test_a_header_that_sets_auto_implicit_keeps_its_choice(tmp_path, shared_data):
+    # No strict-options request here: the proof runs on the header's own environment (env 0). ProofNet's headers
+    # opt in, since its statements were checked with Lean's defaults (Axler_exercise_7_6 binds `F` implicitly).
+    from data.benchmarks import load_benchmark
+
+    axler = next(t for t in load_benchmark("proofnet", "verified", "lean", str(shared_data)) if t.name.endswith("7_6"))
+    assert "set_option autoImplicit true" in axler.header
+    header = "import Mathlib\nset_option autoImplicit true\n"
+    thm = Theorem("X", "lean", header, "theorem X : True := by")
+    pairs = [
+        ({"cmd": header}, {"env": 0}),
+        ({"cmd": "theorem X : True := by\n  trivial", "env": 0}, {"env": 1}),
+        ({"cmd": "#print axioms X", "env": 1}, {"env": 2, "messages": [info("'X' does not depend on any axioms")]}),
+    ]
+    with env_with(tmp_path, pairs) as env:
+        assert env.check(thm, "  trivial").kind is VerdictKind.PROVED

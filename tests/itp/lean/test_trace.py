@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from itp import LeanConfig
 from itp.lean.session import LeanSession
-from itp.lean.trace import outermost, steps, trace_file
+from itp.lean.trace import declarations, outermost, steps, trace_file
 from tests.conftest import repl_double_command
 from tests.itp.lean.test_check_path import recorded
 
@@ -81,4 +81,21 @@ def test_combinators_and_bullets_join_their_pieces():
         ("constructor", "U0"),
         ("· exact hp", "U1"),
         ("· have := hq\n    exact this", "U2"),
+    ]
+
+
+def test_declarations_come_from_tokens_and_are_named_by_namespace():
+    # A Lean constant's full name is its namespace path (`namespace Foo` ... `theorem bar` is `Foo.bar`), never the
+    # module's path; comments and strings declare nothing.
+    text = (
+        "import Mathlib\n/- theorem fake : False -/\nnamespace Foo\n\n@[simp] theorem bar (n : ℕ) : n = n := rfl\n"
+        "noncomputable section\ndef baz : ℕ → ℕ\n  | 0 => 1\n  | n + 1 => n\nend\nend Foo\n"
+        "structure P where\n  x : ℕ\n  deriving Repr\nderiving instance BEq for P\ntheorem _root_.top : True := trivial\n"
+    )
+    got = [(d.kind, d.name, d.full_name, d.code, d.line) for d in declarations(text)]
+    assert got == [
+        ("theorem", "bar", "Foo.bar", "@[simp] theorem bar (n : ℕ) : n = n", 5),
+        ("def", "baz", "Foo.baz", "def baz : ℕ → ℕ", 7),
+        ("structure", "P", "P", "structure P", 12),
+        ("theorem", "_root_.top", "top", "theorem _root_.top : True", 16),
     ]
