@@ -6,7 +6,7 @@ import time
 from typing import Optional
 
 from ..config import LeanConfig, PoolConfig
-from ..env import BackendUnavailable, ProofEnv, StatementError
+from ..env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from ..warm import WarmCache
 from .lexer import LexError, TokenKind, tokenize
@@ -154,7 +154,8 @@ class LeanEnv(ProofEnv):
         """Open `theorem`; a REPL that died or timed out is discarded and the start is tried once on a fresh one."""
         refused = screen_problem(theorem)
         if refused:
-            raise StatementError(f"{theorem.name}: {refused.reason}")
+            error = StatementError if refused.kind is VerdictKind.BAD_STATEMENT else UntrustedInput
+            raise error(f"{theorem.name}: {refused.reason}")
         for attempt in (1, 2):
             try:
                 return self.session(theorem.header).start(theorem)

@@ -10,7 +10,7 @@ import resource
 
 import pytest
 
-from itp import BackendUnavailable, LeanConfig, StepKind, Theorem, VerdictKind
+from itp import BackendUnavailable, LeanConfig, StepKind, Theorem, UntrustedInput, VerdictKind
 from itp.config import ResourceLimits
 from itp.lean import LeanEnv
 from itp.lean.repl import LeanRepl, lean_child_env
@@ -147,7 +147,7 @@ def test_a_refused_header_is_untrusted_before_any_process(tmp_path):
     thm = Theorem("X", "lean", "import Mathlib\n#eval IO.println 1\n", "theorem X : True := by")
     verdict = env.check(thm, "  trivial")
     assert verdict.kind is VerdictKind.UNTRUSTED and "#eval" in verdict.reason
-    with pytest.raises(Exception, match="#eval"):
+    with pytest.raises(UntrustedInput, match="#eval"):  # the server answers 400 "refused by the trust policy"
         env.start(thm)
     refused = env.check_file("import Mathlib\n#exit\ntheorem t : True := trivial\n")
     assert not refused.ok and "#exit" in refused.reason
