@@ -1,11 +1,10 @@
 """Traced proof data: trace a library (resumable), then build LeanDojo-like records: a premise corpus, theorems with
-their traced tactics and the premises each tactic used, and splits (random, and by whole held-out files)."""
+their traced tactics and the premises each tactic used, and LeanDojo's two splits (random and novel_premises)."""
 
 from __future__ import annotations
 
 import fnmatch
 import glob
-import hashlib
 import json
 import random
 import threading
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from itp import TracedFile, source_files, trace_source
+from itp.coq.trace_names import mentions as coq_mentions, written_as
 
 from .jsonl import ResultLog, read_log
 
@@ -73,8 +73,10 @@ def trace_library(
 
 
 def load_traced(out: Path, paths: Optional[Iterable[str]] = None) -> list[TracedFile]:
+    """Traced files sorted by path (the log holds them in the order they finished, which depends on the workers)."""
     wanted = set(paths) if paths is not None else None
-    return [TracedFile.from_dict(r) for r in read_log(out / TRACED) if wanted is None or r["path"] in wanted]
+    files = [TracedFile.from_dict(r) for r in read_log(out / TRACED) if wanted is None or r["path"] in wanted]
+    return sorted(files, key=lambda f: f.path)
 
 
 @dataclass
@@ -88,7 +90,8 @@ class BuiltDataset:
 
 
 class NameIndex:
-    """Resolves a name as written (`add_comm`, `Nat.add_comm`) to the declarations it may denote."""
+    """Resolves a name as written (`add_comm`, `Nat.add_comm`) by suffix: only for tracers that do not ask the proof
+    assistant (Lean's `allTactics`); Coq's tracer records what Coq itself says each name denotes."""
 
     def __init__(self, files: list[TracedFile]):
         self.by_suffix: dict[str, list[tuple[str, str, int]]] = defaultdict(list)  # -> (full_name, file, line)
@@ -108,52 +111,77 @@ class NameIndex:
         return other[0][0] if other else None
 
 
-def import_closure(files: list[TracedFile]) -> dict[str, set[str]]:
-    """For each file, the files it imports transitively (imports resolved by logical-name suffix)."""
-    by_logical = {f.logical_name: f.path for f in files}
-    suffix: dict[str, list[str]] = defaultdict(list)
-    for logical, path in by_logical.items():
-        parts = logical.split(".")
-        for k in range(1, len(parts) + 1):
-            suffix[".".join(parts[-k:])].append(path)
-    direct = {f.path: {p for imp in f.imports for p in suffix.get(imp, [])[:1]} - {f.path} for f in files}
+def library_path(logical: str) -> str:
+    """Where a library that was not traced lives, relative to the library root (Coq: Coq.Init.Logic is
+    theories/Init/Logic.v)."""
+    if logical.startswith("Coq."):
+        return "theories/" + logical[len("Coq.") :].replace(".", "/") + ".v"
+    return logical.replace(".", "/") + ".v"
+
+
+def transitive_imports(direct: dict[str, set[str]]) -> dict[str, set[str]]:
+    """For each file, every file it imports directly or through others."""
     closure: dict[str, set[str]] = {}
     for start in direct:
         seen, stack = set(), list(direct[start])
         while stack:
             p = stack.pop()
-            if p not in seen:
+            if p not in seen and p != start:
                 seen.add(p)
                 stack.extend(direct.get(p, ()))
         closure[start] = seen
     return closure
 
 
+def corpus_files(files: list[TracedFile]) -> list[dict]:
+    """corpus.jsonl's records, LeanDojo's layout: per file its direct `imports` (paths) and its premises. Premises
+    that proofs used but no traced file declares (Coq.Init, constructors, names made by module functors) are added
+    to the file that owns them, with the statement Coq printed; untraced owners get a record of their own."""
+    path_of = {f.logical_name: f.path for f in files}
+    entries: dict[str, dict] = {}
+    for f in files:
+        entries[f.path] = {"path": f.path, "logical_name": f.logical_name, "imports": set(), "premises": {}}
+        for d in f.declarations + [r for r in f.referenced if not r.library]:
+            entries[f.path]["premises"].setdefault(d.full_name, _premise(d))
+    ends = {f.path: 1 + max([d.line for d in f.declarations] + [t.end_line for t in f.theorems] + [0]) for f in files}
+    for f in files:
+        for r in f.referenced:
+            if not r.library:
+                continue
+            owner = path_of.get(r.library) or library_path(r.library)
+            entry = entries.setdefault(
+                owner, {"path": owner, "logical_name": r.library, "imports": set(), "premises": {}}
+            )
+            # Its position in a traced owner is unknown: after the owner's last line, so no proof there sees it.
+            entry["premises"].setdefault(r.full_name, {**_premise(r), "line": ends.get(owner, 0)})
+    by_logical = {e["logical_name"]: path for path, e in entries.items()}
+    prelude = [p for p, e in entries.items() if e["logical_name"].startswith("Coq.Init.") and p not in path_of.values()]
+    for f in files:
+        direct = {by_logical.get(m) or path_of.get(m) or "" for m in f.imports}
+        direct |= {by_logical[r.library] for r in f.referenced if r.library}
+        if f.logical_name.startswith("Coq."):
+            direct |= set(prelude)  # Coq.Init.Prelude is loaded before any file
+        entries[f.path]["imports"] = direct - {"", f.path}
+    return [
+        {**e, "imports": sorted(e["imports"]), "premises": sorted(e["premises"].values(), key=lambda p: p["line"])}
+        for _, e in sorted(entries.items())
+    ]
+
+
+def _premise(d) -> dict:
+    return {"full_name": d.full_name, "code": d.code, "kind": d.kind, "line": d.line}
+
+
 def build_dataset(out: Path, seed: int = 0) -> BuiltDataset:
-    """Write corpus.jsonl, theorems.jsonl, splits/{random,novel_files}/{train,val,test}.jsonl and the list of
+    """Write corpus.jsonl, theorems.jsonl, splits/{random,novel_premises}/{train,val,test}.jsonl and the list of
     proofs and files that did not replay (replay_failures.txt) under `out`."""
     files = load_traced(out)
-    closure = import_closure(files)
+    corpus = corpus_files(files)
+    write_jsonl(out / "corpus.jsonl", corpus)
+    closure = transitive_imports({c["path"]: set(c["imports"]) for c in corpus})
     index = NameIndex(files)
-    with open(out / "corpus.jsonl", "w", encoding="utf-8") as fh:
-        for f in files:
-            fh.write(
-                json.dumps(
-                    {
-                        "path": f.path,
-                        "logical_name": f.logical_name,
-                        "imports": sorted(closure[f.path]),
-                        "premises": [
-                            {"full_name": d.full_name, "code": d.code, "kind": d.kind, "line": d.line}
-                            for d in f.declarations
-                        ],
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
     theorems = []
-    stats = BuiltDataset(len(files), sum(len(f.declarations) for f in files), 0, 0, 0, 0)
+    stats = BuiltDataset(len(corpus), sum(len(c["premises"]) for c in corpus), 0, 0, 0, 0)
     for f in files:
         for t in f.theorems:
             stats.failed_theorems += not t.ok
@@ -161,11 +189,14 @@ def build_dataset(out: Path, seed: int = 0) -> BuiltDataset:
                 continue
             tactics = []
             for tac in t.tactics:
-                used = []
-                for name in tac.mentions:
-                    full = index.resolve(name, f.path, t.start_line, closure[f.path])
-                    if full and full != t.full_name and full not in used:
-                        used.append(full)
+                if tac.premises is not None:
+                    # A label must stand for a name the tactic writes as a term; this also drops the labels that
+                    # traces made before `mentions` knew notation scopes (`%nat`) and tactic names (`order`) carry.
+                    names = coq_mentions(tac.tactic) if f.path.endswith(".v") else tac.mentions
+                    used = [p for p in dict.fromkeys(tac.premises) if p != t.full_name and written_as(p, names)]
+                else:
+                    resolved = (index.resolve(n, f.path, t.start_line, closure[f.path]) for n in tac.mentions)
+                    used = [p for p in dict.fromkeys(resolved) if p and p != t.full_name]
                 tactics.append(
                     {
                         "tactic": tac.tactic,
@@ -190,39 +221,67 @@ def build_dataset(out: Path, seed: int = 0) -> BuiltDataset:
     failures = [f"{f.path}: {f.error}" for f in files if f.error]
     failures += [f"{f.path}:{t.start_line} {t.name}: {t.error[:160]}" for f in files for t in f.theorems if not t.ok]
     (out / "replay_failures.txt").write_text("".join(line + "\n" for line in failures))
-    _write_jsonl(out / "theorems.jsonl", theorems)
-    _write_splits(out / "splits", theorems, seed)
+    write_jsonl(out / "theorems.jsonl", theorems)
+    write_splits(out / "splits", theorems, seed)
     (out / "dataset.json").write_text(json.dumps(stats.__dict__, indent=1))
     return stats
 
 
-def _write_jsonl(path: Path, records: list[dict]) -> None:
+def write_jsonl(path: Path, records: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
-def _split_of(key: str, seed: int) -> str:
-    """Deterministic train/val/test by hash, so adding files never moves old ones between splits."""
-    h = int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-    train, val, _ = SPLIT_FRACTIONS
-    return "train" if h < train else ("val" if h < train + val else "test")
+SPLITS = ("random", "novel_premises")
 
 
-def _write_splits(root: Path, theorems: list[dict], seed: int) -> None:
+def split_theorems(theorems: list[dict], split: str, seed: int = 0) -> dict[str, list[dict]]:
+    """train/val/test of one split kind: `random` (theorems shuffled), or LeanDojo's `novel_premises` (every val
+    and test theorem uses a premise that no training theorem uses). Theorems are sorted first, so the split depends
+    on the data and the seed only, never on the order in which files were traced."""
+    ordered = sorted(theorems, key=lambda t: (t["file_path"], t["start"], t["full_name"]))
     rng = random.Random(seed)
-    shuffled = theorems[:]
-    rng.shuffle(shuffled)
-    n = len(shuffled)
-    a, b = int(n * SPLIT_FRACTIONS[0]), int(n * (SPLIT_FRACTIONS[0] + SPLIT_FRACTIONS[1]))
-    for name, part in (("train", shuffled[:a]), ("val", shuffled[a:b]), ("test", shuffled[b:])):
-        _write_jsonl(root / "random" / f"{name}.jsonl", part)
-    by_split: dict[str, list[dict]] = defaultdict(list)
-    for t in theorems:  # whole files held out: their premises are unseen in training
-        by_split[_split_of(t["file_path"], seed)].append(t)
-    for name in ("train", "val", "test"):
-        _write_jsonl(root / "novel_files" / f"{name}.jsonl", by_split[name])
+    n_held = len(ordered) - int(len(ordered) * SPLIT_FRACTIONS[0])
+    if split == "random":
+        rng.shuffle(ordered)
+        held, train = ordered[:n_held], ordered[n_held:]
+    elif split == "novel_premises":
+        held_ids = _novel_premise_holdout(ordered, n_held, rng)
+        held = [t for i, t in enumerate(ordered) if i in held_ids]
+        train = [t for i, t in enumerate(ordered) if i not in held_ids]
+        rng.shuffle(held)
+    else:
+        raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    n_val = len(held) * SPLIT_FRACTIONS[1] // (SPLIT_FRACTIONS[1] + SPLIT_FRACTIONS[2])
+    return {"train": train, "val": held[: int(n_val)], "test": held[int(n_val) :]}
+
+
+def _novel_premise_holdout(theorems: list[dict], size: int, rng: random.Random) -> set[int]:
+    """Indices of about `size` theorems held out with every user of some premises, so those premises are unseen in
+    training: premises are taken in random order, each with all the theorems that use it, while they fit."""
+    users: dict[str, set[int]] = defaultdict(set)
+    for i, t in enumerate(theorems):
+        for tac in t["traced_tactics"]:
+            for p in tac["premises"]:
+                users[p].add(i)
+    premises = sorted(users)
+    rng.shuffle(premises)
+    held: set[int] = set()
+    for p in premises:
+        if len(held) >= size:
+            break
+        new = users[p] - held
+        if len(held) + len(new) <= size:  # a premise used everywhere would take the whole test set
+            held |= new
+    return held
+
+
+def write_splits(root: Path, theorems: list[dict], seed: int = 0) -> None:
+    for split in SPLITS:
+        for part, records in split_theorems(theorems, split, seed).items():
+            write_jsonl(root / split / f"{part}.jsonl", records)
 
 
 def tactic_examples(theorems: Iterable[dict]) -> Iterable[dict]:
@@ -237,6 +296,18 @@ def tactic_examples(theorems: Iterable[dict]) -> Iterable[dict]:
                 "tactic": tac["tactic"],
                 "premises": tac["premises"],
             }
+
+
+def training_part(traced: Path) -> tuple[list[dict], dict[str, str]]:
+    """What a model may learn from: the train part of a split (`traced` is a split folder, or a traced-data folder
+    whose random split is taken; test theorems never), and every premise's statement by name, for prompts."""
+    traced = Path(traced)
+    split = traced if (traced / "train.jsonl").is_file() else traced / "splits" / "random"
+    root = split.parent.parent
+    if not (split / "train.jsonl").is_file() or not (root / "corpus.jsonl").is_file():
+        raise ValueError(f"{traced} is not a traced-data folder or one of its splits; see `stp data trace`")
+    statements = {p["full_name"]: p["code"] for c in read_jsonl(root / "corpus.jsonl") for p in c["premises"]}
+    return read_jsonl(split / "train.jsonl"), statements
 
 
 def read_jsonl(path: Path) -> list[dict]:

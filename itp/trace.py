@@ -12,6 +12,8 @@ class TracedTactic:
     state_before: str
     state_after: str
     mentions: list[str] = field(default_factory=list)  # global names the tactic text refers to, as written
+    # The declarations those names denote, as the proof assistant resolved them (None: not resolved by the tracer).
+    premises: Optional[list[str]] = None
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Declaration:
     kind: str  # Lemma, Theorem, Definition, Fixpoint, Inductive, ...
     code: str  # the declaration sentence
     line: int
+    library: str = ""  # logical name of the file that declares it, where that is not the traced file itself
 
 
 @dataclass
@@ -44,6 +47,8 @@ class TracedFile:
     imports: list[str] = field(default_factory=list)  # logical names as written in Require commands
     declarations: list[Declaration] = field(default_factory=list)
     theorems: list[TracedTheorem] = field(default_factory=list)
+    # Premises the proofs used that are not among `declarations` (other files, constructors, functor-made names).
+    referenced: list[Declaration] = field(default_factory=list)
     error: Optional[str] = None
     seconds: float = 0.0
 
@@ -54,6 +59,7 @@ class TracedFile:
     def from_dict(cls, d: dict[str, Any]) -> "TracedFile":
         d = dict(d)
         d["declarations"] = [Declaration(**x) for x in d.get("declarations", [])]
+        d["referenced"] = [Declaration(**x) for x in d.get("referenced", [])]
         d["theorems"] = [
             TracedTheorem(**{**t, "tactics": [TracedTactic(**x) for x in t.get("tactics", [])]})
             for t in d.get("theorems", [])

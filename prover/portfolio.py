@@ -11,8 +11,9 @@ from itp.dialect import dialect
 
 from .policy import Candidate, ProofPolicy, TacticPolicy
 
-# Premises, when a retriever is configured: state -> names of premises, best first.
-PremiseSource = Callable[[State], list[str]]
+# Premises, when a retriever is configured: state -> premises, best first; each a name, or a record with `full_name`
+# (what a tactic writes) and `code` (the statement a prompt shows), as `retrieval.premise_source` returns them.
+PremiseSource = Callable[[State], list]
 
 
 def _rank_logprob(rank: int) -> float:
@@ -36,7 +37,8 @@ class PortfolioTacticPolicy(TacticPolicy):
         if self.premises is not None:
             # Uses of retrieved premises go right after the cheapest closers, so they survive the cut to n.
             d = dialect(state.theorem.system)
-            uses = [t for name in self.premises(state)[: self.premises_k] for t in d.premise_tactics(name)]
+            names = [getattr(p, "full_name", p) for p in self.premises(state)[: self.premises_k]]
+            uses = [t for name in names for t in d.premise_tactics(name)]
             tactics = tactics[: self.automation_first] + uses + tactics[self.automation_first :]
         return [Candidate(t, _rank_logprob(i)) for i, t in enumerate(dict.fromkeys(tactics))][:n]
 

@@ -58,11 +58,12 @@ def cut_whole_proof(theorem: Theorem, generated: str) -> str:
     return text.rstrip() + "\n" if text.strip() else ""
 
 
-def tactic_prompt(state_text: str, premises: Sequence[str] = ()) -> str:
-    """ReProver's retrieval-augmented input: the retrieved premises (best nearest the state), then the state."""
+def tactic_prompt(state_text: str, premises: Sequence = ()) -> str:
+    """ReProver's retrieval-augmented input: the retrieved premises' code (best nearest the state), then the state.
+    A premise is a record with `code` (its statement), or the text to show itself."""
     if not premises:
         return state_text
-    return "".join(f"{p}\n" for p in reversed(list(premises))) + state_text
+    return "".join(f"{getattr(p, 'code', p)}\n" for p in reversed(list(premises))) + state_text
 
 
 def clean_tactic(generated: str) -> str:

@@ -2,7 +2,7 @@
 
 from .bm25 import BM25Retriever, tokenize, top_k
 from .corpus import Premise, PremiseCorpus
-from .dense import DEFAULT_ENCODER, DenseRetriever, Encoder
+from .dense import DEFAULT_ENCODER, DenseRetriever, Encoder, StaleIndex
 from .evaluate import evaluate
 from .premises import premise_source
 
@@ -13,6 +13,7 @@ __all__ = [
     "Encoder",
     "Premise",
     "PremiseCorpus",
+    "StaleIndex",
     "evaluate",
     "premise_source",
     "tokenize",

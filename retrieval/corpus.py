@@ -1,8 +1,10 @@
 """The premise corpus: every premise with its name, statement, file and position, and which premises a theorem may
-use (earlier in its own file, or in a file it imports transitively), as ReProver filters them before top-k."""
+use (earlier in its own file, or in a file it imports transitively), as ReProver filters them before top-k. Files
+list their direct imports (LeanDojo's corpus.jsonl and ours alike); the closure is taken here."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -26,25 +28,30 @@ class Premise:
 
 
 class PremiseCorpus:
-    def __init__(self, files: list[dict]):
+    def __init__(self, files: list[dict], digest: str = ""):
+        from data.traced import transitive_imports
+
+        self.digest = digest  # sha256 of the corpus file it was read from: what an index was built from
         self.premises: list[Premise] = []
-        self.imports: dict[str, set[str]] = {}
+        direct: dict[str, set[str]] = {}
         self._by_file: dict[str, list[int]] = defaultdict(list)
         self._logical: dict[str, str] = {}
         for f in files:
-            self.imports[f["path"]] = set(f.get("imports", []))
+            direct[f["path"]] = set(f.get("imports", []))
             self._logical[f.get("logical_name", f["path"])] = f["path"]
             for p in f.get("premises", []):
                 self._by_file[f["path"]].append(len(self.premises))
                 self.premises.append(
                     Premise(p["full_name"], p.get("code", ""), f["path"], int(p.get("line", 0)), p.get("kind", ""))
                 )
+        self.imports: dict[str, set[str]] = transitive_imports(direct)
         self.index_of = {p.full_name: i for i, p in enumerate(self.premises)}
 
     @classmethod
     def load(cls, path: Path) -> "PremiseCorpus":
-        with open(path, encoding="utf-8") as fh:
-            return cls([json.loads(line) for line in fh if line.strip()])
+        raw = Path(path).read_bytes()
+        lines = raw.decode("utf-8").splitlines()
+        return cls([json.loads(line) for line in lines if line.strip()], hashlib.sha256(raw).hexdigest())
 
     def __len__(self) -> int:
         return len(self.premises)

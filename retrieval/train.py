@@ -1,6 +1,8 @@
-"""Train the premise encoder as ReProver does: mean-pooled, normalised embeddings; a contrastive loss over
-in-batch negatives plus one hard negative per example (the best-scoring wrong premise BM25 finds among the
-accessible ones)."""
+"""Train the premise encoder: one shared encoder with mean-pooled, normalised embeddings for states and premises
+(as ReProver's retriever); the loss is sentence-transformers' MultipleNegativesRankingLoss, a softmax cross-entropy
+over the other examples' premises in the batch plus one hard negative per example (the best-scoring wrong premise
+BM25 finds among the accessible ones). ReProver differs in the loss and the negatives (it regresses cosine
+similarities onto 0/1 labels and samples several negatives among the accessible premises, some from the same file)."""
 
 from __future__ import annotations
 
@@ -55,8 +57,10 @@ def train_encoder(
     learning_rate: float = 3e-5,
     max_examples: Optional[int] = None,
     seed: int = 0,
+    max_seq_length: Optional[int] = None,
 ) -> dict:
-    """Fine-tune `base` (default: the packaged MiniLM) and save it to `out`; returns training statistics."""
+    """Fine-tune `base` (default: the packaged MiniLM) and save it to `out`; returns training statistics.
+    `max_seq_length` truncates states and premises (tokens) to make CPU training cheaper."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from datasets import Dataset
     from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
@@ -70,6 +74,8 @@ def train_encoder(
     if not triples:
         raise ValueError("no training examples: no traced tactic used a premise of the corpus")
     model = SentenceTransformer(encoder_path(base), device="cpu")
+    if max_seq_length:
+        model.max_seq_length = max_seq_length
     with tempfile.TemporaryDirectory(prefix="stp-retriever-") as tmp:
         args = SentenceTransformerTrainingArguments(
             output_dir=tmp,

@@ -45,6 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--workers", type=int, default=2, help="files traced in parallel (one coqtop each)")
     t.add_argument("--json", action="store_true")
     t.set_defaults(run=run_trace)
+    g = dsub.add_parser(
+        "import-leandojo",
+        help="write LeanDojo Benchmark 4 (corpus.jsonl, random/, novel_premises/) in `stp data trace`'s layout",
+    )
+    g.add_argument("benchmark", help="the unpacked leandojo_benchmark_4 folder")
+    g.add_argument("--out", default="runs/leandojo", help="output folder (default runs/leandojo)")
+    g.set_defaults(run=run_import_leandojo)
     data_pipelines.register(dsub)
 
 
@@ -58,6 +65,18 @@ def run_fetch(args: argparse.Namespace) -> int:
         ) from None
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def run_import_leandojo(args: argparse.Namespace) -> int:
+    from data.leandojo import import_benchmark
+
+    try:
+        counts = import_benchmark(Path(args.benchmark), Path(args.out))
+    except (ValueError, KeyError, TypeError) as exc:  # a missing file, or records not in LeanDojo's layout
+        raise UsageError(f"cannot import {args.benchmark}: {exc}") from None
+    print(f"imported {counts['files']} files, {counts['premises']} premises; " + ", ".join(
+        f"{k}: {v}" for k, v in counts.items() if "/" in k) + f"; records in {args.out}")
     return 0
 
 

@@ -15,8 +15,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     rsub = p.add_subparsers(dest="retrieval_command", required=True, metavar="ACTION")
 
     def data_args(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--data", default="runs/traced-coq", help="folder written by `stp data trace`")
-        q.add_argument("--split", default="novel_files", choices=["novel_files", "random"])
+        q.add_argument(
+            "--data", default="runs/traced-coq", help="folder written by `stp data trace` or `stp data import-leandojo`"
+        )
+        q.add_argument(
+            "--split",
+            default="random",
+            choices=["random", "novel_premises"],
+            help="LeanDojo's splits: random, or novel_premises (each test theorem uses a premise unseen in training)",
+        )
 
     t = rsub.add_parser("train", help="fine-tune the encoder on the training split (in-batch + hard negatives)")
     data_args(t)
@@ -50,7 +57,10 @@ def _load(args: argparse.Namespace, part: str):
     corpus_path = data / "corpus.jsonl"
     split = data / "splits" / args.split / f"{part}.jsonl"
     if not corpus_path.is_file() or not split.is_file():
-        raise UsageError(f"{data} has no traced data; run `stp data trace --out {data}` first")
+        raise UsageError(
+            f"{data} has no traced data for split {args.split}; run `stp data trace --out {data}` "
+            f"(or `stp data import-leandojo BENCHMARK --out {data}`) first"
+        )
     return corpus_path, PremiseCorpus.load(corpus_path), read_jsonl(split)
 
 

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from data.traced import read_jsonl, tactic_examples
+    from data.traced import tactic_examples, training_part
     from prover.prompts import tactic_prompt
     from selfplay import ConfigError, TrainRunConfig, load_config, parse_overrides
     from training import TrainingExample, init_model, read_examples, train_sft
@@ -36,11 +36,18 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     if config.traced:
-        theorems = Path(config.traced) / "theorems.jsonl"
-        if not theorems.exists():
-            raise UsageError(f"{config.traced} is not a traced-data folder (no theorems.jsonl); see `stp data trace`")
-        pairs = list(tactic_examples(read_jsonl(theorems)))[: config.traced_limit]
-        examples += [TrainingExample(tactic_prompt(p["state"]), p["tactic"], 1.0, "tactic", "traced") for p in pairs]
+        try:  # a split's train part only; prompts show the used premises' statements, as at proof time
+            theorems, statements = training_part(Path(config.traced))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        pairs = list(tactic_examples(theorems))[: config.traced_limit]
+        examples += [
+            TrainingExample(
+                tactic_prompt(p["state"], [statements[n] for n in p["premises"] if n in statements]),
+                p["tactic"], 1.0, "tactic", "traced",
+            )
+            for p in pairs
+        ]
     if not examples:
         raise UsageError("the configured data holds no examples")
     out = Path(config.out)

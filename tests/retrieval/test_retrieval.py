@@ -7,6 +7,7 @@ import pytest
 
 from data.traced import read_jsonl
 from itp import Theorem, State
+from prover.prompts import tactic_prompt
 from retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate, premise_source, tokenize
 
 
@@ -52,6 +53,25 @@ def test_dense_index_roundtrip_and_recall(tmp_path, traced_dir, corpus, packaged
         assert 0.0 < r["mrr"] <= 1.0 and r["ms_per_query"] > 0
 
 
+def test_an_index_of_another_corpus_is_refused(tmp_path, traced_dir, corpus, packaged):
+    import shutil
+
+    from data import DataError
+    from retrieval import StaleIndex
+
+    corpus_path = tmp_path / "corpus.jsonl"
+    shutil.copy(traced_dir / "corpus.jsonl", corpus_path)
+    DenseRetriever(packaged, PremiseCorpus.load(corpus_path)).save(tmp_path / "index", corpus_path)
+    assert DenseRetriever.load(tmp_path / "index").embeddings.shape[0] == len(corpus)
+    # Same number of premises, one statement changed: the embeddings no longer match what they stand for.
+    corpus_path.write_text(corpus_path.read_text().replace("in_int_intro :", "in_int_intro' :", 1))
+    assert len(PremiseCorpus.load(corpus_path)) == len(corpus)
+    with pytest.raises(StaleIndex, match="another version of .*corpus.jsonl.*stp retrieval index"):
+        DenseRetriever.load(tmp_path / "index")
+    with pytest.raises(DataError):  # what `prove --retriever` and `stp eval --retriever` report as bad input
+        premise_source(str(tmp_path / "index"))
+
+
 def test_training_produces_an_encoder_that_loads(tmp_path, traced_dir, corpus):
     from retrieval.train import train_encoder, training_triples
 
@@ -68,7 +88,11 @@ def test_provers_get_accessible_premises_from_the_index(tmp_path, traced_dir, co
     DenseRetriever(packaged, corpus).save(tmp_path / "index", traced_dir / "corpus.jsonl")
     source = premise_source(str(tmp_path / "index"), k=4)
     thm = Theorem("t", "coq", "Require Import Wf_nat.\n", "Theorem t : well_founded lt.")
-    names = source(State(thm, "============================\nwell_founded lt"))
-    assert len(names) == 4 and all(n.startswith("Coq.Arith.") for n in names)
+    premises = source(State(thm, "============================\nwell_founded lt"))
+    names = [p.full_name for p in premises]
+    assert len(names) == 4 and all(n.startswith("Coq.") for n in names)
+    # The tactic prompt shows the premises' statements, as ReProver's does, not just their names.
+    prompt = tactic_prompt("well_founded lt", premises)
+    assert all(p.code in prompt for p in premises) and prompt.endswith("well_founded lt")
     nothing = Theorem("u", "coq", "Require Import Reals.\n", "Theorem u : True.")
     assert source(State(nothing, "True")) == []  # nothing of the corpus is imported
