@@ -47,6 +47,7 @@ class CoqConfig:
     tactic_timeout: float = 5.0
     interrupt_grace: float = 3.0  # after SIGINT, how long to wait for the prompt before killing
     start_timeout: float = 60.0  # loading the header
+    start_attempts: int = 5  # a process that dies while starting is started again this many times in all
     printing_width: int = 1000
     max_goals_shown: int = 16  # goals past this are shown by conclusion only
     allowed_axioms: tuple[str, ...] = COQ_STANDARD_AXIOMS

@@ -63,13 +63,21 @@ class CoqEnv(ProofEnv):
 
     def session(self, header: str) -> CoqSession:
         """The warm session for `header`'s libraries; raises UntrustedInput if the header policy refuses it and
-        StatementError if it does not load."""
+        StatementError if it does not load. A process that dies while starting (killed from outside, out of
+        memory) is started again, up to `start_attempts` times: starting is ours to get right, not the proof's."""
         try:
             screen_header(header)
         except PolicyViolation as exc:
             raise UntrustedInput(str(exc)) from None
         imports, _ = split_header(header)
-        return self.sessions.get(imports, lambda: CoqSession(imports, self.config))
+        attempts = max(1, self.config.start_attempts)
+        for attempt in range(attempts):
+            try:
+                return self.sessions.get(imports, lambda: CoqSession(imports, self.config))
+            except CoqTopDied:
+                if attempt + 1 == attempts:
+                    raise
+        raise AssertionError("unreachable")
 
     def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
         with self._lock:
