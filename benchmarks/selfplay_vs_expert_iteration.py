@@ -5,7 +5,10 @@ run one after the other through the real loop (`stp selfplay`), then the held-ou
         --config configs/selfplay_tiny_coq.yaml --out runs/bench-selfplay
 
 Each mode's run folder is under --out; a rerun resumes both runs where they stopped. The held-out numbers come from
-sampling the model alone (no portfolio), so they say what training did to the model.
+sampling the model alone (no portfolio), so they say what training did to the model. Both modes are STP's
+(run_RL_steps.sh + RL_step3_final_model.py against run_RL_expert_iter.sh): the same stage-1 checkpoint, then self-play
+rounds continuing from each other and a final re-training from the base, against expert-iteration rounds each
+re-trained from the stage-1 checkpoint on all rounds' target proofs (its last round is its final model).
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ def main() -> None:
         results[mode] = {
             "heldout_base": rounds["base"]["heldout_proved"],
             "heldout_per_round": [r["heldout_proved"] for r in sorted(numbered, key=lambda r: r["round"])],
-            "heldout_final": rounds.get("final", {}).get("heldout_proved"),
+            # Expert iteration as STP ran it re-trains from the start every round: its last round is its final model.
+            "heldout_final": rounds.get("final", last).get("heldout_proved"),
             "heldout_total": last["heldout_total"],
             "targets_proved": last["targets_proved_cumulative"],
             "targets_total": last["targets_total"],

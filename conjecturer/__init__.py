@@ -4,14 +4,15 @@ from .autoformalize import Formalization, autoformalize, autoformalize_prompt
 from .checks import REASONS, CheckSettings, ConjectureChecker, normalize
 from .generate import Conjecture, Generate, model_conjectures, mutation_conjectures
 from .prompts import (
-    conjecture_completion,
-    conjecture_prompt,
     disprove_completion,
     disprove_prompt,
-    parse_conjecture,
     parse_false_variant,
+    stp_conjecture_prompt,
+    stp_conjecture_target,
+    stp_conjecture_training_prompt,
+    stp_parse_conjecture,
 )
-from .select import Outcome, Selected, SelectionSettings, embedding_similarity, select_conjectures, uses_lemma
+from .select import SelectionSettings
 
 __all__ = [
     "REASONS",
@@ -20,21 +21,17 @@ __all__ = [
     "ConjectureChecker",
     "Formalization",
     "Generate",
-    "Outcome",
-    "Selected",
     "SelectionSettings",
     "autoformalize",
     "autoformalize_prompt",
-    "conjecture_completion",
-    "conjecture_prompt",
     "disprove_completion",
     "disprove_prompt",
-    "embedding_similarity",
     "model_conjectures",
     "mutation_conjectures",
     "normalize",
-    "parse_conjecture",
     "parse_false_variant",
-    "select_conjectures",
-    "uses_lemma",
+    "stp_conjecture_prompt",
+    "stp_conjecture_target",
+    "stp_conjecture_training_prompt",
+    "stp_parse_conjecture",
 ]

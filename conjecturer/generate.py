@@ -1,5 +1,5 @@
-"""Two sources of conjectures from a seed (a proved statement, its proof, and optionally a lemma its proof used):
-the model, prompted with STP's tags, and textual mutation of the seed (a hypothesis dropped, a constant moved)."""
+"""Two sources of conjectures from a seed (a proved statement, its proof, and a lemma its proof invokes or none): the
+model, prompted as STP prompts it, and our textual mutation of the seed (a hypothesis dropped, a constant moved)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from data.variants import variants
 from itp import Theorem
 from itp.dialect import rename
 
-from .prompts import conjecture_prompt, parse_conjecture
+from .prompts import stp_conjecture_prompt, stp_parse_conjecture
 
 # prompt, n -> n generated texts
 Generate = Callable[[str, int], list[str]]
@@ -25,6 +25,7 @@ class Conjecture:
     lemma: Optional[str]
     source: str  # "model" | "mutation"
     edit: str = ""
+    written: str = ""  # the statement as the model wrote it, its own name kept (STP's dedup key and training target)
 
     def theorem(self, seed: Theorem) -> Theorem:
         """The conjecture as a theorem under the seed's header."""
@@ -37,17 +38,18 @@ class Conjecture:
 
 
 def model_conjectures(
-    seed: Theorem, seed_proof: str, lemma: Optional[str], generate: Generate, n: int, prefix: str
+    seed: Theorem, seed_proof: str, lemma: Optional[str], lemma_statement: str, generate: Generate, n: int, prefix: str
 ) -> tuple[list[Conjecture], int]:
-    """Conjectures the model writes for `seed`, renamed `prefix_i`; also how many generations did not parse."""
+    """n conjectures the model writes from STP's prompt for (seed, its proof, the lemma's statement), renamed
+    `prefix_i` for our records; also how many generations did not parse (RL/utils/RL_utils.py:53-74)."""
     out, unparsable = [], 0
-    for i, text in enumerate(generate(conjecture_prompt(seed, seed_proof, lemma), n)):
-        statement = parse_conjecture(text, seed.system)
-        if statement is None:
+    for i, text in enumerate(generate(stp_conjecture_prompt(seed, seed_proof, lemma_statement), n)):
+        written = stp_parse_conjecture(text, seed)
+        if written is None:
             unparsable += 1
             continue
         name = f"{prefix}_{i}"
-        out.append(Conjecture(name, rename(statement, name), seed.name, lemma, "model"))
+        out.append(Conjecture(name, rename(written, name), seed.name, lemma, "model", "", written))
     return out, unparsable
 
 
@@ -61,5 +63,6 @@ def mutation_conjectures(seed: Theorem, n: int, prefix: str, rng: random.Random)
     out = []
     for i, v in enumerate(chosen):
         name = f"{prefix}_m{i}"
-        out.append(Conjecture(name, rename(v.statement, name), seed.name, None, "mutation", v.edit))
+        renamed = rename(v.statement, name)
+        out.append(Conjecture(name, renamed, seed.name, None, "mutation", v.edit, renamed))
     return out

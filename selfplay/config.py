@@ -14,6 +14,27 @@ from conjecturer import CheckSettings, SelectionSettings
 from training import SFTSettings, TinyModelConfig
 
 MODES = ("selfplay", "expert_iteration")
+PROMPTS = ("stp", "ours")
+MATCHINGS = ("stp", "soft")
+EMBEDDERS = ("policy", "minilm")
+
+
+def stp_sft_settings() -> SFTSettings:
+    """STP's per-round optimisation (RL/utils/RL_utils.py:641-682, levanter/config/RL_base.yaml, run_RL_steps.sh):
+    lr 5e-5 constant after min(steps - 1, 5) warm-up steps, Adam beta2 0.95 and epsilon 1e-5, no weight decay, the
+    loss weighted per token, max(examples // batch, 5) steps of a 2048-sequence batch (batch_size x
+    gradient_accumulation_steps in `extra`), one epoch; each round continues from the previous checkpoint."""
+    return SFTSettings(
+        epochs=1.0,
+        learning_rate=5e-5,
+        lr_scheduler="constant_with_warmup",
+        warmup_steps=5,
+        adam_beta2=0.95,
+        adam_epsilon=1e-5,
+        weight_decay=0.0,
+        token_weighted_loss=True,
+        min_steps=5,
+    )
 
 
 class ConfigError(ValueError):
@@ -36,6 +57,10 @@ class TargetSettings:
     traced: Optional[str] = None  # a traced-data folder (`stp data trace`): its theorems become targets too
     trace: list[str] = field(default_factory=list)  # or: library files to trace into the run folder first (globs)
     traced_limit: int = 0
+    # STP's dataset-config `weight` (RL/dataset_configs/*.json): how many times each target's conjecture inputs are
+    # repeated and how many conjectures it is matched to (RL_utils.py:414, 627). 1 for Lean Workbook, 3200 for the
+    # miniF2F + ProofNet configuration.
+    matching_weight: int = 1
 
 
 @dataclass
@@ -49,25 +74,42 @@ class HeldOutSettings:
 
 @dataclass
 class ProverSettings:
+    # STP: 64 samples per statement in round 0, 32 after (run_RL_steps.sh:46-51); expert iteration 64 every round
+    # (run_RL_expert_iter.sh:50).
     samples: int = 32
     samples_round0: int = 64
-    portfolio_samples: int = 0  # whole proofs from the built-in automation, mixed into every statement's samples
+    samples_expert_iteration: int = 64
+    portfolio_samples: int = 0  # our addition: whole proofs from the built-in automation mixed into the samples
     chunk: int = 8  # statements per generation request (generation of the next chunk overlaps verification)
-    max_new_tokens: int = 1024
-    temperature: float = 1.0
-    verify_timeout: float = 30.0
+    max_new_tokens: int = 1024  # MAX_LENGTH (RL_step1_generate.py:18)
+    temperature: float = 1.0  # run_RL_steps.sh:69
+    top_p: float = 1.0  # RL/utils/model_utils.py:125
+    verify_timeout: float = 200.0  # DEFAULT_TIMEOUT (RL/utils/prover/lean/verifier.py:31)
+    # "stp": STP's prover prompt byte for byte (header + stripped statement, no newline after it; model_utils.py:40-43)
+    # and EOS-terminated targets without a closing fence (RL_step2_train.py:26-32). "ours": our whole-proof prompt
+    # (a newline after the statement) and targets closed by the code fence.
+    prompt: str = "stp"
 
 
 @dataclass
 class ConjecturerSettings:
-    per_seed: int = 8  # model conjectures per seed
-    mutations_per_seed: int = 0  # textual variants per seed (hypothesis dropped, constant moved)
-    max_seeds: Optional[int] = None
+    # STP (RL/utils/RL_utils.py:383-454): seeds are original statements with best pass rate > 0.35; every premise a
+    # seed's verified proof invokes is an input, "no lemma" one more with p = 0.5; each lemma (and "no lemma") serves
+    # at most lemma_cap x N inputs (N = number of targets); at most N inputs; max(multiplier, min(3N / inputs, 8))
+    # conjectures per input; after deduplication at most N conjectures.
     seed_min_pass_rate: float = 0.35  # exclusive
     no_lemma_probability: float = 0.5
-    lemma_cap: float = 0.1  # a lemma serves at most this fraction of the seeds
-    max_new_tokens: int = 256
+    lemma_cap: float = 0.1
+    multiplier: int = 1  # --conjecture_multiplier
+    max_per_input: int = 8
+    max_new_tokens: int = 1024  # STP samples conjectures with the prover's MAX_LENGTH
+    # Our additions, off by default (see the README): a cap on the number of seed statements; checking each
+    # conjecture in the proof assistant before it is sampled (elaborates, hypotheses not contradictory, no single
+    # cheap tactic closes it; STP sends every conjecture straight to the prover); textual mutations of the seeds.
+    max_seeds: Optional[int] = None
+    checks_enabled: bool = False
     checks: CheckSettings = field(default_factory=CheckSettings)
+    mutations_per_seed: int = 0  # textual variants per seed (hypothesis dropped, constant moved)
     # The disprove channel: false variants of each seed (written by the model, and by mutation), kept only when the
     # proof assistant proves their negation at a witness; both roles train on them.
     disprove_per_seed: int = 0
@@ -76,15 +118,42 @@ class ConjecturerSettings:
 
 @dataclass
 class TrainDataSettings:
-    max_pass_rate: float = 0.5  # inclusive: proofs of statements the model already proves often teach little
-    length_coef: float = 0.001  # weight = exp(-length_coef * len(proof) - time_coef * verify_seconds) / #proofs
+    # STP's per-round prover data (RL_step2_train.py:134-155): every verified proof (targets and all conjectures) of
+    # the last `window_rounds` rounds whose statement's pass rate over them is <= max_pass_rate, weight
+    # exp(-length_coef len - time_coef verify_seconds) / the statement's number of verified proofs.
+    max_pass_rate: float = 0.5  # inclusive
+    window_rounds: int = 3  # RL_step1_generate.py:107 (round >= r - 2)
+    length_coef: float = 0.001
     time_coef: float = 0.01
     traced_examples: int = 0  # traced whole proofs added to round 0's data
     extra_examples: list[str] = field(default_factory=list)  # training JSONL files added to round 0 (e.g. the
     # counterexample and NL-FL records of `stp data export`: the disprove channel and commented proofs)
     conjecturer: bool = True  # train the conjecturer role on the selected conjectures
+    # The final model (RL_step3_final_model.py, run_RL_train.sh): re-trained from the base model on target proofs at
+    # any pass rate and conjecture proofs at <= final_max_pass_rate (per round), at most final_max_proofs random
+    # proofs per statement, weight exp(-length_coef len), mixed with the library proofs of stage 1; lr 1e-4, at
+    # least 10 steps.
     final_max_pass_rate: float = 0.25
     final_max_proofs: int = 16
+    final_library: bool = True
+    final_learning_rate: float = 1e-4
+    final_min_steps: int = 10
+
+
+@dataclass
+class Stage1Settings:
+    """STP's stage 1 (Notebooks/construct_sft.ipynb, run_SFT.sh): before self-play the base model is fine-tuned on
+    conjecture examples in the tag format (a library theorem, a lemma its proof uses, an earlier theorem of the same
+    file whose proof uses the lemma too) and on the library's proofs; self-play starts from that checkpoint."""
+
+    enabled: bool = True
+    traced: Optional[str] = None  # a traced-data folder; default: the targets' traced folder
+    limit: Optional[int] = None  # at most this many examples of each kind
+    conjectures: bool = True
+    library_proofs: bool = True
+    learning_rate: float = 1e-4  # levanter/config/sft.yaml
+    warmup_steps: int = 20
+    epochs: Optional[float] = None  # None: the run's sft.epochs
 
 
 @dataclass
@@ -116,10 +185,17 @@ class SelfPlayConfig:
     conjecturer: ConjecturerSettings = field(default_factory=ConjecturerSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     training: TrainDataSettings = field(default_factory=TrainDataSettings)
-    sft: SFTSettings = field(default_factory=SFTSettings)
+    sft: SFTSettings = field(default_factory=lambda: stp_sft_settings())
+    stage1: Stage1Settings = field(default_factory=Stage1Settings)
     ray: RaySettings = field(default_factory=RaySettings)
 
     def validate(self) -> None:
+        if self.prover.prompt not in PROMPTS:
+            raise ConfigError(f"prover.prompt: {self.prover.prompt!r} is not one of {', '.join(PROMPTS)}")
+        if self.selection.matching not in MATCHINGS:
+            raise ConfigError(f"selection.matching: {self.selection.matching!r} is not one of {', '.join(MATCHINGS)}")
+        if self.selection.embedder not in EMBEDDERS:
+            raise ConfigError(f"selection.embedder: {self.selection.embedder!r} is not one of {', '.join(EMBEDDERS)}")
         if self.mode not in MODES:
             raise ConfigError(f"mode: {self.mode!r} is not one of {', '.join(MODES)}")
         if self.rounds < 1:
@@ -155,9 +231,11 @@ class TrainRunConfig:
             raise ConfigError("give training data: `examples` (JSONL files) and/or `traced` (a traced-data folder)")
 
 
-def _build(cls: type, data: Any, where: str) -> Any:
+def _build(cls: type, data: Any, where: str, base: Any = None) -> Any:
+    """`cls` from a YAML mapping; keys it leaves out keep the defaults of `base` (the parent's default for this
+    field: self-play's SFT defaults are STP's, not Hugging Face's)."""
     if data is None:
-        return cls()
+        return base if base is not None else cls()
     if not isinstance(data, dict):
         raise ConfigError(f"{where or 'config'}: expected a mapping, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
@@ -168,14 +246,21 @@ def _build(cls: type, data: Any, where: str) -> Any:
             f"{where or 'config'}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
         )
     kwargs = {}
+    defaults = base if base is not None else None
     for key, value in data.items():
         hint = hints[key]
         target = next((a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)), hint)
         if dataclasses.is_dataclass(target) and value is not None:
-            kwargs[key] = _build(target, value, f"{where}.{key}" if where else key)
+            if defaults is None:
+                defaults = cls()
+            inner = getattr(defaults, key, None)
+            inner = inner if dataclasses.is_dataclass(inner) else None
+            kwargs[key] = _build(target, value, f"{where}.{key}" if where else key, inner)
         else:
             kwargs[key] = value
     try:
+        if base is not None:
+            return dataclasses.replace(base, **kwargs)
         return cls(**kwargs)
     except TypeError as exc:
         raise ConfigError(f"{where or 'config'}: {exc}") from None

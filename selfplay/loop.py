@@ -1,32 +1,52 @@
-"""The STP loop. Each round: sample proofs for the unsolved targets; pick seeds (proved, pass rate above a threshold)
-and lemmas; generate and check conjectures; sample proofs for them; select the barely provable ones; train the one
-model on both roles' data; evaluate the new checkpoint on a held-out split. Expert iteration is the same loop without
-conjectures. Every stage appends to the run folder as it goes and is skipped once marked done, so a killed run
-resumes where it stopped."""
+"""The STP loop, as STP's own code runs it (kfdong/STP `RL/`; the steps are in `selfplay/stp.py`).
+
+Before the rounds, stage 1 fine-tunes the base model on conjecture examples and library proofs. Each round then:
+A. conjecture inputs from the earlier rounds' verified proofs of original statements (best pass rate > 0.35), one
+   per premise the proof invokes and "no lemma" with p = 0.5; the conjecturer writes conjectures; duplicates are
+   dropped and at most N (the number of targets) kept;
+B. the unsolved targets (and solved ones again when their pass rate is below 0.35, or 5% of the others) and the
+   conjectures are sampled with the same number of samples each, verified, and each verified proof's premises read
+   from the proof assistant;
+C. selection: conjectures proved with pass rate below 0.25 (relabelled "no lemma" when their proofs do not invoke
+   the lemma), the least elegant fifth per lemma group dropped, then matched to the unsolved targets (weights;
+   unmatched ones dropped);
+D. training, continuing from the round's checkpoint, on every verified proof of the last 3 rounds with pass rate
+   <= 0.5 and on the selected conjectures as the conjecturer's completions;
+E. held-out evaluation of the new checkpoint and one metrics line.
+Expert iteration samples the unsolved targets only and re-trains from the starting checkpoint on all rounds' target
+proofs. The final model is re-trained from the base model on every round's data plus the library proofs.
+Every stage appends to the run folder as it goes and is skipped once done, so a killed run resumes where it stopped.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import random
 import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
+import numpy as np
 import yaml
 
 from conjecturer import (
     Conjecture,
     ConjectureChecker,
-    Outcome,
-    embedding_similarity,
+    disprove_prompt,
     model_conjectures,
     mutation_conjectures,
-    disprove_prompt,
     normalize,
     parse_false_variant,
-    select_conjectures,
+)
+from conjecturer.prompts import (
+    declaration_keyword,
+    stp_conjecture_target,
+    stp_conjecture_training_prompt,
+    stp_no_lemma,
 )
 from data import ResultLog, read_log
 from data.counterexamples import CounterexampleSettings, false_variant_candidates, refute
@@ -35,14 +55,17 @@ from data.variants import Variant
 from itp import Theorem, make_env, system_of
 from itp.dialect import rename
 from prover.portfolio import PortfolioProofPolicy
-from training import init_model, is_checkpoint, read_examples, write_examples
+from training import TrainingExample, init_model, is_checkpoint, read_examples, write_examples
 
+from . import stage1 as stage1_data
+from . import stp
 from .config import ConfigError, SelfPlayConfig, to_dict
 from .metrics import Metrics, pass_rate_histogram
+from .prompts import proof_prompt, proof_target
 from .rundir import RunDir
 from .sampling import correct_proofs, sample_and_verify
 from .statements import Target, benchmark_targets, heldout_theorems, traced_targets
-from .trainset import conjecturer_examples, pipeline_examples, proof_examples, traced_examples
+from .trainset import pipeline_examples, traced_examples
 from .workers import Workers, start_ray
 
 CONFIG_FILE = "config.yaml"
@@ -54,13 +77,34 @@ def save_config(run: RunDir, config: SelfPlayConfig) -> None:
         path.write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
 
 
+def proof_records(records: list[dict], r: int, originals, headers: dict[str, str]) -> list[stp.ProofRecord]:
+    """The run folder's sampling records of one round as STP's per-proof records."""
+    out = []
+    for rec in records:
+        for p in rec["proofs"]:
+            out.append(
+                stp.ProofRecord(
+                    rec["name"],
+                    rec["statement"],
+                    p["text"],
+                    int(p["count"]),
+                    bool(p["ok"]),
+                    float(p.get("seconds", 0.0)),
+                    tuple(p.get("premises") or ()),
+                    r,
+                    rec["name"] in originals,
+                    headers.get(rec["name"], ""),
+                )
+            )
+    return out
+
+
 class SelfPlay:
     def __init__(self, config: SelfPlayConfig, say: Callable[[str], None] = lambda m: print(m, file=sys.stderr)):
         self.cfg = config
         self.run = RunDir(config.run_dir)
         self.say = say
         self.system = system_of(config.backend)
-        self.rng_seed = config.seed
 
     # -- set-up ---------------------------------------------------------------------------------------------------
     def base_checkpoint(self) -> str:
@@ -94,6 +138,7 @@ class SelfPlay:
                     self.cfg.backend, Path(folder), self.cfg.targets.trace, workers=self.cfg.ray.verifier_workers
                 )
                 build_dataset(Path(folder))
+        self.traced_folder = folder
         if folder and self.cfg.targets.traced_limit > 0:
             traced, self.traced_refused = traced_targets(folder, self.system, self.env, self.cfg.targets.traced_limit)
             self.targets += traced
@@ -103,6 +148,7 @@ class SelfPlay:
         self.workers = Workers(self.cfg.backend, self.cfg.ray, self.cfg.prover.verify_timeout)
         self.portfolio = PortfolioProofPolicy(self.env) if self.cfg.prover.portfolio_samples > 0 else None
         self.metrics = Metrics(self.run.root)
+        self.style = self.cfg.prover.prompt
 
     def close(self) -> None:
         for name in ("workers", "env", "metrics"):
@@ -114,15 +160,46 @@ class SelfPlay:
     def _records(self, r: int, name: str) -> list[dict]:
         return read_log(self.run.round(r) / name)
 
+    def _round_proofs(self, r: int) -> list[stp.ProofRecord]:
+        """Round r's proof records: targets, then conjectures (the order STP tests them in does not matter). A
+        finished round's records never change and are read once."""
+        cache = self.__dict__.setdefault("_proof_cache", {})
+        if r in cache:
+            return cache[r]
+        self._restore_conjecture_theorems(r)
+        headers = {n: t.header for n, t in self.theorems.items()}
+        recs = self._records(r, "targets.jsonl") + self._records(r, "conjecture_proofs.jsonl")
+        out = proof_records(recs, r, self.by_name, headers)
+        if self.run.done(self.run.round(r), "heldout"):
+            cache[r] = out
+        return out
+
+    def _state(self, upto: int) -> tuple[dict[str, float], set[str]]:
+        """STP's sampler state after rounds 0..upto: best pass rate per statement and the statements ever proved."""
+        rates: dict[str, float] = {}
+        solved: set[str] = set()
+        for q in range(upto + 1):
+            stp.update_rates(rates, solved, self._round_proofs(q))
+        return rates, solved
+
+    def _start_checkpoint(self) -> str:
+        info = self.run.root / "stage1" / "model.json"
+        if info.exists():
+            return json.loads(info.read_text())["checkpoint_out"]
+        return self.base
+
     def _checkpoint_after(self, r: int) -> str:
         if r < 0:
-            return self.base
+            return self._start_checkpoint()
         info = self.run.round(r) / "model.json"
         if info.exists():
             return json.loads(info.read_text())["checkpoint_out"]
         raise RuntimeError(f"round {r} has no trained model yet")
 
-    def _sample(self, theorems, path: Path, n_model: int, n_portfolio: int, desc: str, extra=None) -> None:
+    def _premises(self, theorem: Theorem, proof: str) -> dict[str, str]:
+        return self.env.premises(theorem, proof)
+
+    def _sample(self, theorems, path: Path, n_model: int, n_portfolio: int, desc: str, extra=None, premises=True):
         with ResultLog(path, key="name") as log:
             sample_and_verify(
                 theorems,
@@ -134,19 +211,15 @@ class SelfPlay:
                 self.cfg.prover.chunk,
                 desc,
                 extra,
+                self._premises if premises else None,
             )
 
     def _policy(self, checkpoint: str) -> None:
         self.workers.load_policy(checkpoint, self.cfg.prover, self.cfg.conjecturer.max_new_tokens)
 
-    def _best(self, upto: int) -> dict[str, dict]:
-        """Per statement, its best sampling record over rounds 0..upto (targets and conjectures)."""
-        best: dict[str, dict] = {}
-        for r in range(upto + 1):
-            for rec in self._records(r, "targets.jsonl") + self._records(r, "conjecture_proofs.jsonl"):
-                if rec["name"] not in best or rec["pass_rate"] > best[rec["name"]]["pass_rate"]:
-                    best[rec["name"]] = rec
-        return best
+    def _rng(self, r: int) -> np.random.Generator:
+        """STP seeds each round's sampler with the round number (run_RL_steps.sh: SEED=ROUND)."""
+        return np.random.default_rng(self.cfg.seed + r)
 
     # -- the loop -------------------------------------------------------------------------------------------------
     def execute(self) -> dict:
@@ -158,30 +231,80 @@ class SelfPlay:
                 f"statements do not elaborate alone), {len(self.heldout)} held-out, mode {self.cfg.mode}, "
                 f"run folder {self.run.root}"
             )
-            self.heldout_eval(self.base, self.run.round(0) / "heldout_base.jsonl", "held-out (base)")
+            self.stage1()
+            start = self._start_checkpoint()
+            self.heldout_eval(start, self.run.round(0) / "heldout_base.jsonl", "held-out (start)")
             if not self.metrics.has("base"):
                 self.metrics.log.append(
-                    {"round": "base", **self._heldout_summary(self.run.round(0) / "heldout_base.jsonl")}
+                    {
+                        "round": "base",
+                        "checkpoint": start,
+                        **self._heldout_summary(self.run.round(0) / "heldout_base.jsonl"),
+                    }
                 )
             for r in range(self.cfg.rounds):
                 self.round(r)
-            if self.cfg.final_retrain:
+            if self.cfg.final_retrain and self.cfg.mode == "selfplay":
                 self.final()
-            summary = {
+            return {
                 "run_dir": str(self.run.root),
                 "rounds": self.metrics.rounds(),
                 "seconds": round(time.monotonic() - t0, 1),
                 "plot": str(self.metrics.plot()),
             }
-            return summary
         finally:
             self.close()
 
+    # -- stage 1 --------------------------------------------------------------------------------------------------
+    def _library(self) -> list[stage1_data.LibraryTheorem]:
+        folder = self.cfg.stage1.traced or self.traced_folder
+        if not folder or not (Path(folder) / "theorems.jsonl").exists():
+            return []
+        return stage1_data.library_theorems(folder, self.system)
+
+    def library_proofs(self) -> list[TrainingExample]:
+        return stage1_data.library_proof_examples(self._library(), self.style, self.cfg.stage1.limit)
+
+    def stage1(self) -> None:
+        """Fine-tune the base model on conjecture examples and library proofs (STP's SFT, run_SFT.sh)."""
+        s = self.cfg.stage1
+        folder = self.run.root / "stage1"
+        folder.mkdir(exist_ok=True)
+        if not s.enabled or (folder / "model.json").exists():
+            return
+        library = self._library()
+        examples: list[TrainingExample] = []
+        if s.conjectures:
+            examples += stage1_data.conjecture_examples(library, s.limit)
+        if s.library_proofs:
+            examples += stage1_data.library_proof_examples(library, self.style, s.limit)
+        write_examples(folder / "train.jsonl", examples)
+        if not examples:
+            report = {"examples": 0, "skipped": "no traced library to build stage-1 data from"}
+            ckpt = self.base
+        else:
+            sft = dataclasses.replace(
+                self.cfg.sft,
+                learning_rate=s.learning_rate,
+                warmup_steps=s.warmup_steps,
+                epochs=s.epochs if s.epochs is not None else self.cfg.sft.epochs,
+            )
+            partial = folder / "checkpoint.partial"
+            result = self.workers.train(folder / "train.jsonl", self.base, partial, sft)
+            self.run.publish_checkpoint(partial, folder / "checkpoint")
+            ckpt = str(folder / "checkpoint")
+            report = {**result.to_dict(), "roles": dict(Counter(e.role for e in examples))}
+        self.run.write_json(
+            folder / "model.json", {"checkpoint_in": self.base, "checkpoint_out": ckpt, "report": report}
+        )
+        self.say(f"stage 1: {report.get('examples', 0)} examples ({report.get('roles', {})})")
+
+    # -- rounds ---------------------------------------------------------------------------------------------------
     def heldout_eval(self, checkpoint: str, path: Path, desc: str) -> None:
         if self.cfg.heldout.samples <= 0 or not self.heldout:
             return
         self._policy(checkpoint)
-        self._sample(self.heldout, path, self.cfg.heldout.samples, 0, desc)
+        self._sample(self.heldout, path, self.cfg.heldout.samples, 0, desc, premises=False)
 
     def _heldout_summary(self, path: Path) -> dict:
         recs = read_log(path)
@@ -195,54 +318,63 @@ class SelfPlay:
         rd = self.run.round(r)
         t0 = time.monotonic()
         ckpt_in = self._checkpoint_after(r - 1)
-        for q in range(r):  # earlier rounds' conjectures can be seeds (and a resumed run has not seen them yet)
+        for q in range(r):
             self._restore_conjecture_theorems(q)
+        rates, solved = self._state(r - 1)
         self._policy(ckpt_in)
-        # A. targets not proved in an earlier round
-        proved_before = {n for n, rec in self._best(r - 1).items() if rec["correct"]} if r else set()
-        unsolved = [t.theorem for t in self.targets if t.theorem.name not in proved_before]
-        n_model = self.cfg.prover.samples_round0 if r == 0 else self.cfg.prover.samples
-        self._sample(unsolved, rd / "targets.jsonl", n_model, self.cfg.prover.portfolio_samples, f"round {r} targets")
+        selfplay = self.cfg.mode == "selfplay"
+        rng = self._rng(r)
+        # A. conjectures (self-play only)
+        pool: list[dict] = []
+        inputs: list[stp.ConjectureInput] = []
+        refutations: list[dict] = []
+        if selfplay:
+            inputs = self.conjecture_inputs(r, rates, rng)
+            pool = self.conjecture(r, inputs, rng)
+            refutations = self.disprove(r, sorted({i.seed for i in inputs}))
+        # B. sampling: targets, then the conjectures, with the same number of samples
+        names = [t.theorem.name for t in self.targets]
+        if selfplay:
+            todo = stp.targets_to_sample(names, solved, rates, self._rng(r), bool(inputs))
+            n_model = self.cfg.prover.samples_round0 if r == 0 else self.cfg.prover.samples
+        else:  # Sampler_naive (RL_utils.py:561-563), 64 samples every round (run_RL_expert_iter.sh:50)
+            todo = [n for n in names if n not in solved]
+            n_model = self.cfg.prover.samples_expert_iteration
+        todo_set = set(todo)
+        scheduled = [self.theorems[n] for n in names if n in todo_set]
+        self._sample(scheduled, rd / "targets.jsonl", n_model, self.cfg.prover.portfolio_samples, f"round {r} targets")
         self.run.mark_done(rd, "targets")
-        # B-D. conjectures
-        selected, seed_info, conj_stats = [], {}, {}
-        if self.cfg.mode == "selfplay":
-            seeds = self.choose_seeds(r)
-            seed_info = {name: (self.theorems[name], proof) for name, proof, _ in seeds}
-            conjectures = self.conjecture(r, seeds)
-            refutations = self.disprove(r, seeds)
-            valid = [c for c in conjectures if c["check"] == "ok"]
-            conj_theorems = [
-                Conjecture(c["name"], c["statement"], c["seed"], c["lemma"], c["source"], c["edit"]).theorem(
-                    self.theorems[c["seed"]]
-                )
-                for c in valid
-            ]
-            for t in conj_theorems:
+        selected: list[stp.ConjectureExample] = []
+        conj_stats: dict = {}
+        if selfplay:
+            conj_theorems = []
+            for c in pool:
+                t = self._conjecture_theorem(c)
                 self.theorems[t.name] = t
-            meta = {c["name"]: {"seed": c["seed"], "lemma": c["lemma"], "source": c["source"]} for c in valid}
+                conj_theorems.append(t)
+            meta = {c["name"]: {"seed": c["seed"], "lemma": c["lemma"], "source": c["source"]} for c in pool}
             self._sample(
                 conj_theorems,
                 rd / "conjecture_proofs.jsonl",
-                self.cfg.prover.samples,
+                n_model,
                 self.cfg.prover.portfolio_samples,
                 f"round {r} conjectures",
                 extra=lambda t: meta[t.name],
             )
             self.run.mark_done(rd, "conjecture_proofs")
-            selected, dropped = self.select(r, meta)
-            conj_stats = self._conjecture_stats(conjectures, rd, selected, dropped)
+            # C. selection
+            selected, funnel = self.select(r, pool)
+            conj_stats = self._conjecture_stats(r, pool, selected, funnel)
             conj_stats["counterexamples_found"] = sum(len(x["counterexamples"]) for x in refutations)
             conj_stats["counterexamples_rejected"] = dict(sum((Counter(x["rejected"]) for x in refutations), Counter()))
-        # E. training
-        ckpt_out, report = self.train(r, ckpt_in, selected, seed_info)
-        # F. held-out evaluation of the new checkpoint
+        # D. training
+        ckpt_out, report = self.train(r, ckpt_in, selected)
+        # E. held-out evaluation of the new checkpoint
         self.heldout_eval(ckpt_out, rd / "heldout.jsonl", f"round {r} held-out")
         self.run.mark_done(rd, "heldout")
-        # G. metrics
         if not self.metrics.has(r):
             target_recs = self._records(r, "targets.jsonl")
-            best = self._best(r)
+            _, solved_now = self._state(r)
             record = {
                 "round": r,
                 "mode": self.cfg.mode,
@@ -251,7 +383,7 @@ class SelfPlay:
                 "targets_total": len(self.targets),
                 "targets_sampled": len(target_recs),
                 "targets_proved_round": sum(1 for x in target_recs if x["correct"]),
-                "targets_proved_cumulative": sum(1 for n in self.by_name if best.get(n, {}).get("correct")),
+                "targets_proved_cumulative": sum(1 for n in self.by_name if n in solved_now),
                 "pass_rate_histogram": pass_rate_histogram([x["pass_rate"] for x in target_recs]),
                 "mean_proof_length": _mean(len(p["text"]) for x in target_recs for p in correct_proofs(x)),
                 **conj_stats,
@@ -262,68 +394,134 @@ class SelfPlay:
             self.metrics.append(record)
             self.say(
                 f"round {r}: targets proved {record['targets_proved_cumulative']}/{len(self.targets)}, conjectures "
-                f"{conj_stats.get('conjectures_valid', 0)} valid / {conj_stats.get('conjectures_selected', 0)} "
+                f"{conj_stats.get('conjectures_pooled', 0)} sampled / {conj_stats.get('conjectures_selected', 0)} "
                 f"selected, held-out {record['heldout_proved']}/{record['heldout_total']}"
             )
 
-    def choose_seeds(self, r: int) -> list[tuple[str, str, Optional[str]]]:
-        """(seed name, its shortest proof, lemma or None): proved statements with pass rate above the threshold, a
-        lemma drawn from the premises the seed's known proof used (none with probability p), each lemma capped."""
+    # -- A. conjecture inputs and generation ----------------------------------------------------------------------
+    def conjecture_inputs(self, r: int, rates: dict[str, float], rng: np.random.Generator) -> list:
+        """STP's conjecture inputs from the verified proofs of original statements in rounds < r."""
         c = self.cfg.conjecturer
-        rng = random.Random(f"{self.rng_seed}-seeds-{r}")
-        best = self._best(r)
-        candidates = sorted(n for n, rec in best.items() if rec["correct"] and rec["pass_rate"] > c.seed_min_pass_rate)
-        rng.shuffle(candidates)
-        if c.max_seeds is not None:
-            candidates = candidates[: c.max_seeds]
-        cap = max(1, int(c.lemma_cap * len(candidates)))
-        used: Counter[str] = Counter()
-        seeds = []
-        for name in candidates:
-            proof = correct_proofs(best[name])[0]["text"]
-            lemma = None
-            target = self.by_name.get(name)
-            pool = [p for p in (target.premises if target else []) if used[p] < cap]
-            if pool and rng.random() >= c.no_lemma_probability:
-                lemma = rng.choice(pool)
-                used[lemma] += 1
-            seeds.append((name, proof, lemma))
-        return seeds
+        history = [p for q in range(r) for p in self._round_proofs(q) if p.original]
+        if c.max_seeds is not None:  # our option: only the first max_seeds seed statements (by name)
+            keep = set(sorted({p.name for p in history if p.ok})[: c.max_seeds])
+            history = [p for p in history if p.name in keep]
+        lemma_statements: dict[str, str] = {}
+        for q in range(r):
+            for rec in self._records(q, "targets.jsonl"):
+                for p in rec["proofs"]:
+                    lemma_statements.update(p.get("premises") or {})
+        settings = stp.InputSettings(
+            c.seed_min_pass_rate, c.no_lemma_probability, c.lemma_cap, c.multiplier, c.max_per_input
+        )
+        keyword = declaration_keyword(self.targets[0].theorem.statement) if self.targets else "theorem"
+        weights = {t.theorem.name: self.cfg.targets.matching_weight for t in self.targets}
+        return stp.conjecture_inputs(
+            history, rates, lemma_statements, len(self.targets), rng, settings, stp_no_lemma(keyword), weights
+        )
 
-    def conjecture(self, r: int, seeds) -> list[dict]:
-        """Generate and check conjectures seed by seed (one record per seed, appended); returns all of them."""
+    def conjecture(self, r: int, inputs: list, rng: np.random.Generator) -> list[dict]:
+        """Generate conjectures input by input (one record per input, appended), then STP's pool: deduplicated
+        against the targets and each other, at most N. With `checks_enabled` each is checked first (our addition)."""
         import ray
 
         c = self.cfg.conjecturer
         rd = self.run.round(r)
-        known = [t.statement for t in self.theorems.values()]
-        with ResultLog(rd / "conjectures.jsonl", key="seed") as log:
+        k = stp.conjectures_per_input(
+            len(self.targets), len(inputs), stp.InputSettings(multiplier=c.multiplier, max_per_input=c.max_per_input)
+        )
+        checker = None
+        if c.checks_enabled:
+            checker = ConjectureChecker(self.env, [t.statement for t in self.theorems.values()], c.checks)
+        with ResultLog(rd / "conjectures.jsonl", key="input") as log:
             done = log.done()
             for rec in log.records():
-                known += [x["statement"] for x in rec["conjectures"]]
-            checker = ConjectureChecker(self.env, known, c.checks)
-            rng = random.Random(f"{self.rng_seed}-mutations-{r}")
-            for i, (name, proof, lemma) in enumerate(seeds):
-                if name in done:
+                if checker is not None:
+                    checker.seen |= {normalize(x["statement"]) for x in rec["conjectures"]}
+            for i, inp in enumerate(inputs):
+                if str(i) in done:
                     continue
-                seed = self.theorems[name]
-                prefix = f"conj_r{r}_s{i}"
+                seed = self.theorems[inp.seed]
 
                 def generate(prompt: str, n: int) -> list[str]:
                     return ray.get(self.workers.policy.generate.remote([prompt], n))[0]
 
-                made, unparsable = model_conjectures(seed, proof, lemma, generate, c.per_seed, prefix)
-                made += mutation_conjectures(seed, c.mutations_per_seed, prefix, rng)
-                checked = [dict(x.to_dict(), check=checker.check(x.theorem(seed))) for x in made]
-                log.append({"seed": name, "lemma": lemma, "unparsable": unparsable, "conjectures": checked})
+                made, unparsable = model_conjectures(
+                    seed, inp.proof, inp.lemma or None, inp.lemma_statement, generate, k, f"conj_r{r}_i{i}"
+                )
+                log.append(
+                    {
+                        "input": str(i),
+                        **dataclasses.asdict(inp),
+                        "unparsable": unparsable,
+                        "conjectures": self._checked(made, seed, checker),
+                    }
+                )
+            if c.mutations_per_seed:  # our addition: textual variants of each seed, no lemma
+                for s_name in sorted({inp.seed for inp in inputs}):
+                    key = f"mutations:{s_name}"
+                    if key in done:
+                        continue
+                    seed = self.theorems[s_name]
+                    proof = next((x.proof for x in inputs if x.seed == s_name), "")
+                    mut_rng = random.Random(f"{self.cfg.seed}-mutations-{r}-{s_name}")
+                    made = mutation_conjectures(seed, c.mutations_per_seed, f"conj_r{r}_{s_name}", mut_rng)
+                    inp = stp.ConjectureInput(
+                        s_name, seed.statement, proof, stp.NO_LEMMA, stp_no_lemma(declaration_keyword(seed.statement))
+                    )
+                    log.append(
+                        {
+                            "input": key,
+                            **dataclasses.asdict(inp),
+                            "unparsable": 0,
+                            "conjectures": self._checked(made, seed, checker),
+                        }
+                    )
             records = list(log.records())
-        self.run.mark_done(rd, "conjectures")
+        order = {str(i): i for i in range(len(inputs))}
+        records.sort(key=lambda x: (order.get(x["input"], len(inputs)), x["input"]))
         self._generated = records
-        return [x for rec in records for x in rec["conjectures"]]
+        candidates = []
+        for rec in records:
+            for x in rec["conjectures"]:
+                if x["check"] == "ok":
+                    candidates.append(
+                        {
+                            **x,
+                            "seed": rec["seed"],
+                            "lemma": rec["lemma"],
+                            "seed_proof": rec["proof"],
+                            "lemma_statement": rec["lemma_statement"],
+                        }
+                    )
+        self._written = {x["name"]: x["written"] for x in candidates}
+        targets = [(t.theorem.header, t.theorem.statement) for t in self.targets]
+        headers = [self.theorems[x["seed"]].header for x in candidates]
+        kept = stp.conjecture_pool(
+            [(h, x["written"]) for h, x in zip(headers, candidates)], targets, len(self.targets), rng
+        )
+        pool = [candidates[i] for i in kept]
+        self.run.write_json(rd / "pool.json", {"conjectures_per_input": k, "pool": [x["name"] for x in pool]})
+        self.run.mark_done(rd, "conjectures")
+        return pool
 
-    def disprove(self, r: int, seeds) -> list[dict]:
-        """The disprove channel: per seed, false variants (the model's, then mutations) refuted by proving their
-        negation at a witness; one record per seed, appended."""
+    def _checked(self, made: list[Conjecture], seed: Theorem, checker) -> list[dict]:
+        """Each conjecture as a record with its check: "ok" without checks (STP samples every conjecture)."""
+        out = []
+        for x in made:
+            check = "ok" if checker is None else checker.check(x.theorem(seed))
+            out.append({**x.to_dict(), "check": check})
+        return out
+
+    def _conjecture_theorem(self, c: dict) -> Theorem:
+        seed = self.theorems[c["seed"]]
+        return Conjecture(c["name"], c["statement"], c["seed"], c.get("lemma") or None, c.get("source", "")).theorem(
+            seed
+        )
+
+    def disprove(self, r: int, seed_names: list[str]) -> list[dict]:
+        """Our disprove channel (off by default): per seed, false variants (the model's, then mutations) refuted by
+        proving their negation at a witness; one record per seed, appended."""
         import ray
 
         c = self.cfg.conjecturer
@@ -331,7 +529,6 @@ class SelfPlay:
         if not (c.disprove_per_seed or c.disprove_mutations_per_seed):
             return []
         settings = CounterexampleSettings(step_timeout=c.checks.step_timeout)
-        # A variant refuted in an earlier round (or earlier in this one) is not refuted, or trained on, again.
         seen = {
             normalize(x["statement"])
             for q in range(r + 1)
@@ -340,7 +537,7 @@ class SelfPlay:
         }
         with ResultLog(rd / "counterexamples.jsonl", key="seed") as log:
             done = log.done()
-            for name, _, _ in seeds:
+            for name in seed_names:
                 if name in done:
                     continue
                 seed = self.theorems[name]
@@ -371,87 +568,150 @@ class SelfPlay:
         self.run.mark_done(rd, "disprove")
         return records
 
-    def select(self, r: int, meta: dict) -> tuple[list, dict]:
+    # -- C. selection ---------------------------------------------------------------------------------------------
+    def select(self, r: int, pool: list[dict]) -> tuple[list[stp.ConjectureExample], dict]:
+        """STP's selection of conjecturer examples (RL_utils.py:464-500, 370-381, 607-638); writes selected.json."""
+        s = self.cfg.selection
         rd = self.run.round(r)
-        recs = self._records(r, "conjecture_proofs.jsonl")
-        outcomes = [
-            Outcome(
-                x["name"],
-                x["statement"],
-                x.get("lemma"),
-                x["samples"],
-                x["correct"],
-                [p["text"] for p in correct_proofs(x)],
+        path = rd / "selected.json"
+        if path.exists():
+            data = json.loads(path.read_text())
+            return [stp.ConjectureExample(**x) for x in data["selected"]], data["funnel"]
+        inputs = {
+            c["name"]: stp.ConjectureInput(
+                c["seed"], self.theorems[c["seed"]].statement, c["seed_proof"], c["lemma"], c["lemma_statement"]
             )
-            for x in recs
+            for c in pool
+        }
+        written = {c["name"]: c["written"] for c in pool}
+        headers = {n: t.header for n, t in self.theorems.items()}
+        conj = proof_records(self._records(r, "conjecture_proofs.jsonl"), r, self.by_name, headers)
+        examples = stp.conjecture_examples(conj, inputs, s.max_pass_rate, s.min_pass_rate, not s.require_lemma_use)
+        funnel = {
+            "candidates": len({p.name for p in conj}),
+            "barely_proved": len(examples),
+            "lemma_used": sum(1 for e in examples if e.lemma),
+        }
+        window = [
+            p for q in range(max(0, r - self.cfg.training.window_rounds + 1), r + 1) for p in self._round_proofs(q)
         ]
-        best = self._best(r)
-        unsolved = [t.theorem.statement for t in self.targets if not best.get(t.theorem.name, {}).get("correct")]
-        candidates = [o for o in outcomes if 0 < o.pass_rate < self.cfg.selection.max_pass_rate]
-        similarity = embedding_similarity() if candidates and unsolved else None
-        selected, dropped = select_conjectures(outcomes, self.cfg.selection, unsolved, similarity)
-        self.run.write_json(
-            rd / "selected.json",
-            {
-                "selected": [
-                    {
-                        "name": s.outcome.name,
-                        "weight": s.weight,
-                        "pass_rate": s.outcome.pass_rate,
-                        "seed": meta.get(s.outcome.name, {}).get("seed"),
-                        "statement": s.outcome.statement,
-                    }
-                    for s in selected
-                ],
-                "dropped": dropped,
-            },
-        )
-        for s in selected:
-            s.seed = meta.get(s.outcome.name, {}).get("seed")
-        return selected, dropped
+        examples = stp.elegance_filter(examples, window, s.elegance_drop)
+        funnel["elegant"] = len(examples)
+        _, solved = self._state(r)
+        unsolved = [t.theorem for t in self.targets if t.theorem.name not in solved]
+        if examples and unsolved:
+            if s.matching == "stp":
+                order = list(range(len(unsolved)))
+                self._rng(r).shuffle(order)  # RL_utils.py:610-611
+                targets = [unsolved[i] for i in order]
+                sim = self._similarity([written[e.name] for e in examples], [t.statement for t in targets])
+                weights = stp.matching_weights(sim, [self.cfg.targets.matching_weight] * len(targets), s.weight_cap)
+                examples = stp.with_weights(examples, weights)
+            else:  # our soft weights: nothing dropped
+                best = self._similarity([written[e.name] for e in examples], [t.statement for t in unsolved]).max(1)
+                weights = [min(s.weight_cap, math.exp(s.similarity_sharpness * (x - best.mean()))) for x in best]
+                examples = [dataclasses.replace(e, weight=round(w, 4)) for e, w in zip(examples, weights)]
+        elif not unsolved and s.matching == "stp":
+            examples = []  # every target solved: nothing to match toward (RL_utils.py:623-637 with M = 0)
+        funnel["selected"] = len(examples)
+        self.run.write_json(path, {"selected": [dataclasses.asdict(e) for e in examples], "funnel": funnel})
+        return examples, funnel
 
-    def _conjecture_stats(self, conjectures: list[dict], rd: Path, selected, dropped) -> dict:
-        generated = len(conjectures) + sum(rec["unparsable"] for rec in self._generated)
-        reasons = Counter(c["check"] for c in conjectures)
-        reasons["unparsable"] += sum(rec["unparsable"] for rec in self._generated)
+    def _similarity(self, conjectures: list[str], targets: list[str]) -> np.ndarray:
+        import ray
+
+        if self.cfg.selection.embedder == "policy":
+            a = np.array(ray.get(self.workers.policy.embed.remote(conjectures)))
+            b = np.array(ray.get(self.workers.policy.embed.remote(targets)))
+        else:
+            from retrieval.dense import Encoder
+
+            enc = Encoder(None)
+            a, b = np.asarray(enc.encode(conjectures)), np.asarray(enc.encode(targets))
+        a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+        b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+        return a @ b.T
+
+    def _conjecture_stats(self, r: int, pool: list[dict], selected, funnel: dict) -> dict:
+        rd = self.run.round(r)
+        made = [x for rec in self._generated for x in rec["conjectures"]]
+        reasons = Counter(x["check"] for x in made)
+        reasons["unparsable"] += sum(rec.get("unparsable", 0) for rec in self._generated)
         proofs = read_log(rd / "conjecture_proofs.jsonl")
-        distinct = {normalize(c["statement"]) for c in conjectures}
+        distinct = {normalize(x["statement"]) for x in made}
         return {
-            "seeds": len(self._generated),
-            "conjectures_generated": generated,
-            "conjectures_by_source": dict(Counter(c["source"] for c in conjectures)),
+            "seeds": len({rec["seed"] for rec in self._generated}),
+            "conjecture_inputs": sum(1 for rec in self._generated if not str(rec["input"]).startswith("mutations:")),
+            "conjectures_generated": len(made) + reasons["unparsable"],
+            "conjectures_by_source": dict(Counter(x["source"] for x in made)),
             "conjectures_valid": reasons.get("ok", 0),
-            "conjectures_rejected": {k: v for k, v in reasons.items() if k != "ok"},
+            "conjectures_rejected": {k: v for k, v in reasons.items() if k != "ok" and v},
+            "conjectures_pooled": len(pool),
             "conjectures_proved": sum(1 for p in proofs if p["correct"]),
             "conjectures_selected": len(selected),
-            "selection_dropped": dropped,
+            "selection_funnel": funnel,
             "conjecture_pass_rate_histogram": pass_rate_histogram([p["pass_rate"] for p in proofs]),
-            "mean_conjecture_length": _mean(len(c["statement"]) for c in conjectures),
-            "diversity": round(len(distinct) / len(conjectures), 4) if conjectures else 0.0,
+            "mean_conjecture_length": _mean(len(x["statement"]) for x in made),
+            "diversity": round(len(distinct) / len(made), 4) if made else 0.0,
         }
 
-    def train(self, r: int, ckpt_in: str, selected, seed_info) -> tuple[str, dict]:
+    # -- D. training ----------------------------------------------------------------------------------------------
+    def _prompt(self, p: stp.ProofRecord) -> str:
+        return proof_prompt(self.theorems[p.name], self.style)
+
+    def _target(self, p: stp.ProofRecord) -> str:
+        return proof_target(p.proof, self.style)
+
+    def conjecturer_examples(self, selected: list[stp.ConjectureExample], known: set) -> list[TrainingExample]:
+        """STP's conjecturer examples (RL_step2_train.py:52-76): the training prompt, the conjecture as written."""
+        out = []
+        written = getattr(self, "_written", {})
+        for e in selected:
+            seed = self.theorems[e.seed]
+            lemma_statement = e.lemma_statement if e.lemma else stp_no_lemma(declaration_keyword(seed.statement))
+            prompt = stp_conjecture_training_prompt(seed, e.seed_proof, lemma_statement)
+            target = stp_conjecture_target(written.get(e.name, e.statement))
+            if (prompt, target) not in known:
+                known.add((prompt, target))
+                out.append(TrainingExample(prompt, target, e.weight, "conjecturer", "conjecturer"))
+        return out
+
+    def train(self, r: int, ckpt_in: str, selected: list[stp.ConjectureExample]) -> tuple[str, dict]:
         rd = self.run.round(r)
         if (rd / "model.json").exists():
             info = json.loads((rd / "model.json").read_text())
             return info["checkpoint_out"], info["report"]
         t = self.cfg.training
-        examples = proof_examples(self._records(r, "targets.jsonl"), self.theorems, t, f"round-{r}/targets")
-        if selected:
-            weights = {s.outcome.name: s.weight for s in selected}
-            chosen = [x for x in self._records(r, "conjecture_proofs.jsonl") if x["name"] in weights]
-            # Selected conjectures are barely provable by construction: their pass-rate filter is the selection's.
-            examples += proof_examples(
-                chosen, self.theorems, t, f"round-{r}/conjectures", max_pass_rate=1.0, statement_weights=weights
-            )
+        sft = self.cfg.sft
+        if self.cfg.mode == "selfplay":
+            window = [p for q in range(max(0, r - t.window_rounds + 1), r + 1) for p in self._round_proofs(q)]
+            pairs = stp.prover_examples(window, self._prompt, self._target, t.max_pass_rate, t.length_coef, t.time_coef)
+            examples = [TrainingExample(x.prompt, x.target, x.weight, "prover", f"round-{r}/proofs") for x in pairs]
+            known = {(x.prompt, x.completion) for x in examples}
             if t.conjecturer:
-                seed_of = {s.outcome.name: s.seed for s in selected}
-                examples += conjecturer_examples(selected, seed_info, seed_of, f"round-{r}/conjecturer")
+                examples += self.conjecturer_examples(selected, known)
+            train_from = ckpt_in  # each round continues from the last (run_RL_steps.sh:81-85)
+        else:
+            # Expert iteration as STP ran it: RL_step3_final_model.py from the starting checkpoint on the target
+            # proofs of every round so far (run_RL_expert_iter.sh:78-85), at least 10 steps.
+            rounds = [[p for p in self._round_proofs(q) if p.original] for q in range(r + 1)]
+            pairs = stp.final_examples(
+                rounds,
+                self._prompt,
+                self._target,
+                np.random.default_rng(2333),
+                include_conjectures=False,
+                max_proofs=t.final_max_proofs,
+                length_coef=t.length_coef,
+            )
+            examples = [TrainingExample(x.prompt, x.target, x.weight, "prover", f"round-{r}/expert") for x in pairs]
+            train_from = self._start_checkpoint()
+            sft = dataclasses.replace(sft, min_steps=max(sft.min_steps, t.final_min_steps) if sft.min_steps else 0)
         refuted = [c for x in self._records(r, "counterexamples.jsonl") for c in x["counterexamples"]]
         examples += [e for e in pipeline_examples("counterexamples", refuted) if t.conjecturer or e.role == "prover"]
         if r == 0 and t.traced_examples:
-            known = [(x.theorem, x.known_proof) for x in self.targets if x.known_proof]
-            examples += traced_examples(known, t.traced_examples)
+            known_proofs = [(x.theorem, x.known_proof) for x in self.targets if x.known_proof]
+            examples += traced_examples(known_proofs, t.traced_examples)
         if r == 0:
             for path in t.extra_examples:
                 examples += list(read_examples(Path(path)))
@@ -462,40 +722,46 @@ class SelfPlay:
             ckpt_out = ckpt_in
         else:
             partial = rd / "checkpoint.partial"
-            result = self.workers.train(rd / "train.jsonl", ckpt_in, partial, self.cfg.sft)
+            result = self.workers.train(rd / "train.jsonl", train_from, partial, sft)
             self.run.publish_checkpoint(partial, self.run.checkpoint(r))
             ckpt_out = str(self.run.checkpoint(r))
-            report = {**result.to_dict(), "checkpoint": ckpt_out, "roles": roles}
+            report = {**result.to_dict(), "checkpoint": ckpt_out, "trained_from": train_from, "roles": roles}
         self.run.write_json(rd / "model.json", {"checkpoint_in": ckpt_in, "checkpoint_out": ckpt_out, "report": report})
         return ckpt_out, report
 
     def final(self) -> None:
-        """Re-train from the base model on every round's data (rarely proved statements, capped proofs each)."""
+        """STP's final model (RL_step3_final_model.py --include_synthetic_examples, run_RL_train.sh): from the base
+        model, every round's target proofs and conjecture proofs at <= 0.25, 16 random proofs per statement at most,
+        weight exp(-0.001 len), mixed with the library proofs; lr 1e-4, at least 10 steps."""
         fd = self.run.final
         t = self.cfg.training
         if not (fd / "model.json").exists():
-            examples = []
-            for r in range(self.cfg.rounds):
-                selected = {}
-                sel_path = self.run.round(r) / "selected.json"
-                if sel_path.exists():
-                    selected = {s["name"]: s["weight"] for s in json.loads(sel_path.read_text())["selected"]}
-                recs = self._records(r, "targets.jsonl") + [
-                    x for x in self._records(r, "conjecture_proofs.jsonl") if x["name"] in selected
-                ]
-                self._restore_conjecture_theorems(r)
-                examples += proof_examples(
-                    recs, self.theorems, t, f"final/round-{r}", t.final_max_pass_rate, t.final_max_proofs, selected
-                )
-            if t.traced_examples:
-                known = [(x.theorem, x.known_proof) for x in self.targets if x.known_proof]
-                examples += traced_examples(known, t.traced_examples)
+            library = self.library_proofs() if t.final_library else []
+            known = {(e.prompt, e.completion) for e in library}
+            rounds = [self._round_proofs(q) for q in range(self.cfg.rounds)]
+            pairs = stp.final_examples(
+                rounds,
+                self._prompt,
+                self._target,
+                np.random.default_rng(2333),
+                True,
+                t.final_max_pass_rate,
+                t.final_max_proofs,
+                t.length_coef,
+                known,
+            )
+            examples = library + [TrainingExample(x.prompt, x.target, x.weight, "prover", "final") for x in pairs]
             write_examples(fd / "train.jsonl", examples)
             if examples:
+                sft = dataclasses.replace(
+                    self.cfg.sft,
+                    learning_rate=t.final_learning_rate,
+                    min_steps=t.final_min_steps if self.cfg.sft.min_steps else 0,
+                )
                 partial = fd / "checkpoint.partial"
-                result = self.workers.train(fd / "train.jsonl", self.base, partial, self.cfg.sft)
+                result = self.workers.train(fd / "train.jsonl", self.base, partial, sft)
                 self.run.publish_checkpoint(partial, fd / "checkpoint")
-                ckpt, report = str(fd / "checkpoint"), result.to_dict()
+                ckpt, report = str(fd / "checkpoint"), {**result.to_dict(), "library": len(library)}
             else:
                 ckpt, report = self.base, {"examples": 0, "skipped": "no training data"}
             self.run.write_json(
@@ -511,10 +777,15 @@ class SelfPlay:
     def _restore_conjecture_theorems(self, r: int) -> None:
         for rec in self._records(r, "conjecture_proofs.jsonl"):
             if rec["name"] not in self.theorems and rec.get("seed") in self.theorems:
-                seed = self.theorems[rec["seed"]]
-                self.theorems[rec["name"]] = Conjecture(
-                    rec["name"], rec["statement"], rec["seed"], rec.get("lemma"), rec.get("source", "")
-                ).theorem(seed)
+                self.theorems[rec["name"]] = self._conjecture_theorem(
+                    {
+                        "name": rec["name"],
+                        "statement": rec["statement"],
+                        "seed": rec["seed"],
+                        "lemma": rec.get("lemma"),
+                        "source": rec.get("source", ""),
+                    }
+                )
 
 
 def _mean(values) -> float:

@@ -27,9 +27,12 @@ def sample_and_verify(
     chunk: int = 8,
     desc: str = "prove",
     extra: Optional[Callable[[Theorem], dict]] = None,
+    premises: Optional[Callable[[Theorem, str], dict[str, str]]] = None,
 ) -> None:
-    """Records {name, samples, correct, pass_rate, proofs: [{text, count, ok, policy, reason, seconds}], checkpoint}
-    for every theorem of `theorems` not yet in `log`."""
+    """Records {name, samples, correct, pass_rate, proofs: [{text, count, ok, policy, reason, seconds, premises?}],
+    checkpoint} for every theorem of `theorems` not yet in `log`. With `premises` (the proof assistant's premise
+    reader) every verified proof carries the lemmas it invokes, {full name: statement}, as STP's verifier records
+    them for every complete proof (RL/utils/prover/lean/verifier.py:239-249)."""
     import ray
 
     done = log.done()
@@ -75,16 +78,17 @@ def sample_and_verify(
             proofs = []
             for text, count in counts.items():
                 v = verdicts[index[(theorem.name, text)]] if (theorem.name, text) in index else None
-                proofs.append(
-                    {
-                        "text": text,
-                        "count": count,
-                        "ok": bool(v and v.ok),
-                        "policy": source[text],
-                        "reason": (v.reason if v else "empty")[:300],
-                        "seconds": round(v.seconds, 3) if v else 0.0,
-                    }
-                )
+                proof = {
+                    "text": text,
+                    "count": count,
+                    "ok": bool(v and v.ok),
+                    "policy": source[text],
+                    "reason": (v.reason if v else "empty")[:300],
+                    "seconds": round(v.seconds, 3) if v else 0.0,
+                }
+                if premises is not None and proof["ok"]:
+                    proof["premises"] = premises(theorem, text)
+                proofs.append(proof)
             samples = len(texts)
             correct = sum(p["count"] for p in proofs if p["ok"])
             rec = {

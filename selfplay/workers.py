@@ -34,18 +34,47 @@ def _policy_actor_class():
         """One loaded checkpoint serving both roles: whole proofs for theorems, free text for conjecture prompts."""
 
         def __init__(self, checkpoint: str, prover: ProverSettings, conjecture_tokens: int):
-            from prover.hf import GenerationConfig, HFModel, HFProofPolicy
+            from prover.hf import GenerationConfig, HFModel
 
-            gen = GenerationConfig(max_new_tokens_proof=prover.max_new_tokens, temperature=prover.temperature)
+            gen = GenerationConfig(
+                max_new_tokens_proof=prover.max_new_tokens, temperature=prover.temperature, top_p=prover.top_p
+            )
             self.model = HFModel(checkpoint, config=gen)
-            self.policy = HFProofPolicy(self.model)
+            self.prompt_style = prover.prompt
+            self.max_new_tokens = prover.max_new_tokens
             self.conjecture_tokens = conjecture_tokens
 
         def sample_proofs(self, theorems: list[Theorem], n: int) -> list[list[str]]:
-            return [[c.text for c in self.policy.sample(t, n)] if n > 0 else [] for t in theorems]
+            from prover.prompts import cut_whole_proof
+
+            from .prompts import proof_prompt
+
+            out = []
+            for t in theorems:
+                texts = self.model.generate(proof_prompt(t, self.prompt_style), n, self.max_new_tokens, beam=False)
+                out.append([cut_whole_proof(t, text) for text, _ in texts] if n > 0 else [])
+            return out
 
         def generate(self, prompts: list[str], n: int) -> list[list[str]]:
             return [[t for t, _ in self.model.generate(p, n, self.conjecture_tokens, beam=False)] for p in prompts]
+
+        def embed(self, texts: list[str], max_length: int = 512) -> list[list[float]]:
+            """STP's matching embeddings (RL/utils/embedding_utils.py:76-125): the checkpoint's last hidden states,
+            mean-pooled over the non-padding tokens."""
+            torch = self.model.torch
+            tok, model = self.model.tokenizer, self.model.model
+            out = []
+            with torch.no_grad():
+                for text in texts:
+                    enc = tok(text, return_tensors="pt", truncation=True, max_length=max_length).to(self.model.device)
+                    if self.model.seq2seq:
+                        hidden = model.get_encoder()(**enc).last_hidden_state
+                    else:
+                        hidden = model(**enc, output_hidden_states=True).hidden_states[-1]
+                    mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+                    out.append([float(x) for x in pooled[0].float().cpu()])
+            return out
 
     return PolicyActor
 

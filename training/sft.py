@@ -26,6 +26,21 @@ class SFTSettings:
     lora_target_modules: Optional[list[str]] = None  # None: PEFT's default for the architecture
     seed: int = 0
     logging_steps: int = 10
+    # The optimiser and loss. Defaults are Hugging Face's; STP's (levanter/config/RL_base.yaml, RL/utils/RL_utils.py
+    # train_model) are lr_scheduler "constant_with_warmup", warmup_steps 5, adam_beta2 0.95, adam_epsilon 1e-5,
+    # token_weighted_loss, min_steps 5 (10 for the final model): selfplay/config.py sets them for self-play.
+    lr_scheduler: str = "linear"
+    warmup_steps: int = 0  # capped at steps - 1, as STP caps it (RL_utils.py:681)
+    adam_beta2: float = 0.999
+    adam_epsilon: float = 1e-8
+    weight_decay: float = 0.0
+    # True: the loss is sum(weight x token loss) / sum(weight) over the batch's completion tokens (levanter's
+    # weighted_lm.py compute_weighted_loss: every token counts, long completions count more). False: the weighted
+    # mean over examples of each example's mean token loss.
+    token_weighted_loss: bool = False
+    # > 0: train exactly max(examples x epochs // effective batch, min_steps) optimiser steps, cycling through the
+    # data (STP: max(len(train_ds) * epoch // BATCH_SIZE, 5), RL_step2_train.py:194). 0: whole epochs.
+    min_steps: int = 0
     extra: dict = field(default_factory=dict)  # passed to trl.SFTConfig unchanged (bf16, gradient_checkpointing, ...)
 
 
@@ -79,7 +94,7 @@ class _Collator:
         }
 
 
-def _weighted_trainer_class():
+def _weighted_trainer_class(token_weighted: bool = False):
     import torch.nn.functional as F
     from trl import SFTTrainer
 
@@ -98,11 +113,22 @@ def _weighted_trainer_class():
                 logits, target = outputs.logits[:, :-1], labels[:, 1:]
             token_loss = F.cross_entropy(logits.float().transpose(1, 2), target, ignore_index=-100, reduction="none")
             mask = (target != -100).float()
-            per_example = (token_loss * mask).sum(1) / mask.sum(1).clamp(min=1)
-            loss = (per_example * weights.to(per_example.dtype)).mean()
+            w = weights.to(token_loss.dtype)
+            if token_weighted:
+                weighted_mask = mask * w[:, None]
+                loss = (token_loss * weighted_mask).sum() / weighted_mask.sum().clamp(min=1e-12)
+            else:
+                per_example = (token_loss * mask).sum(1) / mask.sum(1).clamp(min=1)
+                loss = (per_example * w).mean()
             return (loss, outputs) if return_outputs else loss
 
     return WeightedSFTTrainer
+
+
+def planned_steps(n_examples: int, epochs: float, effective_batch: int, minimum: int) -> int:
+    """max(n x epochs // batch, minimum): STP's number of optimiser steps (RL_step2_train.py:194, minimum 5;
+    RL_step3_final_model.py:226, minimum 10)."""
+    return max(int(n_examples * epochs) // max(1, effective_batch), minimum)
 
 
 def train_sft(
@@ -148,9 +174,21 @@ def train_sft(
             target_modules=s.lora_target_modules,
             task_type=TaskType.SEQ_2_SEQ_LM if seq2seq else TaskType.CAUSAL_LM,
         )
+    schedule: dict = {}
+    if s.min_steps > 0:
+        accumulation = int(s.extra.get("gradient_accumulation_steps", 1))
+        steps = planned_steps(len(rows), s.epochs, s.batch_size * accumulation, s.min_steps)
+        schedule = {"max_steps": steps, "warmup_steps": min(max(steps - 1, 0), s.warmup_steps)}
+    else:
+        schedule = {"warmup_steps": s.warmup_steps}
     args = SFTConfig(
         output_dir=str(out / "trainer"),
         num_train_epochs=s.epochs,
+        lr_scheduler_type=s.lr_scheduler,
+        adam_beta2=s.adam_beta2,
+        adam_epsilon=s.adam_epsilon,
+        weight_decay=s.weight_decay,
+        **schedule,
         per_device_train_batch_size=s.batch_size,
         learning_rate=s.learning_rate,
         logging_steps=s.logging_steps,
@@ -164,7 +202,7 @@ def train_sft(
         disable_tqdm=True,
         **s.extra,
     )
-    trainer = _weighted_trainer_class()(
+    trainer = _weighted_trainer_class(s.token_weighted_loss)(
         model=model,
         args=args,
         train_dataset=dataset,

@@ -63,6 +63,6 @@ def _line(rec: dict) -> str:
         return f"{r:>6}: {held}"
     return (
         f"round {r}: targets proved {rec['targets_proved_cumulative']}/{rec['targets_total']}, conjectures "
-        f"{rec.get('conjectures_generated', 0)} generated / {rec.get('conjectures_valid', 0)} valid / "
+        f"{rec.get('conjectures_generated', 0)} generated / {rec.get('conjectures_pooled', 0)} sampled / "
         f"{rec.get('conjectures_selected', 0)} selected, train examples {rec['train'].get('examples', 0)}, {held}"
     )

@@ -1,4 +1,5 @@
-"""The conjecturer: STP prompt and parsing, checks run in real Coq, and the selection rules."""
+"""The conjecturer: STP's prompt and parsing, and our checks run in real Coq (STP's selection is tested in
+tests/selfplay/test_stp_algorithm.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,12 @@ import pytest
 
 from conjecturer import (
     ConjectureChecker,
-    Outcome,
-    SelectionSettings,
-    conjecture_completion,
-    conjecture_prompt,
     model_conjectures,
     mutation_conjectures,
-    parse_conjecture,
-    select_conjectures,
+    stp_conjecture_prompt,
+    stp_conjecture_target,
+    stp_conjecture_training_prompt,
+    stp_parse_conjecture,
 )
 from itp import Theorem
 
@@ -23,41 +22,49 @@ HEADER = "From Coq Require Import Lia Lra Psatz.\nRequire Import Reals.\nOpen Sc
 SEED = Theorem("seed", "coq", HEADER, "Theorem seed (x : R) (h0 : 2 * x = 6) : x = 3.")
 
 
-def test_prompt_has_the_stp_tags_and_the_completion_closes_them():
-    prompt = conjecture_prompt(SEED, "Proof. lra. Qed.", "Rmult_comm")
-    for tag in (
-        "<lemma>\nRmult_comm\n</lemma>",
-        "<easy theorem>\n" + SEED.statement,
-        "Proof. lra. Qed.\n</easy theorem>",
-    ):
-        assert tag in prompt
-    assert prompt.endswith("<hard theorem>\n") and "```coq\n" + HEADER in prompt
-    completion = conjecture_completion("Theorem h : True.")
-    assert parse_conjecture(completion + "\njunk", "coq") == "Theorem h : True."
+def test_stp_prompt_in_coq_ends_with_the_keyword_the_model_continues():
+    # RL/utils/model_utils.py:33-38: no header, no closing tags, the lemma's statement, `<hard theorem>\n theorem`.
+    prompt = stp_conjecture_prompt(
+        SEED, "Proof. lra. Qed.", "Theorem Rmult_comm : forall r1 r2 : R, r1 * r2 = r2 * r1."
+    )
+    assert prompt == (
+        "Complete the following Coq code:\n\n```coq\n<lemma>\nTheorem Rmult_comm : forall r1 r2 : R, r1 * r2 = r2 * r1."
+        "\n<easy theorem>\n" + SEED.statement + "\nProof. lra. Qed.\n<hard theorem>\n Theorem"
+    )
+    # RL_step2_train.py:67-70: the training prompt carries the header; the target closes the tag.
+    train = stp_conjecture_training_prompt(SEED, "Proof. lra. Qed.", "Theorem true: True")
+    assert train.startswith("Complete the following Coq code:\n\n```coq\n" + HEADER + "\n<lemma>\nTheorem true: True\n")
+    assert (
+        train.endswith("<hard theorem>")
+        and stp_conjecture_target("Theorem h : True.") == "\nTheorem h : True.\n</hard theorem>"
+    )
 
 
 @pytest.mark.parametrize(
     "generated,expected",
     [
-        ("Theorem t (x : R) : x * x >= 0. Proof. nra. Qed.</hard theorem>", "Theorem t (x : R) : x * x >= 0."),
-        ("```coq\nLemma u : forall n : nat, n + 0 = n.\n```", "Lemma u : forall n : nat, n + 0 = n."),
+        (" t (x : R) : x * x >= 0. Proof. nra. Qed.</hard theorem>", "Theorem t (x : R) : x * x >= 0."),
+        (" u : forall n : nat, n + 0 = n.\n```", "Theorem u : forall n : nat, n + 0 = n."),
         ("no statement here", None),
-        ("Theorem cut_off (x : R) : x", None),
+        (" cut_off (x : R) : x", None),
     ],
 )
 def test_parse_conjecture_keeps_one_statement(generated, expected):
-    assert parse_conjecture(generated, "coq") == expected
+    # RL_utils.py:62-65: the keyword the prompt ended with, then the text before the closing tag, cut at the proof.
+    assert stp_parse_conjecture(generated, SEED) == expected
 
 
 def test_parse_lean_conjecture():
-    text = "theorem t (x : ℝ) (h : 0 < x) : 0 < x ^ 2 := by\n  positivity\n</hard theorem>"
-    assert parse_conjecture(text, "lean") == "theorem t (x : ℝ) (h : 0 < x) : 0 < x ^ 2 := by"
+    seed = Theorem("s", "lean", "", "theorem s : 1 = 1 := by")
+    text = " t (x : ℝ) (h : 0 < x) : 0 < x ^ 2 := by\n  positivity\n</hard theorem>"
+    assert stp_parse_conjecture(text, seed) == "theorem t (x : ℝ) (h : 0 < x) : 0 < x ^ 2 := by"
 
 
 def test_model_conjectures_are_renamed_and_unparsable_counted():
-    outs = ["Theorem whatever (x : R) : x + 0 = x.</hard theorem>", "garbage"]
-    made, bad = model_conjectures(SEED, "Proof. lra. Qed.", None, lambda p, n: outs[:n], 2, "c")
+    outs = [" whatever (x : R) : x + 0 = x.</hard theorem>", "garbage ("]
+    made, bad = model_conjectures(SEED, "Proof. lra. Qed.", None, "Theorem true: True", lambda p, n: outs[:n], 2, "c")
     assert bad == 1 and [c.statement for c in made] == ["Theorem c_0 (x : R) : x + 0 = x."]
+    assert made[0].written == "Theorem whatever (x : R) : x + 0 = x."
     assert made[0].theorem(SEED).header == HEADER and made[0].source == "model"
 
 
@@ -88,39 +95,3 @@ def test_duplicates_of_known_statements_are_refused(coq_env):
     checker = ConjectureChecker(coq_env, known=[SEED.statement])
     renamed = Theorem("other", "coq", HEADER, "Theorem other (x : R)  (h0 : 2 * x = 6) :\n x = 3.")
     assert checker.check(renamed) == "duplicate"
-
-
-def _o(name, correct, lemma=None, proof="Proof. nra. Qed.", statement="Theorem s : 1 = 1.", samples=16):
-    return Outcome(name, statement, lemma, samples, correct, [proof] if correct else [])
-
-
-def test_selection_keeps_barely_provable_conjectures_that_use_their_lemma():
-    outcomes = [
-        _o("unproved", 0),
-        _o("easy", 8),
-        _o("barely", 2),
-        _o("lemma_used", 1, lemma="Nat.add_comm", proof="Proof. rewrite Nat.add_comm. lia. Qed."),
-        _o("lemma_unused", 1, lemma="Nat.add_comm"),
-    ]
-    selected, dropped = select_conjectures(outcomes, SelectionSettings(elegance_drop=0.0))
-    assert sorted(s.outcome.name for s in selected) == ["barely", "lemma_used"]
-    assert dropped == {"unproved": 1, "too_easy": 1, "lemma_unused": 1, "inelegant": 0}
-
-
-def test_elegance_filter_drops_the_lowest_ratio_fifth_per_lemma_group():
-    outcomes = [_o(f"c{i}", 1, proof="p" * (10 + i), statement="s" * 20) for i in range(5)]
-    selected, dropped = select_conjectures(outcomes, SelectionSettings())
-    assert dropped["inelegant"] == 1 and "c0" not in {s.outcome.name for s in selected}
-
-
-def test_weights_favour_conjectures_near_unsolved_targets_and_are_capped():
-    outcomes = [_o("near", 1, statement="near"), _o("far", 1, statement="far"), _o("mid", 1, statement="mid")]
-    sims = {"near": 0.9, "far": 0.1, "mid": 0.5}
-    selected, _ = select_conjectures(
-        outcomes,
-        SelectionSettings(elegance_drop=0.0, weight_cap=2.0),
-        ["target"],
-        lambda cs, ts: [sims[c] for c in cs],
-    )
-    w = {s.outcome.name: s.weight for s in selected}
-    assert w["near"] == 2.0 and w["far"] < w["mid"] < w["near"]

@@ -30,7 +30,7 @@ SMALL = {
     },
     "heldout": {"names": ["mathd_algebra_109", "mathd_algebra_119"], "samples": 2},
     "prover": {"samples_round0": 4, "samples": 4, "max_new_tokens": 24, "chunk": 2},
-    "conjecturer": {"per_seed": 2, "mutations_per_seed": 3, "max_seeds": 4, "max_new_tokens": 24},
+    "conjecturer": {"mutations_per_seed": 3, "max_seeds": 4, "max_new_tokens": 24},
     "training": {"traced_examples": 2},
     "sft": {"epochs": 1, "max_length": 256},
     "ray": {"generation_actors": 2, "generation_cpus": 0.25},
@@ -93,21 +93,35 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
         for name, key in (
             ("targets.jsonl", "name"),
             ("conjecture_proofs.jsonl", "name"),
-            ("conjectures.jsonl", "seed"),
+            ("conjectures.jsonl", "input"),
             ("counterexamples.jsonl", "seed"),
             ("heldout.jsonl", "name"),
         ):
             keys = [rec[key] for rec in _lines(rd / name)]
             assert len(keys) == len(set(keys)), (rd / name, keys)
-    # Every target was sampled in round 0; round 1 sampled only what round 0 left unproved.
+    # Every target was sampled in round 0. Round 1 (STP, RL/utils/RL_utils.py:456-461): the unproved targets, the
+    # proved ones whose pass rate is below 0.35, and a 5% draw of the others; with no conjecture input, all of them.
     round0 = {rec["name"]: rec for rec in _lines(run / "round-000" / "targets.jsonl")}
     assert len(round0) == 7
     assert all(round0[name] == rec for name, rec in before.items())  # written before the kill, kept as is
     round1 = {rec["name"] for rec in _lines(run / "round-001" / "targets.jsonl")}
-    assert round1 == {n for n, rec in round0.items() if not rec["correct"]}
+    inputs1 = _lines(run / "round-001" / "conjectures.jsonl")
+    if any(x["input"].isdigit() for x in inputs1):
+        assert {n for n, rec in round0.items() if not rec["correct"] or rec["pass_rate"] < 0.35} <= round1
+    else:
+        assert round1 == set(round0)
+    # Every verified proof carries the premises Coq resolved for it (STP's `invokes`).
+    assert all("premises" in p for rec in round0.values() for p in rec["proofs"] if p["ok"])
+    # Stage 1 ran first (library proofs of the traced file) and round 0 started from its checkpoint.
+    assert any(e["source"] == "library" for e in _lines(run / "stage1" / "train.jsonl"))
 
     rounds = {str(rec["round"]): rec for rec in summary["rounds"]}
     assert set(rounds) == {"base", "0", "1", "final"}
+    assert rounds["0"]["checkpoint_in"] == rounds["base"]["checkpoint"] == str(run / "stage1" / "checkpoint")
+    # The final model is re-trained from the base model, with the library proofs mixed in.
+    final = json.loads((run / "final" / "model.json").read_text())
+    assert final["checkpoint_in"] == str(run / "base")
+    assert any(e["source"] == "library" for e in _lines(run / "final" / "train.jsonl"))
     # The checkpoint round 0 trained is the one round 1 used.
     assert rounds["0"]["checkpoint_out"] == str(run / "round-000" / "checkpoint")
     assert rounds["1"]["checkpoint_in"] == rounds["0"]["checkpoint_out"]
@@ -136,9 +150,56 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
     assert refuted, "no counterexample was found"
     neg = Theorem(refuted[0]["negation"].split()[1], "coq", refuted[0]["header"], refuted[0]["negation"])
     assert coq_env.check(neg, refuted[0]["proof"]).ok
-    train0 = _lines(run / "round-000" / "train.jsonl")
-    assert any(e["source"] == "disprove" and e["role"] == "conjecturer" for e in train0)
+    # Selected conjectures train the conjecturer with STP's training prompt and target (RL_step2_train.py:67-70).
+    for r in (0, 1):
+        chosen = json.loads((run / f"round-{r:03d}" / "selected.json").read_text())["selected"]
+        taught = [e for e in _lines(run / f"round-{r:03d}" / "train.jsonl") if e["source"] == "conjecturer"]
+        assert len(taught) == len(chosen)
+        assert all(
+            e["prompt"].endswith("<hard theorem>") and e["completion"].endswith("\n</hard theorem>") for e in taught
+        )
+    trained = _lines(run / "round-000" / "train.jsonl") + _lines(run / "round-001" / "train.jsonl")
+    assert any(e["source"] == "disprove" and e["role"] == "conjecturer" for e in trained)
     assert (run / "plots" / "selfplay.png").stat().st_size > 0 and any((run / "tb").iterdir())
+
+
+@pytest.mark.ray
+def test_expert_iteration_retrains_from_the_start_each_round_on_all_rounds(tmp_path, shared_data):
+    """STP's baseline (run_RL_expert_iter.sh: Sampler_naive, 64 samples every round, RL_step3_final_model.py from the
+    base on the target proofs of rounds 0..r): no conjectures, unsolved targets only, every round's model trained
+    from the starting checkpoint, and its data includes the earlier rounds' proofs."""
+    run = tmp_path / "ei"
+    config = _config(tmp_path)
+    sets = [
+        "prover.samples_expert_iteration=3",
+        "heldout.samples=0",
+        "stage1.enabled=false",
+        "targets.trace=[]",
+        "targets.traced_limit=0",
+        "training.traced_examples=0",
+        "conjecturer.disprove_per_seed=0",
+        "conjecturer.disprove_mutations_per_seed=0",
+    ]
+    args = [x for item in sets for x in ("--set", item)]
+    proc = _stp(
+        "selfplay", "--config", str(config), "--run-dir", str(run), "--mode", "expert_iteration", *args, "--json",
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    out, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err[-3000:]
+    start = str(run / "base")
+    round0 = {rec["name"]: rec for rec in _lines(run / "round-000" / "targets.jsonl")}
+    round1 = {rec["name"] for rec in _lines(run / "round-001" / "targets.jsonl")}
+    assert round0 and round1 == {n for n, rec in round0.items() if not rec["correct"]}
+    assert {rec["samples"] for rec in round0.values()} == {3 + 8}  # 3 model samples + the portfolio's 8
+    for r in (0, 1):
+        model = json.loads((run / f"round-{r:03d}" / "model.json").read_text())
+        assert model["report"]["trained_from"] == start
+        assert not (run / f"round-{r:03d}" / "conjectures.jsonl").exists()
+    proofs0 = {e["completion"] for e in _lines(run / "round-000" / "train.jsonl") if e["source"].endswith("expert")}
+    proofs1 = {e["completion"] for e in _lines(run / "round-001" / "train.jsonl") if e["source"].endswith("expert")}
+    assert proofs0 and proofs0 <= proofs1  # round 1 re-trains on round 0's proofs too
+    assert not (run / "final" / "model.json").exists()
 
 
 def test_config_errors_name_the_key(tmp_path):
