@@ -161,6 +161,8 @@ register(BackendSpec("leandojo", "lean", _lean_dojo_make, _lean_dojo_require, ch
 
 BACKENDS = tuple(_REGISTRY)
 CHECK_BACKENDS = tuple(name for name, s in _REGISTRY.items() if s.checks)  # `stp verify` / `stp check`
+TRACE_BACKENDS = tuple(name for name, s in _REGISTRY.items() if s.trace)  # `stp data trace`
+SYSTEMS = tuple(dict.fromkeys(s.system for s in _REGISTRY.values()))  # proof assistants, for per-system data
 
 
 # -- the functions code above `itp` calls ------------------------------------------------------------------------------
@@ -222,6 +224,8 @@ def prescreen_file(backend: str, text: str) -> Optional[FileVerdict]:
 __all__ = [
     "BACKENDS",
     "CHECK_BACKENDS",
+    "SYSTEMS",
+    "TRACE_BACKENDS",
     "BackendSpec",
     "BackendUnavailable",
     "ItpConfig",

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from data import FetchError, fetch_benchmark
 from data.traced import build_dataset, trace_library
+from itp.backends import SYSTEMS, TRACE_BACKENDS, ensure_available
 
 from ..errors import UsageError
 from . import data_pipelines
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     f = dsub.add_parser("fetch", help="download a benchmark's pinned upstream files (needs internet)")
     f.add_argument("benchmark", help="e.g. miniF2F")
     f.add_argument("--data-dir", help="where to write (default: $STP_DATA_DIR or ~/.local/share/stp/data)")
-    f.add_argument("--backend", action="append", choices=["coq", "lean"], help="only this system (repeatable)")
+    f.add_argument("--backend", action="append", choices=SYSTEMS, help="only this system (repeatable)")
     f.add_argument("--timeout", type=float, default=60.0, help="seconds per download")
     f.set_defaults(run=run_fetch)
     t = dsub.add_parser(
@@ -30,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     t.add_argument(
         "--backend",
-        choices=["coq", "lean"],
+        choices=TRACE_BACKENDS,
         default="coq",
         help="coq: the installed standard library; lean: your own .lean files (--files), through the REPL",
     )
@@ -82,10 +83,7 @@ def run_import_leandojo(args: argparse.Namespace) -> int:
 
 def run_trace(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    if args.backend == "lean":
-        from itp import ensure_available
-
-        ensure_available("lean")
+    ensure_available(args.backend)  # missing Coq or an unset STP_LEAN_REPL is exit 2 before any work
     bar = tqdm(desc="trace", unit="file", file=sys.stderr, disable=None)
 
     def on_file(traced) -> None:

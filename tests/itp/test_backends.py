@@ -11,6 +11,8 @@ from itp import backends
 from itp.backends import (
     BACKENDS,
     CHECK_BACKENDS,
+    SYSTEMS,
+    TRACE_BACKENDS,
     BackendSpec,
     ItpConfig,
     backend_for_file,
@@ -30,6 +32,7 @@ from itp.types import Theorem, VerdictKind
 def test_the_registered_backends():
     assert BACKENDS == ("coq", "lean", "leandojo")
     assert CHECK_BACKENDS == ("coq", "lean")  # leandojo checks whole proofs through the Lean REPL only
+    assert TRACE_BACKENDS == ("coq", "lean") and SYSTEMS == ("coq", "lean")
     assert [system_of(b) for b in BACKENDS] == ["coq", "lean", "lean"]
     assert backend_for_file("a/b.v") == "coq" and backend_for_file("x.lean") == "lean"
     assert backend_for_file("pyproject.toml") is None
