@@ -42,7 +42,8 @@ def _offset(lines_start: list[int], pos: tuple[int, int]) -> int:
 def steps(text: str, tactics: list[dict]) -> list[dict]:
     """Top-level proof steps from `allTactics`: nested tactics dropped (`outermost`), and the pieces of one step
     joined: `t1 <;> t2` (the combinator node itself is not listed, REPL isSubstantive) and a bullet `· t1 t2 ...`
-    (cdot is not listed either). A joined step keeps its first piece's goals and its whole source text."""
+    (cdot is not listed either). A joined step keeps its first piece's goals and its whole source text. Give it the
+    tactics of one declaration: a bullet's later lines are told apart from the next proof by their column only."""
     starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
     out: list[dict] = []
     bullet_col: Optional[int] = None
@@ -66,9 +67,26 @@ def steps(text: str, tactics: list[dict]) -> list[dict]:
         stripped = prefix.rstrip()
         if stripped.endswith(("·", ".")) and not stripped[:-1].strip():
             bullet_col = len(stripped) - 1
-            t = dict(t, pos={"line": line, "column": bullet_col})
+            t = dict(t, pos={"line": line, "column": bullet_col}, bullet=bullet_col)
             t["tactic"] = text[starts[line - 1] + bullet_col : _offset(starts, end)]
         out.append(t)
+    return _unfocus(out)
+
+
+def _unfocus(out: list[dict]) -> list[dict]:
+    """Inside `· tac` the listed goals are the focused goal only; sibling bullets take the goals in order, so the
+    whole goal list before the k-th of a run of bullets is the focused goals of it and the bullets after it."""
+    i = 0
+    while i < len(out):
+        col = out[i].get("bullet")
+        j = i
+        while col is not None and j < len(out) and out[j].get("bullet") == col:
+            j += 1
+        if j > i + 1:
+            focused = [t["goals"] for t in out[i:j]]
+            for k in range(i, j):
+                out[k] = dict(out[k], goals="\n\n".join(focused[k - i :]))
+        i = max(j, i + 1)
     return out
 
 
@@ -134,10 +152,10 @@ def trace_file(session: LeanSession, text: str, path: str, logical_name: str, ti
         traced.error = f"Lean REPL: {exc}"
         return traced
     errs = errors_of(response)
-    tactics = steps(text, response.get("tactics", []))
+    tactics = response.get("tactics", [])
     bounds = [d.line for d in decls] + [10**9]
     for k, decl in enumerate(decls):
-        mine = [t for t in tactics if bounds[k] <= t["pos"]["line"] < bounds[k + 1]]
+        mine = steps(text, [t for t in tactics if bounds[k] <= t["pos"]["line"] < bounds[k + 1]])
         if not mine and decl.kind not in ("theorem", "lemma"):
             continue
         end_line = max([t["endPos"]["line"] for t in mine if t.get("endPos")] or [decl.line])

