@@ -83,8 +83,10 @@ class LeanDojoEnv(ProofEnv):
         if entry is not None:
             try:
                 entry[0].__exit__(None, None, None)
-            except Exception:
-                pass
+            except Exception:  # a wedged Dojo may fail to close (signals outside the main thread): kill its process
+                proc = getattr(entry[1], "proc", None)
+                if proc is not None and proc.poll() is None:
+                    proc.kill()
 
     def start(self, theorem: Theorem) -> State:
         init = self._enter(theorem)
@@ -164,7 +166,7 @@ class LeanDojoEnv(ProofEnv):
             return dojo_state
         current = self._enter(state.theorem)
         for tactic in state.path:
-            current = self._open[name][1].run_tac(current, tactic)
+            current = self._run(name, current, tactic, self.tactic_timeout)  # a replayed step has a deadline too
             if not isinstance(current, self.lean_dojo.TacticState):
                 raise self.lean_dojo.DojoCrashError(f"replay of {tactic!r} did not reach an open state")
         return current
