@@ -101,3 +101,24 @@ def test_the_dojo_gets_its_timeout_under_the_name_its_version_uses():
     env.start(THM)
     assert env._open[THM.name][1].timeout == 123
     env.close()
+
+
+def test_a_dojo_that_cannot_close_has_its_process_killed(monkeypatch):
+    class Proc:
+        killed = False
+
+        def poll(self):
+            return None
+
+        def kill(self):
+            Proc.killed = True
+
+    def refuse(self, *exc):
+        raise ValueError("signal only works in main thread")
+
+    env = LeanDojoEnv(dojo_module=dojo_double)
+    env.start(THM)
+    env._open[THM.name][1].proc = Proc()
+    monkeypatch.setattr(dojo_double.Dojo, "__exit__", refuse)
+    env.release(THM)
+    assert Proc.killed and THM.name not in env._open
