@@ -29,7 +29,8 @@ from itp.config import CoqConfig
 
 
 def substitute(tactic: str, written: str, qualified: str) -> str:
-    pattern = r"(?<![\w'.])" + re.escape(written) + r"(?![\w'])(?!\.[A-Za-z_])"
+    """The tactic with every use of `written` as a name (not inside a longer name, not a `%scope` key) qualified."""
+    pattern = r"(?<![\w'.%])" + re.escape(written) + r"(?![\w'])(?!\.[A-Za-z_])"
     return re.sub(pattern, qualified, tactic)
 
 
@@ -156,8 +157,8 @@ def main() -> None:
         if mine:
             result[labeller] = sum(mine) / len(mine)
             print(f"  {labeller:<9} {sum(mine):6d}/{len(mine):<6d} labels confirmed by Coq: {100 * result[labeller]:.2f}%")
-    if len(result) == 2:
-        print(f"  wrong labels, baseline / traced: {(1 - result['baseline']) / max(1 - result['traced'], 1e-9):.1f}x")
+    if len(result) == 2 and result["traced"] < 1:
+        print(f"  wrong labels, baseline / traced: {(1 - result['baseline']) / (1 - result['traced']):.1f}x")
 
 
 if __name__ == "__main__":

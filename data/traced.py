@@ -181,7 +181,7 @@ def build_dataset(out: Path, seed: int = 0) -> BuiltDataset:
     closure = transitive_imports({c["path"]: set(c["imports"]) for c in corpus})
     index = NameIndex(files)
     theorems = []
-    stats = BuiltDataset(len(corpus), sum(len(c["premises"]) for c in corpus), 0, 0, 0, 0)
+    stats = BuiltDataset(len(files), sum(len(c["premises"]) for c in corpus), 0, 0, 0, 0)
     for f in files:
         for t in f.theorems:
             stats.failed_theorems += not t.ok

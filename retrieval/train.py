@@ -22,13 +22,17 @@ from .dense import encoder_path
 def training_triples(
     theorems: Iterable[dict], corpus: PremiseCorpus, max_examples: Optional[int] = None, seed: int = 0
 ) -> list[dict]:
+    """(state, used premise, hard negative) triples, tactics taken in a seeded random order until `max_examples`
+    (BM25 is asked only for the tactics used)."""
     bm25 = BM25Retriever(corpus)
     rng = random.Random(seed)
+    examples = [ex for ex in tactic_examples(theorems) if any(p in corpus.index_of for p in ex["premises"])]
+    rng.shuffle(examples)
     triples = []
-    for ex in tactic_examples(theorems):
+    for ex in examples:
+        if max_examples and len(triples) >= max_examples:
+            break
         positives = [corpus.index_of[p] for p in ex["premises"] if p in corpus.index_of]
-        if not positives:
-            continue
         candidates = corpus.accessible(ex["file_path"], ex["start"])
         negatives = [i for i, _ in bm25.retrieve(ex["state"], candidates, 10) if i not in positives]
         if not negatives and len(candidates):

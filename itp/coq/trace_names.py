@@ -40,6 +40,11 @@ _LOCATED = re.compile(r"^(Constant|Inductive|Constructor|Notation)\s+(\S+)")
 
 # `(x + 1)%nat`: what follows `%` is a notation scope, not a name.
 _SCOPE_KEY = re.compile(r"%\s*[A-Za-z_][\w']*")
+# `auto with arith bool`: hint databases, not names (`bool` is also the inductive type).
+_HINT_DBS = re.compile(
+    r"(\b(?:auto|eauto|trivial|autorewrite|autounfold|firstorder|intuition|info_auto|info_eauto|typeclasses\s+eauto)"
+    r"\b(?:\s+\d+)?(?:\s+using\s+[^;|\]]*?)?\s+with)((?:\s+(?:\*|[A-Za-z_][\w']*))+)"
+)
 # A goal selector before a tactic: `2: tac`, `all: tac`, `[x]: tac`.
 _SELECTOR = re.compile(r"^\s*(?:\d+(?:\s*[,-]\s*\d+)*|all|\[\s*[A-Za-z_][\w']*\s*\])\s*:(?!=)")
 # Where a tactic's own name stands (an Ltac name such as `order` may also be a constant): at the start, after a
@@ -50,10 +55,10 @@ _TACTIC_HEAD = re.compile(
 
 
 def mentions(tactic: str) -> list[str]:
-    """Identifiers a tactic refers to that may be global names: strings, notation scopes (`%nat`), tactic names in
-    tactic position and tactic keywords left out."""
+    """Identifiers a tactic refers to that may be global names: strings, notation scopes (`%nat`), hint databases,
+    tactic names in tactic position and tactic keywords left out."""
     text = _SCOPE_KEY.sub(" ", re.sub(r'"(?:[^"]|"")*"', " ", tactic))
-    text = _SELECTOR.sub(" ", text)
+    text = _HINT_DBS.sub(r"\1 ", _SELECTOR.sub(" ", text))
     seen: dict[str, None] = {}
     for m in _IDENT.finditer(text):
         tok = m.group(0)

@@ -133,3 +133,6 @@ def test_scope_keys_and_tactic_names_are_not_mentions():
     assert mentions("apply -> Nat.succ_le_mono; assumption.") == ["Nat.succ_le_mono"]
     assert mentions("[ apply Rmult_le_compat | ring ].") == ["Rmult_le_compat"]
     assert mentions("all: exact I.") == ["I"]
+    # Hint databases: `Locate bool` answers the inductive Coq.Init.Datatypes.bool, which `auto with bool` never uses.
+    assert mentions("case m; simpl; auto with bool.") == ["m"]
+    assert mentions("auto using foo with arith.") == ["foo"]
