@@ -50,15 +50,15 @@ _PROOF_OPTIONS = frozenset({"maxHeartbeats", "maxRecDepth", "synthInstance.maxHe
 # `checkBinderAnnotations` only checks that instance binders are classes (ProofNet's Munkres_exercise_23_4 sets it).
 _HEADER_OPTIONS = _PROOF_OPTIONS | {"autoImplicit", "relaxedAutoImplicit", "checkBinderAnnotations"}
 _OPTION_PREFIXES = ("linter.", "pp.")
-# Attributes a header or file may use: they steer simp, instances and unfolding, none of them registers code that
-# a tactic later runs (as `@[norm_num]`, `@[tactic]`, `@[command_elab]` or `@[init]` would).
+# Attributes a header or file may use: they steer simp, instances, unfolding and lemma-driven automation; none of
+# them registers code that a tactic later runs (as `@[norm_num]`, `@[positivity]`, `@[tactic]`, `@[command_elab]`,
+# `@[init]` or Aesop's tactic rules would).
 _HEADER_ATTRIBUTES = frozenset(
     {
         "simp", "reducible", "irreducible", "semireducible", "instance", "ext", "inline", "noinline", "specialize",
         "norm_cast", "push_cast", "elab_as_elim", "symm", "refl", "trans", "mk_iff", "nolint", "coe", "match_pattern",
-        "pp_nodot", "simps", "continuity", "measurability", "fun_prop", "gcongr", "positivity_ext_free", "mono",
-        "aesop", "default_instance", "class", "local", "scoped", "-", "to_additive", "induction_eliminator",
-        "cases_eliminator", "grind", "field_simps", "norm_num_lemma_free", "deprecated",
+        "pp_nodot", "simps", "continuity", "measurability", "fun_prop", "gcongr", "mono", "default_instance", "class",
+        "to_additive", "induction_eliminator", "cases_eliminator", "grind", "field_simps", "deprecated",
     }
 )  # fmt: skip
 

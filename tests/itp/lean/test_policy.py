@@ -69,6 +69,9 @@ def test_every_benchmark_statement_passes(shared_data, name, split):
         MINIF2F_HEADER + "unsafe def f : ℕ := 4\n",
         MINIF2F_HEADER + "@[norm_num _] def evalCheat : Mathlib.Meta.NormNum.NormNumExt := cheatImpl\n",
         MINIF2F_HEADER + "attribute [csimp] foo\n",
+        MINIF2F_HEADER + "@[aesop safe tactic] def cheat : TacticM Unit := pure ()\n",  # Aesop runs tactic rules
+        MINIF2F_HEADER + "@[positivity _] def ext : PositivityExt := ext0\n",
+        MINIF2F_HEADER + "attribute [local tactic] foo\n",
         MINIF2F_HEADER + "theorem helper : False := sorry\n",
         MINIF2F_HEADER + 'def f : IO Unit := IO.println "x"\n',
         MINIF2F_HEADER + 'def s := s!"{1}"\n',
