@@ -25,13 +25,16 @@ def outermost(tactics: list[dict]) -> list[dict]:
     substantive tactic node of the info tree (REPL/Lean/InfoTree.lean, findAllInfoTactics), nested ones included
     (`have h : p := by linarith`, `constructor <;> simp`, the tactics under a bullet), so "the next listed tactic's
     goals" is the after-state only among these: the top-level steps of one tactic block."""
-    spans = [_span(t) for t in tactics]
-    keep = []
-    for i, t in enumerate(tactics):
-        (a, b) = spans[i]
-        inside = any(j != i and c <= a and b <= d and (c, d) != (a, b) for j, (c, d) in enumerate(spans))
-        if not inside:
-            keep.append(t)
+    # `t <;> s` runs `s` once per goal, and each run is a node of its own: the same span listed again is one step.
+    unique: dict[tuple, dict] = {}
+    for t in tactics:
+        unique.setdefault(_span(t), t)
+    spans = list(unique)
+    keep = [
+        t
+        for (a, b), t in unique.items()
+        if not any(c <= a and b <= d and (c, d) != (a, b) for (c, d) in spans)
+    ]
     return sorted(keep, key=lambda t: _span(t)[0])
 
 

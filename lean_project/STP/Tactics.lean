@@ -60,7 +60,7 @@ checked before the state, log included, is restored: as llmstep's `checkSuggesti
 def tryTactic (tac : String) : TacticM (Option Nat) := do
   let saved ← saveState
   -- Start from an empty log, so errors reported earlier in the user's file do not count against `tac`.
-  modifyThe Core.State fun s => { s with messages := .empty }
+  modifyThe Core.State fun s => { s with messages := {} }
   let attempt : TacticM (Option Nat) := do
     match Parser.runParserCategory (← getEnv) `tactic tac with
     | .ok stx =>

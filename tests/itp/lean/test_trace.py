@@ -70,12 +70,13 @@ def test_combinators_and_bullets_join_their_pieces():
     listed = [
         tac("constructor", 2, 2, 2, 13, "T0"),
         tac("simp [*]", 2, 18, 2, 26, "T1"),
+        tac("simp [*]", 2, 18, 2, 26, "T1'"),  # `<;>` ran it on the second goal too: a second node, same span
         tac("constructor", 4, 2, 4, 13, "U0"),
         tac("exact hp", 5, 4, 5, 12, "U1"),
         tac("have := hq", 6, 4, 6, 14, "U2"),
         tac("exact this", 7, 4, 7, 14, "U3"),
     ]
-    got = [(t["tactic"], t["goals"]) for t in steps(text, listed[:2]) + steps(text, listed[2:])]
+    got = [(t["tactic"], t["goals"]) for t in steps(text, listed[:3]) + steps(text, listed[3:])]
     assert got == [
         ("constructor <;> simp [*]", "T0"),
         ("constructor", "U0"),
