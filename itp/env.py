@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import abc
+import functools
+import threading
 from typing import Optional
 
 from .types import FileVerdict, State, StepResult, Theorem, Verdict
@@ -18,6 +20,19 @@ class StatementError(ValueError):
 
 class UntrustedInput(StatementError):
     """The header (or other input around a proof) was refused by the trust policy before any process saw it."""
+
+
+def serialized(method):
+    """Run an environment method under the environment's own lock: threads that share one environment are served
+    one after the other and never interleave requests to one process (parallelism comes from several
+    environments, as the verifier pool keeps them)."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self.__dict__.setdefault("_call_lock", threading.RLock()):
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 class ProofEnv(abc.ABC):

@@ -6,11 +6,10 @@ import functools
 import os
 import shutil
 import subprocess
-import threading
 from typing import Optional
 
 from ..config import CoqConfig, PoolConfig
-from ..env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput
+from ..env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput, serialized
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from ..warm import WarmCache
 from .coqc import check_cold, check_file
@@ -46,9 +45,8 @@ def require_coq(config: CoqConfig) -> None:
 
 
 class CoqEnv(ProofEnv):
-    """Warm sessions per header. Every call holds the environment's lock: two threads that share one environment
-    are served one after the other and can never interleave sentences in one coqtop (parallelism comes from
-    several environments, as the verifier pool keeps them)."""
+    """Warm `coqtop` sessions per header; calls are `serialized`, so threads sharing one environment never
+    interleave sentences in one coqtop."""
 
     system = "coq"
 
@@ -59,7 +57,6 @@ class CoqEnv(ProofEnv):
         self.sessions: WarmCache[CoqSession] = WarmCache(
             pool.headers_per_worker, pool.recycle_after, self.config.limits.rss_recycle_mb
         )
-        self._lock = threading.RLock()
 
     def session(self, header: str) -> CoqSession:
         """The warm session for `header`'s libraries; raises UntrustedInput if the header policy refuses it and
@@ -79,11 +76,8 @@ class CoqEnv(ProofEnv):
                     raise
         raise AssertionError("unreachable")
 
+    @serialized
     def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
-        with self._lock:
-            return self._check(theorem, proof, timeout)
-
-    def _check(self, theorem: Theorem, proof: str, timeout: Optional[float]) -> Verdict:
         try:
             session = self.session(theorem.header)
         except UntrustedInput as exc:
@@ -108,15 +102,12 @@ class CoqEnv(ProofEnv):
     def check_file(self, text: str, only: Optional[list[str]] = None) -> FileVerdict:
         return check_file(text, self.config, only)
 
+    @serialized
     def start(self, theorem: Theorem) -> State:
-        with self._lock:
-            return self.session(theorem.header).start(theorem)
+        return self.session(theorem.header).start(theorem)
 
+    @serialized
     def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
-        with self._lock:
-            return self._step(state, tactic, timeout)
-
-    def _step(self, state: State, tactic: str, timeout: Optional[float]) -> StepResult:
         try:
             session = self.session(state.theorem.header)
         except (CoqTopDied, CoqTopTimeout, StatementError) as exc:
@@ -129,16 +120,16 @@ class CoqEnv(ProofEnv):
     def automation(self, state: State) -> list[str]:
         return portfolio(state)
 
+    @serialized
     def premises(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> dict[str, str]:
         from .premises import proof_premises
 
-        with self._lock:
-            try:
-                session = self.session(theorem.header)
-            except (CoqTopDied, CoqTopTimeout, StatementError):
-                return {}
-            return proof_premises(session, theorem, proof, timeout or self.config.tactic_timeout)
+        try:
+            session = self.session(theorem.header)
+        except (CoqTopDied, CoqTopTimeout, StatementError):
+            return {}
+        return proof_premises(session, theorem, proof, timeout or self.config.tactic_timeout)
 
+    @serialized
     def close(self) -> None:
-        with self._lock:
-            self.sessions.close()
+        self.sessions.close()

@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from typing import Any, Optional
 
-from ..env import BackendUnavailable, ProofEnv, StatementError
+from ..env import BackendUnavailable, ProofEnv, StatementError, serialized
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from .portfolio import portfolio
 
@@ -88,6 +88,7 @@ class LeanDojoEnv(ProofEnv):
                 if proc is not None and proc.poll() is None:
                     proc.kill()
 
+    @serialized
     def start(self, theorem: Theorem) -> State:
         init = self._enter(theorem)
         return State(theorem, init.pp, (), (self._generation[theorem.name], init), init.pp.count("⊢") or 1)
@@ -123,6 +124,7 @@ class LeanDojoEnv(ProofEnv):
             raise box["error"]
         return box["result"]
 
+    @serialized
     def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
         t0 = time.monotonic()
         ld = self.lean_dojo
@@ -188,6 +190,10 @@ class LeanDojoEnv(ProofEnv):
     def automation(self, state: State) -> list[str]:
         return portfolio(state)
 
+    def default_tactic_timeout(self) -> float:
+        return self.tactic_timeout
+
+    @serialized
     def close(self) -> None:
         for name in list(self._open):
             self._leave(name)

@@ -6,7 +6,7 @@ import time
 from typing import Optional
 
 from ..config import LeanConfig, PoolConfig
-from ..env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput
+from ..env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput, serialized
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from ..warm import WarmCache
 from .lexer import LexError, TokenKind, tokenize
@@ -91,6 +91,9 @@ def import_prefix(text: str) -> str:
 
 
 class LeanEnv(ProofEnv):
+    """Warm REPL processes per header; calls are `serialized`, so threads sharing one environment never interleave
+    requests to one REPL."""
+
     system = "lean"
 
     def __init__(self, config: Optional[LeanConfig] = None, pool: Optional[PoolConfig] = None):
@@ -104,6 +107,7 @@ class LeanEnv(ProofEnv):
     def session(self, header: str) -> LeanSession:
         return self.sessions.get(header, lambda: LeanSession(header, self.config))
 
+    @serialized
     def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
         refused = prescreen(theorem, proof)
         if refused:
@@ -150,6 +154,7 @@ class LeanEnv(ProofEnv):
         finally:
             session.close()
 
+    @serialized
     def start(self, theorem: Theorem) -> State:
         """Open `theorem`; a REPL that died or timed out is discarded and the start is tried once on a fresh one."""
         refused = screen_problem(theorem)
@@ -165,6 +170,7 @@ class LeanEnv(ProofEnv):
                     raise BackendUnavailable(f"the Lean REPL failed twice opening {theorem.name}: {exc}") from exc
         raise AssertionError("unreachable")
 
+    @serialized
     def step(self, state: State, tactic: str, timeout: Optional[float] = None) -> StepResult:
         try:
             session = self.session(state.theorem.header)
@@ -175,10 +181,12 @@ class LeanEnv(ProofEnv):
     def automation(self, state: State) -> list[str]:
         return portfolio(state)
 
+    @serialized
     def premises(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> dict[str, str]:
         from .premises import proof_premises  # STP's `invokes`; see that module for the Lean behaviour relied on
 
         return proof_premises(self.session(theorem.header), theorem, proof, timeout or self.config.tactic_timeout)
 
+    @serialized
     def close(self) -> None:
         self.sessions.close()
