@@ -17,7 +17,7 @@ from typing import Iterator, Literal, Optional
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from data import DataError, find_theorem, user_theorem
 from itp import StatementError, UntrustedInput
@@ -47,7 +47,14 @@ class EncodeRequest(BaseModel):
 class LLMStepRequest(BaseModel):
     tactic_state: str = Field(max_length=MAX_TEXT)
     prefix: str = ""
-    context: str = Field(default="", max_length=MAX_TEXT)
+    # llmstep sends the whole file above the cursor; its client cannot handle a 422, so a long context keeps its
+    # end (the part nearest the cursor) instead of being refused (llmstep/python/server.py's request).
+    context: str = ""
+
+    @field_validator("context")
+    @classmethod
+    def _keep_the_end(cls, value: str) -> str:
+        return value[-MAX_TEXT:]
 
 
 class TheoremIn(BaseModel):

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from itp import CHECK_BACKENDS, backend_for_file, ensure_available, make_env, prescreen_file
+from itp import CHECK_BACKENDS, ItpConfig, ItpSettings, backend_for_file, ensure_available, make_env, prescreen_file
 
 from ..errors import UsageError
 
@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--theorem", action="append", metavar="NAME", help="only this theorem (repeatable)")
     p.add_argument("--backend", choices=CHECK_BACKENDS, help="default: from the file's extension")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    ItpSettings.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -24,6 +25,10 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
+    try:
+        config = ItpSettings.from_args(args).apply(ItpConfig())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     backend = args.backend or backend_for_file(path.name)
     if backend is None:
         raise UsageError(f"cannot tell the proof assistant of {path.name}; pass --backend coq|lean")
@@ -35,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     result = prescreen_file(backend, text)
     if result is None:
         ensure_available(backend)
-        with make_env(backend) as env:
+        with make_env(backend, config) as env:
             try:
                 result = env.check_file(text, args.theorem)
             except KeyError as exc:

@@ -15,6 +15,7 @@ from data import ResultLog
 from itp import (
     CHECK_BACKENDS,
     ItpConfig,
+    ItpSettings,
     Theorem,
     VerifierPool,
     VerifyJob,
@@ -34,9 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("proofs", help='JSONL, one {"name"?, "header", "formal_statement", "proof"} per line')
     p.add_argument("--backend", choices=CHECK_BACKENDS, help="default: lean if a Lean REPL is configured, else coq")
     p.add_argument("--workers", type=int, default=2, help="parallel proof-assistant workers (default 2)")
-    p.add_argument("--timeout", type=float, help="seconds per proof (timed-out proofs are re-run alone with more)")
+    p.add_argument("--timeout", type=float, help="the same as --check-timeout (timed-out proofs are re-run with more)")
     p.add_argument("--out", help="verdict JSONL (default: PROOFS.verdicts.jsonl); a rerun skips lines already in it")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    ItpSettings.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -92,8 +94,13 @@ def run(args: argparse.Namespace) -> int:
     backend = args.backend or default_backend()
     jobs, labels = read_jobs(path, backend)
     out = Path(args.out) if args.out else path.with_suffix(".verdicts.jsonl")
-    config = ItpConfig()
-    config.pool.workers = args.workers
+    if args.timeout is not None and args.check_timeout is None:
+        args.check_timeout = args.timeout
+    try:
+        settings = ItpSettings.from_args(args, workers=args.workers)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    config = settings.apply(ItpConfig())
     t0 = time.monotonic()
     with ResultLog(out) as log:
         done = log.done()
@@ -118,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         stats = {"unique": 0, "stragglers": 0}
         if rest:
             ensure_available(backend)
-            with VerifierPool(lambda: make_env(backend, config), config.pool, args.timeout) as pool:
+            with VerifierPool(lambda: make_env(backend, config), config.pool, settings.check_timeout) as pool:
                 pool.verify([jobs[i] for i in rest], on_result=lambda k, verdict: record(rest[k], verdict))
                 stats = pool.stats.to_dict()
         bar.close()

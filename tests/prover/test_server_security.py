@@ -148,3 +148,10 @@ def test_an_internal_error_answers_500_without_a_traceback():
     resp = client.get("/health")
     assert resp.status_code == 500 and "secret" not in resp.text and "Traceback" not in resp.text
     assert resp.json()["detail"].startswith("internal error")
+
+
+def test_llmstep_context_over_the_text_limit_keeps_its_end():
+    from prover.server import MAX_TEXT, LLMStepRequest
+
+    req = LLMStepRequest(tactic_state="n : nat\n⊢ n = n", context="x" * (MAX_TEXT + 10) + "END")
+    assert len(req.context) == MAX_TEXT and req.context.endswith("END")
