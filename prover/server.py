@@ -47,8 +47,8 @@ class EncodeRequest(BaseModel):
 class LLMStepRequest(BaseModel):
     tactic_state: str = Field(max_length=MAX_TEXT)
     prefix: str = ""
-    # llmstep sends the whole file above the cursor; its client cannot handle a 422, so a long context keeps its
-    # end (the part nearest the cursor) instead of being refused (llmstep/python/server.py's request).
+    # llmstep sends the whole file as context, and its client reads `suggestions` from whatever comes back
+    # (llmstep python/suggest.py `suggest`), so a 422 would crash it: a long context keeps its end instead.
     context: str = ""
 
     @field_validator("context")
