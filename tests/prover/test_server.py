@@ -41,49 +41,41 @@ def call(base: str, method: str, path: str, body=None, timeout: float = 120):
         return exc.code, json.loads(exc.read() or b"null")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from training import TinyModelConfig, init_model
-
-    model = init_model(tmp_path_factory.mktemp("model") / "tiny", TinyModelConfig(width=32, layers=1, heads=2))
+def launch(args: list[str], env: dict, ready) -> tuple[subprocess.Popen, str]:
+    """`stp serve ARGS` on a free loopback port, started in its own session; returns once `ready(base)` is 200."""
     port = _free_port()
-    env = dict(os.environ, STP_DATA_DIR=str(SHARED / "data"))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stp",
-            "serve",
-            "--port",
-            str(port),
-            "--backend",
-            "coq",
-            "--model",
-            str(model),
-            "--workers",
-            "2",
-            "--budget",
-            "20",
-        ],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    cmd = [sys.executable, "-m", "stp", "serve", "--port", str(port), *args]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"server exited: {proc.stderr.read()[-2000:]}")
         try:
-            if call(base, "GET", "/health", timeout=2)[0] == 200:
+            if ready(base) == 200:
                 break
         except OSError:
             time.sleep(0.3)
-    yield base
+    return proc, base
+
+
+def stop(proc: subprocess.Popen) -> str:
+    """SIGTERM the server's process group; its stderr."""
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)
+    return proc.stderr.read()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from training import TinyModelConfig, init_model
+
+    model = init_model(tmp_path_factory.mktemp("model") / "tiny", TinyModelConfig(width=32, layers=1, heads=2))
+    env = dict(os.environ, STP_DATA_DIR=str(SHARED / "data"))
+    args = ["--backend", "coq", "--model", str(model), "--workers", "2", "--budget", "20"]
+    proc, base = launch(args, env, lambda base: call(base, "GET", "/health", timeout=2)[0])
+    yield base
+    stop(proc)
 
 
 def test_health_reports_backend_model_and_load(server):

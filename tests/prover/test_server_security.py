@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import ROOT, SHARED
-from tests.prover.test_server import HARD, _free_port
+from tests.prover.test_server import HARD, launch, stop
 
 TOKEN = "test-token-0123456789"
 ARITH = "Require Import Arith Lia.\n"
@@ -38,26 +35,12 @@ def request(base: str, method: str, path: str, body=None, token: str | None = TO
 
 
 @pytest.fixture(scope="module")
-def secured(tmp_path_factory):
-    port = _free_port()
+def secured():
     env = dict(os.environ, STP_DATA_DIR=str(SHARED / "data"), STP_SERVER_TOKEN=TOKEN)
-    cmd = [sys.executable, "-m", "stp", "serve", "--port", str(port), "--backend", "coq", "--workers", "2"]
-    cmd += ["--max-per-client", "24", "--max-request-bytes", "20000"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited: {proc.stderr.read()[-2000:]}")
-        try:
-            if request(base, "GET", "/health", timeout=2)[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
+    args = ["--backend", "coq", "--workers", "2", "--max-per-client", "24", "--max-request-bytes", "20000"]
+    proc, base = launch(args, env, lambda base: request(base, "GET", "/health", timeout=2)[0])
     yield base
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
-    assert "Traceback" not in proc.stderr.read()
+    assert "Traceback" not in stop(proc)
 
 
 def test_requests_without_the_token_are_refused(secured):
