@@ -51,10 +51,11 @@ def needed_premises(corpus: PremiseCorpus, test: list[dict], max_queries: int, s
 _CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(encoder) -> (embeddings, which rows are computed)
 
 
-def dense(encoder: Encoder, corpus: PremiseCorpus, needed: np.ndarray) -> DenseRetriever:
+def dense(encoder: Encoder, corpus: PremiseCorpus, needed: np.ndarray, reuse: bool = False) -> DenseRetriever:
     """A dense retriever whose premise embeddings are computed for `needed` only (the rest are never candidates);
-    rows already computed for the same encoder (the packaged one, across seeds) are reused."""
-    emb, done = _CACHE.setdefault(id(encoder), (np.zeros((len(corpus), 384), np.float32), np.zeros(len(corpus), bool)))
+    with `reuse`, rows already computed for this encoder (the packaged one, across seeds) are kept."""
+    fresh = (np.zeros((len(corpus), 384), np.float32), np.zeros(len(corpus), bool))
+    emb, done = _CACHE.setdefault(id(encoder), fresh) if reuse else fresh
     todo = needed[~done[needed]] if len(needed) else needed
     if len(todo):
         emb[todo] = encoder.encode([corpus.premises[i].text() for i in todo])
@@ -68,6 +69,17 @@ def measure(args, corpus: PremiseCorpus, theorems: list[dict], split: str, seed:
     needed = needed_premises(corpus, test, args.max_queries, seed)
     row = {"split": split, "seed": seed, "train_theorems": len(train), "test_theorems": len(test),
            "test_pairs_seen_in_training": round(seen_in_training(train, test), 3)}
+    retrievers = [("bm25", BM25Retriever(corpus)), ("packaged", dense(packaged, corpus, needed, reuse=True))]
+    row["premises_embedded"] = len(needed)
+    if not args.no_train:
+        retrievers.append(("trained", dense(trained_encoder(args, corpus, train, split, seed, row), corpus, needed)))
+    row["results"] = {}
+    for label, retriever in retrievers:
+        row["results"][label] = evaluate(retriever, test, corpus, max_queries=args.max_queries, seed=seed)
+    return row
+
+
+def trained_encoder(args, corpus: PremiseCorpus, train: list[dict], split: str, seed: int, row: dict) -> Encoder:
     t0 = time.monotonic()
     enc_dir = Path(args.work) / f"encoder-{split}-{seed}"
     row["training"] = train_encoder(
@@ -77,13 +89,7 @@ def measure(args, corpus: PremiseCorpus, theorems: list[dict], split: str, seed:
     row["training"]["seconds"] = round(time.monotonic() - t0, 1)
     trained = Encoder(str(enc_dir))
     trained.model.max_seq_length = args.max_seq_length
-    retrievers = [("bm25", BM25Retriever(corpus)), ("packaged", dense(packaged, corpus, needed)),
-                  ("trained", dense(trained, corpus, needed))]
-    row["premises_embedded"] = len(needed)
-    row["results"] = {}
-    for label, retriever in retrievers:
-        row["results"][label] = evaluate(retriever, test, corpus, max_queries=args.max_queries, seed=seed)
-    return row
+    return trained
 
 
 def summarise(rows: list[dict]) -> None:
@@ -95,7 +101,7 @@ def summarise(rows: list[dict]) -> None:
         print(f"\n{split}: seeds {[r['seed'] for r in mine]}, {mine[0]['results']['bm25']['queries']} test queries "
               f"per seed, {statistics.mean(seen):.0%} of test (tactic, premise) pairs use a premise seen in training")
         print(f"  {'retriever':<10} " + " ".join(f"{m:>15}" for m in METRICS) + f" {'ms/query':>9}")
-        for label in ("bm25", "packaged", "trained"):
+        for label in [lab for lab in ("bm25", "packaged", "trained") if all(lab in r["results"] for r in mine)]:
             cells = []
             for m in METRICS:
                 xs = [r["results"][label][m] for r in mine]
@@ -103,6 +109,8 @@ def summarise(rows: list[dict]) -> None:
                 cells.append(f"{statistics.mean(xs):.3f} ± {sd:.3f}".rjust(15))
             ms = statistics.mean(r["results"][label]["ms_per_query"] for r in mine)
             print(f"  {label:<10} " + " ".join(cells) + f" {ms:9.1f}")
+        if not all("trained" in r["results"] for r in mine):
+            continue
         ratios = [r["results"]["trained"]["recall@10"] / max(r["results"]["bm25"]["recall@10"], 1e-9) for r in mine]
         print(f"  trained / BM25 recall@10: {statistics.mean(ratios):.2f}x (per seed {[round(x, 2) for x in ratios]})")
 
@@ -116,6 +124,7 @@ def main() -> None:
     p.add_argument("--max-queries", type=int, default=500, help="test queries per (split, seed), drawn at random")
     p.add_argument("--max-seq-length", type=int, default=128, help="tokens per state or premise (all encoders)")
     p.add_argument("--epochs", type=float, default=1.0)
+    p.add_argument("--no-train", action="store_true", help="BM25 and the packaged encoder only")
     p.add_argument("--out", help="results JSONL (default DATA/retrieval_recall.jsonl); resumed")
     p.add_argument("--work", help="where trained encoders go (default DATA/retrieval-benchmark)")
     args = p.parse_args()
