@@ -65,3 +65,7 @@ class WarmCache(Generic[S]):
 
     def __len__(self) -> int:
         return len(self._sessions)
+
+    def sessions(self) -> list[S]:
+        """The warm sessions, least recently used first."""
+        return list(self._sessions.values())

@@ -11,22 +11,9 @@ import time
 from itp import PoolConfig, Theorem, VerdictKind, VerifierPool, VerifyJob, make_env
 
 
-def coqtop_children() -> list[int]:
-    """Our own coqtop processes (their parent is this process)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        if ppid == os.getpid() and comm.startswith("coqtop"):
-            pids.append(int(entry))
-    return pids
+def coqtop_pids(pool: VerifierPool) -> set[int]:
+    """The pids of the pool's own warm coqtop processes (not those of other tests in this process)."""
+    return {s.top.proc.pid for env in pool._envs if env is not None for s in env.sessions.sessions()}
 
 
 def test_a_checker_killed_mid_check_is_replaced_and_the_proof_gets_its_own_verdict():
@@ -34,7 +21,7 @@ def test_a_checker_killed_mid_check_is_replaced_and_the_proof_gets_its_own_verdi
     slow = VerifyJob(thm, "Proof. do 3000000 idtac. exact I. Qed.")
     with VerifierPool(lambda: make_env("coq"), PoolConfig(workers=1), timeout=120) as pool:
         assert pool.verify([VerifyJob(thm, "Proof. exact I. Qed.")])[0].ok  # the session is warm now
-        before = set(coqtop_children())
+        before = coqtop_pids(pool)
         assert before
         result = []
         worker = threading.Thread(target=lambda: result.extend(pool.verify([slow])))
@@ -45,4 +32,4 @@ def test_a_checker_killed_mid_check_is_replaced_and_the_proof_gets_its_own_verdi
         worker.join(timeout=300)
         assert result and result[0].kind is VerdictKind.PROVED, result
         assert pool.stats.infra_retries == 1
-        assert set(coqtop_children()).isdisjoint(before)
+        assert coqtop_pids(pool).isdisjoint(before)
