@@ -100,7 +100,9 @@ def trace_file(
                     if not top.alive():
                         traced.error = f"line {theorem.end_line}: coqtop died in the proof of {name}; stopped"
                         break
-                # Coq knows the declaration's full name (sections, modules); the guess is the fallback.
+                # Coq knows the declaration's full name (sections, modules); the guess is the fallback. Asked
+                # afresh: inside its own proof the name was not defined yet.
+                ctx.names.forget()
                 located = ctx.names.locate(name) if top.alive() else None
                 full = located.full_name if located and located.full_name.endswith("." + name) else guess
                 if reply.open_proofs:
@@ -144,7 +146,7 @@ class _Context:
     def library_of(self, full_name: str) -> str:
         """The loaded library a name belongs to: the longest loaded library name that prefixes it."""
         if self.libraries is None:
-            out = self.names._ask("Print Libraries.") or ""
+            out = self.names.ask("Print Libraries.") or ""
             self.libraries = sorted(_LIBRARY_LINE.findall(out), key=len, reverse=True)
         return next((lib for lib in self.libraries if full_name.startswith(lib + ".")), "")
 
@@ -155,7 +157,7 @@ def _required(ctx: _Context, sentence: str) -> list[str]:
     names = []
     for name in m.group(2).split():
         written = f"{m.group(1)}.{name}" if m.group(1) else name
-        out = ctx.names._ask(f"Locate Library {name}.") or ""
+        out = ctx.names.ask(f"Locate Library {name}.") or ""
         found = re.match(r"^(\S+) has been loaded", out)
         names.append(found.group(1) if found else written)
     return names

@@ -122,7 +122,7 @@ class NameResolver:
     def locate(self, name: str) -> Optional[Located]:
         """The global object `name` denotes here, or None (unknown, local-only, or not a term)."""
         if name not in self._cache:
-            out = self._ask(f"Locate {name}.")
+            out = self.ask(f"Locate {name}.")
             m = _LOCATED.match(out or "")
             self._cache[name] = Located(self.qualify(m.group(2)), m.group(1)) if m else None
         return self._cache[name]
@@ -131,7 +131,7 @@ class NameResolver:
         """`name : type` as Coq prints it on one line (`@name`: implicit arguments shown, no evars), for premises
         whose declaration sentence we do not have."""
         local = self.local(name)
-        out = self._ask(f"Check @{local}.") or self._ask(f"Check {local}.")
+        out = self.ask(f"Check @{local}.") or self.ask(f"Check {local}.")
         if not out:
             return name.rsplit(".", 1)[-1]
         return " ".join(out.split()).lstrip("@")
@@ -171,7 +171,8 @@ class NameResolver:
         return "Top." + full_name[len(prefix) :] if full_name.startswith(prefix) else full_name
         # (a name still inside an open section is found by its short name: `statement` only needs the type)
 
-    def _ask(self, command: str) -> Optional[str]:
+    def ask(self, command: str) -> Optional[str]:
+        """Coq's answer to a query, or None on an error, a timeout or a dead process."""
         try:
             reply = self.top.run(command, self.timeout)
         except (CoqTopDied, CoqTopTimeout):
