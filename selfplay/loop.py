@@ -293,7 +293,7 @@ class SelfPlay:
             result = self.workers.train(folder / "train.jsonl", self.base, partial, sft)
             self.run.publish_checkpoint(partial, folder / "checkpoint")
             ckpt = str(folder / "checkpoint")
-            report = {**result.to_dict(), "roles": dict(Counter(e.role for e in examples))}
+            report = {**result.to_dict(), "checkpoint": ckpt, "roles": dict(Counter(e.role for e in examples))}
         self.run.write_json(
             folder / "model.json", {"checkpoint_in": self.base, "checkpoint_out": ckpt, "report": report}
         )
@@ -761,7 +761,8 @@ class SelfPlay:
                 partial = fd / "checkpoint.partial"
                 result = self.workers.train(fd / "train.jsonl", self.base, partial, sft)
                 self.run.publish_checkpoint(partial, fd / "checkpoint")
-                ckpt, report = str(fd / "checkpoint"), {**result.to_dict(), "library": len(library)}
+                ckpt = str(fd / "checkpoint")
+                report = {**result.to_dict(), "checkpoint": ckpt, "library": len(library)}
             else:
                 ckpt, report = self.base, {"examples": 0, "skipped": "no training data"}
             self.run.write_json(
