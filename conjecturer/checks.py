@@ -19,7 +19,7 @@ EXFALSO = ("intros", "exfalso")
 class CheckSettings:
     trivial_tactics: int = 3  # the first N automation tactics count as "one automation tactic"
     contradiction_tactics: int = 6
-    step_timeout: float = 5.0
+    step_timeout: Optional[float] = None  # None: the proof environment's tactic timeout
 
 
 def normalize(statement: str) -> str:

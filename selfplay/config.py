@@ -11,6 +11,7 @@ from typing import Any, Optional
 import yaml
 
 from conjecturer import CheckSettings, SelectionSettings
+from itp import ItpSettings
 from training import SFTSettings, TinyModelConfig
 
 MODES = ("selfplay", "expert_iteration")
@@ -188,8 +189,13 @@ class SelfPlayConfig:
     sft: SFTSettings = field(default_factory=lambda: stp_sft_settings())
     stage1: Stage1Settings = field(default_factory=Stage1Settings)
     ray: RaySettings = field(default_factory=RaySettings)
+    itp: ItpSettings = field(default_factory=ItpSettings)  # tactic/check timeouts, memory, recycling (all backends)
 
     def validate(self) -> None:
+        try:
+            self.itp.validate()
+        except ValueError as exc:
+            raise ConfigError(f"itp.{exc}") from None
         if self.prover.prompt not in PROMPTS:
             raise ConfigError(f"prover.prompt: {self.prover.prompt!r} is not one of {', '.join(PROMPTS)}")
         if self.selection.matching not in MATCHINGS:

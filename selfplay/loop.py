@@ -52,7 +52,7 @@ from data import ResultLog, read_log
 from data.counterexamples import CounterexampleSettings, false_variant_candidates, refute
 from data.traced import build_dataset, trace_library
 from data.variants import Variant
-from itp import Theorem, make_env, system_of
+from itp import ItpConfig, Theorem, make_env, system_of
 from itp.dialect import rename
 from prover.portfolio import PortfolioProofPolicy
 from training import TrainingExample, init_model, is_checkpoint, read_examples, write_examples
@@ -128,7 +128,8 @@ class SelfPlay:
         self.base = self.base_checkpoint()
         save_config(self.run, self.cfg)
         start_ray(self.cfg.ray)
-        self.env = make_env(self.cfg.backend)
+        self.itp_config = self.cfg.itp.apply(ItpConfig())
+        self.env = make_env(self.cfg.backend, self.itp_config)
         self.traced_refused = 0
         folder = self.cfg.targets.traced
         if not folder and self.cfg.targets.trace:
@@ -145,7 +146,7 @@ class SelfPlay:
         self.by_name = {t.theorem.name: t for t in self.targets}
         self.theorems: dict[str, Theorem] = {t.theorem.name: t.theorem for t in self.targets}
         self.heldout = heldout_theorems(self.cfg.heldout, self.system, set(self.by_name), self.cfg.targets.data_dir)
-        self.workers = Workers(self.cfg.backend, self.cfg.ray, self.cfg.prover.verify_timeout)
+        self.workers = Workers(self.cfg.backend, self.cfg.ray, self.cfg.prover.verify_timeout, self.itp_config)
         self.portfolio = PortfolioProofPolicy(self.env) if self.cfg.prover.portfolio_samples > 0 else None
         self.metrics = Metrics(self.run.root)
         self.style = self.cfg.prover.prompt

@@ -4,6 +4,7 @@ on a cluster the run folder must be on a filesystem every node sees (checkpoints
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Optional
 
@@ -82,10 +83,10 @@ def _policy_actor_class():
 class Workers:
     """The actors of one round: a policy actor for the current checkpoint and the verifier pool."""
 
-    def __init__(self, backend: str, settings: RaySettings, verify_timeout: float):
+    def __init__(self, backend: str, settings: RaySettings, verify_timeout: float, config: ItpConfig):
         self.backend = backend
         self.settings = settings
-        config = ItpConfig()
+        config = copy.deepcopy(config)
         config.pool.workers = settings.verifier_workers
         self.pool = RayVerifierPool(
             backend, settings.verifiers, config, verify_timeout, cpus_per_actor=settings.cpus_per_verifier

@@ -39,3 +39,16 @@ def test_search_and_checks_use_the_environment_tactic_timeout():
     config = ItpSettings(tactic_timeout=1.5).apply(ItpConfig())
     with make_env("coq", config) as env:
         assert env.default_tactic_timeout() == 1.5
+
+
+def test_the_selfplay_yaml_has_an_itp_section_and_refuses_bad_values(tmp_path):
+    from selfplay.config import ConfigError, load_config, parse_overrides
+    from tests.conftest import ROOT
+
+    config = load_config(ROOT / "configs" / "selfplay_tiny_coq.yaml", parse_overrides(["itp.tactic_timeout=2"]))
+    assert config.itp == ItpSettings(tactic_timeout=2)
+    assert config.itp.apply(ItpConfig()).coq.tactic_timeout == 2
+    with pytest.raises(ConfigError, match="itp.check_timeout"):
+        load_config(ROOT / "configs" / "selfplay_tiny_coq.yaml", parse_overrides(["itp.check_timeout=-1"]))
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_config(ROOT / "configs" / "selfplay_tiny_coq.yaml", parse_overrides(["itp.tactic_timout=2"]))
