@@ -67,8 +67,13 @@ def measure(args, corpus: PremiseCorpus, theorems: list[dict], split: str, seed:
     parts = split_theorems(theorems, split, seed)
     train, test = parts["train"], parts["test"]
     needed = needed_premises(corpus, test, args.max_queries, seed)
-    row = {"split": split, "seed": seed, "train_theorems": len(train), "test_theorems": len(test),
-           "test_pairs_seen_in_training": round(seen_in_training(train, test), 3)}
+    row = {
+        "split": split,
+        "seed": seed,
+        "train_theorems": len(train),
+        "test_theorems": len(test),
+        "test_pairs_seen_in_training": round(seen_in_training(train, test), 3),
+    }
     retrievers = [("bm25", BM25Retriever(corpus)), ("packaged", dense(packaged, corpus, needed, reuse=True))]
     row["premises_embedded"] = len(needed)
     if not args.no_train:
@@ -83,7 +88,12 @@ def trained_encoder(args, corpus: PremiseCorpus, train: list[dict], split: str, 
     t0 = time.monotonic()
     enc_dir = Path(args.work) / f"encoder-{split}-{seed}"
     row["training"] = train_encoder(
-        train, corpus, enc_dir, epochs=args.epochs, max_examples=args.max_examples, seed=seed,
+        train,
+        corpus,
+        enc_dir,
+        epochs=args.epochs,
+        max_examples=args.max_examples,
+        seed=seed,
         max_seq_length=args.max_seq_length,
     )
     row["training"]["seconds"] = round(time.monotonic() - t0, 1)
@@ -98,8 +108,10 @@ def summarise(rows: list[dict]) -> None:
         if not mine:
             continue
         seen = [r["test_pairs_seen_in_training"] for r in mine]
-        print(f"\n{split}: seeds {[r['seed'] for r in mine]}, {mine[0]['results']['bm25']['queries']} test queries "
-              f"per seed, {statistics.mean(seen):.0%} of test (tactic, premise) pairs use a premise seen in training")
+        print(
+            f"\n{split}: seeds {[r['seed'] for r in mine]}, {mine[0]['results']['bm25']['queries']} test queries "
+            f"per seed, {statistics.mean(seen):.0%} of test (tactic, premise) pairs use a premise seen in training"
+        )
         print(f"  {'retriever':<10} " + " ".join(f"{m:>15}" for m in METRICS) + f" {'ms/query':>9}")
         for label in [lab for lab in ("bm25", "packaged", "trained") if all(lab in r["results"] for r in mine)]:
             cells = []
@@ -145,8 +157,13 @@ def main() -> None:
         rows.append(row)
         with open(out, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(row) + "\n")
-        print(json.dumps({k: row[k] for k in ("split", "seed", "test_pairs_seen_in_training")}
-                         | {lab: row["results"][lab]["recall@10"] for lab in row["results"]}), flush=True)
+        print(
+            json.dumps(
+                {k: row[k] for k in ("split", "seed", "test_pairs_seen_in_training")}
+                | {lab: row["results"][lab]["recall@10"] for lab in row["results"]}
+            ),
+            flush=True,
+        )
     summarise([r for r in rows if r["split"] in args.splits and r["seed"] in args.seeds])
 
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from data.traced import NameIndex, load_traced, transitive_imports
 from itp import source_files
+from itp.config import CoqConfig
 from itp.coq.coqtop import CoqTop, CoqTopDied, CoqTopTimeout
 from itp.coq.trace import trace_file
 from itp.coq.trace_goals import focused_goals
 from itp.coq.trace_names import NameResolver, written_as
-from itp.config import CoqConfig
 
 
 def substitute(tactic: str, written: str, qualified: str) -> str:
@@ -133,7 +133,9 @@ def main() -> None:
 
         chosen = [f for f in files if any(fnmatch.fnmatch(f[0], g) for g in args.files)]
     else:
-        small = [f for f in files if len((Path(root) / f[0]).read_text(errors="replace").splitlines()) <= args.max_lines]
+        small = [
+            f for f in files if len((Path(root) / f[0]).read_text(errors="replace").splitlines()) <= args.max_lines
+        ]
         chosen = sorted(random.Random(args.seed).sample(small, min(args.sample, len(small))))
     config = CoqConfig()
     rows: list[dict] = []
@@ -156,7 +158,9 @@ def main() -> None:
         mine = [r["confirmed"] for r in rows if r["labeller"] == labeller]
         if mine:
             result[labeller] = sum(mine) / len(mine)
-            print(f"  {labeller:<9} {sum(mine):6d}/{len(mine):<6d} labels confirmed by Coq: {100 * result[labeller]:.2f}%")
+            print(
+                f"  {labeller:<9} {sum(mine):6d}/{len(mine):<6d} labels confirmed by Coq: {100 * result[labeller]:.2f}%"
+            )
     if len(result) == 2 and result["traced"] < 1:
         print(f"  wrong labels, baseline / traced: {(1 - result['baseline']) / (1 - result['traced']):.1f}x")
 

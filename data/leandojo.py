@@ -78,8 +78,11 @@ def import_benchmark(root: Path, out: Path) -> dict:
     from .traced import write_jsonl
 
     root, out = Path(root), Path(out)
-    missing = [str(p) for p in [root / "corpus.jsonl"] + [root / s / f"{x}.json" for s in SPLITS for x in PARTS]
-               if not p.is_file()]
+    missing = [
+        str(p)
+        for p in [root / "corpus.jsonl"] + [root / s / f"{x}.json" for s in SPLITS for x in PARTS]
+        if not p.is_file()
+    ]
     if missing:
         raise ValueError(f"{root} is not LeanDojo Benchmark 4: missing {', '.join(missing[:3])}")
     corpus = list(read_corpus(root))

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from itp import TracedFile, source_files, trace_source
-from itp.coq.trace_names import mentions as coq_mentions, written_as
+from itp.coq.trace_names import mentions as coq_mentions
+from itp.coq.trace_names import written_as
 
 from .jsonl import ResultLog, read_log
 

@@ -139,8 +139,12 @@ class _Context:
         # A name made in this file without a declaration sentence (constructor, functor instance) exists by the
         # end of the latest top-level sentence: the position a later theorem's accessibility check needs.
         self.referenced[located.full_name] = Declaration(
-            short, located.full_name, located.kind, self.names.statement(located.full_name),
-            self.last_line if own else 0, library,
+            short,
+            located.full_name,
+            located.kind,
+            self.names.statement(located.full_name),
+            self.last_line if own else 0,
+            library,
         )
 
     def library_of(self, full_name: str) -> str:

@@ -76,8 +76,11 @@ def run_import_leandojo(args: argparse.Namespace) -> int:
         counts = import_benchmark(Path(args.benchmark), Path(args.out))
     except (ValueError, KeyError, TypeError) as exc:  # a missing file, or records not in LeanDojo's layout
         raise UsageError(f"cannot import {args.benchmark}: {exc}") from None
-    print(f"imported {counts['files']} files, {counts['premises']} premises; " + ", ".join(
-        f"{k}: {v}" for k, v in counts.items() if "/" in k) + f"; records in {args.out}")
+    print(
+        f"imported {counts['files']} files, {counts['premises']} premises; "
+        + ", ".join(f"{k}: {v}" for k, v in counts.items() if "/" in k)
+        + f"; records in {args.out}"
+    )
     return 0
 
 

@@ -44,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
         examples += [
             TrainingExample(
                 tactic_prompt(p["state"], [statements[n] for n in p["premises"] if n in statements]),
-                p["tactic"], 1.0, "tactic", "traced",
+                p["tactic"],
+                1.0,
+                "tactic",
+                "traced",
             )
             for p in pairs
         ]

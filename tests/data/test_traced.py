@@ -18,9 +18,8 @@ from data.traced import (
 )
 from itp import ItpConfig, LeanConfig, trace_source
 from retrieval import PremiseCorpus
-from tests.conftest import repl_double_command
-
 from tests.conftest import TRACED_FILES as FILES
+from tests.conftest import repl_double_command
 
 
 def test_tracing_records_goals_tactics_and_premises(traced_dir):
@@ -38,7 +37,8 @@ def test_tracing_records_goals_tactics_and_premises(traced_dir):
     assert "Coq.Arith.Between.in_int_intro" in uses  # a premise declared earlier in the same file
     # `transitivity (S p); auto.` after `apply in_int_intro; auto.` (Between.v, lines 120-125, asked of coqtop)
     assert [tac["premises"] for tac in t["traced_tactics"]][1:] == [
-        ["Coq.Arith.Between.in_int_intro"], ["Coq.Init.Datatypes.S"]
+        ["Coq.Arith.Between.in_int_intro"],
+        ["Coq.Init.Datatypes.S"],
     ]
 
 
@@ -114,26 +114,46 @@ def _leandojo_sample(root):
         ("B.lean", ["C.lean"], [("Nat.b_lemma", "theorem b_lemma : True", 4)]),
         ("A.lean", ["B.lean"], [("Nat.a_lemma", "theorem a_lemma : True", 2), ("Nat.a_late", "theorem a_late", 40)]),
     ]
-    (root / "corpus.jsonl").write_text("".join(
-        json.dumps({"path": path, "imports": imports, "premises": [
-            {"full_name": n, "code": code, "start": [line, 1], "end": [line, 20], "kind": "theorem"}
-            for n, code, line in premises]}) + "\n"
-        for path, imports, premises in files
-    ))
+    (root / "corpus.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {
+                    "path": path,
+                    "imports": imports,
+                    "premises": [
+                        {"full_name": n, "code": code, "start": [line, 1], "end": [line, 20], "kind": "theorem"}
+                        for n, code, line in premises
+                    ],
+                }
+            )
+            + "\n"
+            for path, imports, premises in files
+        )
+    )
 
     def theorem(name, premise, line):
         return {
-            "url": "https://github.com/leanprover-community/mathlib4", "commit": "abc", "file_path": "A.lean",
-            "full_name": name, "start": [line, 1], "end": [line + 1, 10],
-            "traced_tactics": [{
-                "tactic": f"exact {premise}",
-                "annotated_tactic": [f"exact <a>{premise}</a>", [{"full_name": premise, "def_path": "C.lean"}]],
-                "state_before": "⊢ True", "state_after": "no goals",
-            }],
+            "url": "https://github.com/leanprover-community/mathlib4",
+            "commit": "abc",
+            "file_path": "A.lean",
+            "full_name": name,
+            "start": [line, 1],
+            "end": [line + 1, 10],
+            "traced_tactics": [
+                {
+                    "tactic": f"exact {premise}",
+                    "annotated_tactic": [f"exact <a>{premise}</a>", [{"full_name": premise, "def_path": "C.lean"}]],
+                    "state_before": "⊢ True",
+                    "state_after": "no goals",
+                }
+            ],
         }
 
-    parts = {"train": [theorem("Nat.t1", "Nat.a_lemma", 10)], "val": [theorem("Nat.t2", "Nat.b_lemma", 20)],
-             "test": [theorem("Nat.t3", "Nat.c_lemma", 30)]}
+    parts = {
+        "train": [theorem("Nat.t1", "Nat.a_lemma", 10)],
+        "val": [theorem("Nat.t2", "Nat.b_lemma", 20)],
+        "test": [theorem("Nat.t3", "Nat.c_lemma", 30)],
+    }
     for split in ("random", "novel_premises"):
         (root / split).mkdir()
         for part, records in parts.items():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from data.traced import read_jsonl
-from itp import Theorem, State
+from itp import State, Theorem
 from prover.prompts import tactic_prompt
 from retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate, premise_source, tokenize
 

@@ -63,7 +63,12 @@ def test_proof_term_is_run_first_and_nothing_after_it_is_lost(traced):
     # `auto` of `later` failed.
     assert traced.error is None
     assert [(t.name, t.ok) for t in traced.theorems] == [
-        ("triv", True), ("foo_zero", True), ("add_0", True), ("k_refl", True), ("uses", True), ("later", True)
+        ("triv", True),
+        ("foo_zero", True),
+        ("add_0", True),
+        ("k_refl", True),
+        ("uses", True),
+        ("later", True),
     ]
     assert theorem(traced, "triv").tactics == []  # a term proof has no tactics
     assert [t.tactic for t in theorem(traced, "foo_zero").tactics] == ["reflexivity."]
@@ -84,9 +89,14 @@ def test_premises_are_what_coq_says_the_names_denote(traced):
 def test_declarations_and_referenced_premises(traced):
     names = [(d.full_name, d.kind) for d in traced.declarations]
     assert names == [
-        ("Sample.foo", "Definition"), ("Sample.triv", "Lemma"), ("Sample.foo_zero", "Lemma"),
-        ("Sample.M.add_0", "Lemma"), ("Sample.k_refl", "Lemma"), ("Sample.ax", "Axiom"),
-        ("Sample.uses", "Lemma"), ("Sample.later", "Lemma"),
+        ("Sample.foo", "Definition"),
+        ("Sample.triv", "Lemma"),
+        ("Sample.foo_zero", "Lemma"),
+        ("Sample.M.add_0", "Lemma"),
+        ("Sample.k_refl", "Lemma"),
+        ("Sample.ax", "Axiom"),
+        ("Sample.uses", "Lemma"),
+        ("Sample.later", "Lemma"),
     ]  # the section variable k is not a premise; k_refl keeps no section in its name
     refs = {d.full_name: d for d in traced.referenced}
     assert set(refs) == {"Coq.Arith.PeanoNat.Nat.add_comm", "Coq.Init.Logic.eq_refl"}
@@ -118,7 +128,10 @@ def test_states_are_focused_goals_with_hypotheses(traced):
 
 def test_local_names():
     assert hypothesis_names("n, m : nat\nH : n = m\nx := 3 : nat\n============================\nn = m") == {
-        "n", "m", "H", "x"
+        "n",
+        "m",
+        "H",
+        "x",
     }
     assert bound_names("destruct (lt_dec x y) as [Hlt|Hge] eqn:E.") == {"Hlt", "Hge", "E"}
     assert bound_names("first [ intro H | apply foo ].") == {"H"}
