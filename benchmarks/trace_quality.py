@@ -25,7 +25,8 @@ from itp.config import CoqConfig
 from itp.coq.coqtop import CoqTop, CoqTopDied, CoqTopTimeout
 from itp.coq.trace import trace_file
 from itp.coq.trace_goals import focused_goals
-from itp.coq.trace_names import NameResolver, written_as
+from itp.coq.trace_names import NameResolver
+from itp.trace import written_as
 
 
 def substitute(tactic: str, written: str, qualified: str) -> str:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from itp import TracedFile, source_files, trace_source
-from itp.coq.trace_names import mentions as coq_mentions
-from itp.coq.trace_names import written_as
+from itp.backends import spec, tactic_mentions
+from itp.trace import written_as
 
-from .jsonl import ResultLog, read_log
+from .jsonl import ResultLog, read_jsonl, read_log
 
 TRACED = "traced_files.jsonl"
 SPLIT_FRACTIONS = (0.9, 0.05, 0.05)  # train, val, test
@@ -34,7 +34,7 @@ def trace_library(
     """Trace the backend's library files matching `patterns` (globs on the relative path) into out/traced_files.jsonl,
     `workers` files at a time (one proof-assistant process each); files already there are skipped. Returns the
     relative paths selected."""
-    if backend == "lean":  # no library sources are installed: trace the user's own files
+    if spec(backend).library is None:  # no library sources are installed: trace the user's own files
         root = "."
         chosen = sorted(
             {
@@ -193,7 +193,7 @@ def build_dataset(out: Path, seed: int = 0) -> BuiltDataset:
                 if tac.premises is not None:
                     # A label must stand for a name the tactic writes as a term; this also drops the labels that
                     # traces made before `mentions` knew notation scopes (`%nat`) and tactic names (`order`) carry.
-                    names = coq_mentions(tac.tactic) if f.path.endswith(".v") else tac.mentions
+                    names = tactic_mentions(f.path, tac.tactic, tac.mentions)
                     used = [p for p in dict.fromkeys(tac.premises) if p != t.full_name and written_as(p, names)]
                 else:
                     resolved = (index.resolve(n, f.path, t.start_line, closure[f.path]) for n in tac.mentions)
@@ -309,11 +309,6 @@ def training_part(traced: Path) -> tuple[list[dict], dict[str, str]]:
         raise ValueError(f"{traced} is not a traced-data folder or one of its splits; see `stp data trace`")
     statements = {p["full_name"]: p["code"] for c in read_jsonl(root / "corpus.jsonl") for p in c["premises"]}
     return read_jsonl(split / "train.jsonl"), statements
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def to_hf_dataset(records: Iterable[dict]):

@@ -36,6 +36,9 @@ class BackendSpec:
     prescreen_file: Optional[Callable[[str], Optional[FileVerdict]]] = None
     trace: Optional[Callable[[str, str, str, ItpConfig], Any]] = None  # (text, path, logical name) -> TracedFile
     library: Optional[Callable[[ItpConfig], tuple[str, list[tuple[str, str]]]]] = None  # installed sources
+    # The global names a tactic's text refers to (premise-label candidates), where the backend knows better than
+    # the names its tracer recorded.
+    mentions: Optional[Callable[[str], list[str]]] = None
 
 
 _REGISTRY: dict[str, BackendSpec] = {}
@@ -70,6 +73,12 @@ def _coq_trace(text: str, path: str, logical_name: str, config: ItpConfig):
     from .coq.trace import trace_file
 
     return trace_file(text, path, logical_name, config.coq)
+
+
+def _coq_mentions(tactic: str) -> list[str]:
+    from .coq.trace_names import mentions
+
+    return mentions(tactic)
 
 
 def _coq_library(config: ItpConfig) -> tuple[str, list[tuple[str, str]]]:
@@ -142,7 +151,18 @@ def _lean_dojo_require(config: ItpConfig) -> None:
     _lean_dojo()
 
 
-register(BackendSpec("coq", "coq", _coq_make, _coq_require, file_suffix=".v", trace=_coq_trace, library=_coq_library))
+register(
+    BackendSpec(
+        "coq",
+        "coq",
+        _coq_make,
+        _coq_require,
+        file_suffix=".v",
+        trace=_coq_trace,
+        library=_coq_library,
+        mentions=_coq_mentions,
+    )
+)
 register(
     BackendSpec(
         "lean",
@@ -195,6 +215,14 @@ def trace_source(backend: str, text: str, path: str, logical_name: str, config: 
     if trace is None:
         raise ValueError(f"cannot trace with backend {backend!r}")
     return trace(text, path, logical_name, config or ItpConfig())
+
+
+def tactic_mentions(filename: str, tactic: str, recorded: list[str]) -> list[str]:
+    """The global names a traced tactic of `filename` refers to: the backend's own reading of the tactic where it
+    has one, else the names recorded when it was traced."""
+    backend = backend_for_file(filename)
+    read = spec(backend).mentions if backend else None
+    return read(tactic) if read else recorded
 
 
 def default_backend(config: Optional[ItpConfig] = None) -> str:

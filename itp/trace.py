@@ -65,3 +65,9 @@ class TracedFile:
             for t in d.get("theorems", [])
         ]
         return cls(**d)
+
+
+def written_as(full_name: str, names: list[str]) -> Optional[str]:
+    """Which of the names written in a tactic a premise label stands for (the longest that `full_name` ends with)."""
+    fits = [n for n in names if full_name == n or full_name.endswith("." + n)]
+    return max(fits, key=len) if fits else None

@@ -16,7 +16,7 @@ from typing import Optional
 
 from conjecturer.prompts import stp_conjecture_target, stp_conjecture_training_prompt
 from data.benchmarks import tactic_prelude
-from data.traced import read_jsonl
+from data.traced import read_jsonl, training_part
 from itp import Theorem
 from itp.dialect import declared_name, dialect
 from training import TrainingExample
@@ -37,7 +37,7 @@ def library_theorems(folder: str | Path, system: str) -> list[LibraryTheorem]:
     """Traced theorems with a proof, in file order; premises restricted to traced theorems (STP's theorem_dict)."""
     root = Path(folder)
     logical = {rec["path"]: rec["logical_name"] for rec in read_jsonl(root / "corpus.jsonl")}
-    records = list(read_jsonl(root / "theorems.jsonl"))
+    records = training_part(root)[0]  # never a test theorem: a model learns from these
     known = {rec["full_name"] for rec in records}
     d = dialect(system)
     out = []

@@ -9,7 +9,7 @@ from typing import Optional
 
 from data import load_benchmark, select_theorems
 from data.benchmarks import tactic_prelude
-from data.traced import read_jsonl
+from data.traced import read_jsonl, training_part
 from itp import ProofEnv, StatementError, Theorem
 from itp.dialect import declared_name, dialect
 
@@ -37,7 +37,7 @@ def traced_targets(folder: str, system: str, env: ProofEnv, limit: int) -> tuple
     logical = {rec["path"]: rec["logical_name"] for rec in read_jsonl(root / "corpus.jsonl")}
     d = dialect(system)
     kept, refused = [], 0
-    for rec in read_jsonl(root / "theorems.jsonl"):
+    for rec in training_part(root)[0]:  # never a test theorem: the model trains on its targets
         if len(kept) >= limit:
             break
         statement = rec["statement"].strip()

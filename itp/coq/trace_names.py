@@ -68,12 +68,6 @@ def mentions(tactic: str) -> list[str]:
     return list(seen)
 
 
-def written_as(full_name: str, names: list[str]) -> Optional[str]:
-    """Which of the names written in a tactic a premise label stands for (the longest that `full_name` ends with)."""
-    fits = [n for n in names if full_name == n or full_name.endswith("." + n)]
-    return max(fits, key=len) if fits else None
-
-
 def hypothesis_names(state: str) -> set[str]:
     """Names of the hypotheses (and section variables) in the goals of a state's text."""
     names: set[str] = set()

@@ -103,8 +103,14 @@ def test_stage1_conjecture_examples_pair_earlier_theorems_sharing_a_lemma(tmp_pa
 
     (tmp_path / "corpus.jsonl").write_text(json.dumps({"path": "m.v", "logical_name": "M", "premises": []}) + "\n")
     rows = [thm("p", 1, []), thm("e1", 5, ["M.p"]), thm("e2", 9, ["M.p", "Other.x"]), thm("t", 13, ["M.p", "M.e1"])]
-    (tmp_path / "theorems.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "theorems.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows + [thm("held", 17, ["M.p"])]))
+    # Only the train part of the split is read: a test theorem never becomes training data.
+    split = tmp_path / "splits" / "random"
+    split.mkdir(parents=True)
+    (split / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (split / "test.jsonl").write_text(json.dumps(thm("held", 17, ["M.p"])) + "\n")
     lib = library_theorems(tmp_path, "coq")
+    assert "held" not in {t.theorem.name for t in lib}
     examples = conjecture_examples(lib)
     # e2 uses p (e1 did before: one example); t uses p (e2 then e1, latest first) and e1 (nobody used e1 before).
     got = [(e.prompt.split("<easy theorem>\n")[1].split()[1], e.completion.split()[1]) for e in examples]
