@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Optional
 
 from conjecturer.prompts import stp_conjecture_target, stp_conjecture_training_prompt
-from data.benchmarks import tactic_prelude
-from data.traced import read_jsonl, training_part
 from itp import Theorem
-from itp.dialect import declared_name, dialect
+from itp.dialect import dialect
 from training import TrainingExample
 
 from .prompts import proof_prompt, proof_target
+from .statements import traced_training_theorems
 
 
 @dataclass(frozen=True)
@@ -35,20 +34,11 @@ class LibraryTheorem:
 
 def library_theorems(folder: str | Path, system: str) -> list[LibraryTheorem]:
     """Traced theorems with a proof, in file order; premises restricted to traced theorems (STP's theorem_dict)."""
-    root = Path(folder)
-    logical = {rec["path"]: rec["logical_name"] for rec in read_jsonl(root / "corpus.jsonl")}
-    records = training_part(root)[0]  # never a test theorem: a model learns from these
-    known = {rec["full_name"] for rec in records}
+    records = list(traced_training_theorems(folder, system))
+    known = {rec["full_name"] for rec, _ in records}
     d = dialect(system)
     out = []
-    for rec in records:
-        statement = rec["statement"].strip()
-        name = declared_name(statement)
-        module = logical.get(rec["file_path"])
-        if not name or not module or not rec.get("traced_tactics"):
-            continue
-        header = tactic_prelude(system) + d.import_line(module)
-        theorem = Theorem(name, system, header, statement, split="traced", source=rec["full_name"])
+    for rec, theorem in records:
         used = {p for t in rec["traced_tactics"] for p in t.get("premises", []) if p in known and p != rec["full_name"]}
         proof = d.proof_from_tactics([t["tactic"] for t in rec["traced_tactics"]])
         out.append(LibraryTheorem(theorem, proof, frozenset(used), rec["file_path"], int(rec.get("start", 0))))

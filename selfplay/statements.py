@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from data import load_benchmark, select_theorems
 from data.benchmarks import tactic_prelude
@@ -31,22 +31,29 @@ def benchmark_targets(settings: TargetSettings, system: str) -> list[Target]:
     return [Target(t) for t in theorems]
 
 
-def traced_targets(folder: str, system: str, env: ProofEnv, limit: int) -> tuple[list[Target], int]:
-    """Up to `limit` traced theorems that elaborate under `Require` of their own file; also how many did not."""
+def traced_training_theorems(folder: str | Path, system: str) -> Iterator[tuple[dict, Theorem]]:
+    """(record, theorem) for every traced theorem of the train part (never a test theorem) that has a proof, its
+    header loading the file that declares it."""
     root = Path(folder)
     logical = {rec["path"]: rec["logical_name"] for rec in read_jsonl(root / "corpus.jsonl")}
     d = dialect(system)
-    kept, refused = [], 0
-    for rec in training_part(root)[0]:  # never a test theorem: the model trains on its targets
-        if len(kept) >= limit:
-            break
+    for rec in training_part(root)[0]:
         statement = rec["statement"].strip()
         name = declared_name(statement)
         module = logical.get(rec["file_path"])
         if not name or not module or not rec.get("traced_tactics"):
             continue
         header = tactic_prelude(system) + d.import_line(module)
-        theorem = Theorem(name, system, header, statement, split="traced", source=rec["full_name"])
+        yield rec, Theorem(name, system, header, statement, split="traced", source=rec["full_name"])
+
+
+def traced_targets(folder: str, system: str, env: ProofEnv, limit: int) -> tuple[list[Target], int]:
+    """Up to `limit` traced theorems that elaborate under `Require` of their own file; also how many did not."""
+    d = dialect(system)
+    kept, refused = [], 0
+    for rec, theorem in traced_training_theorems(folder, system):
+        if len(kept) >= limit:
+            break
         try:
             env.start(theorem)
         except StatementError:

@@ -14,15 +14,13 @@ from .policy import (
     NotAStatement,
     PolicyViolation,
     declared_names,
-    restated_name,
     screen_file,
     screen_header,
-    screen_proof,
     screen_statement,
 )
 from .portfolio import portfolio
 from .repl import ReplDied, ReplTimeout
-from .session import LeanSession, errors_of
+from .session import LeanSession, errors_of, refuse_proof
 
 INSTALL_HINT = (
     "set STP_LEAN_REPL to the command that starts the Lean REPL inside a Mathlib project, e.g. "
@@ -51,17 +49,7 @@ def screen_problem(theorem: Theorem) -> Optional[Verdict]:
 
 def prescreen(theorem: Theorem, proof: str) -> Optional[Verdict]:
     """The verdict the trust policy gives before any process runs, or None (needs no Lean)."""
-    refused = screen_problem(theorem)
-    if refused:
-        return refused
-    try:
-        screen_proof(proof)
-    except PolicyViolation as exc:
-        return Verdict(VerdictKind.UNTRUSTED, f"forbidden proof text: {exc}")
-    restated = restated_name(proof)
-    if restated is not None and restated != theorem.name:
-        return Verdict(VerdictKind.UNTRUSTED, f"the proof declares {restated!r}, not {theorem.name!r}")
-    return None
+    return screen_problem(theorem) or refuse_proof(theorem, proof)
 
 
 def prescreen_file(text: str) -> Optional[FileVerdict]:

@@ -47,6 +47,19 @@ def _with_sorry(statement: str) -> str:
     return s + " sorry" if s.endswith("by") else s + " by sorry"
 
 
+def refuse_proof(theorem: Theorem, proof: str) -> Optional[Verdict]:
+    """The `untrusted` verdict the proof screen gives `proof` on its own (forbidden text, or a restated declaration
+    of another theorem), or None."""
+    try:
+        screen_proof(proof)
+    except PolicyViolation as exc:
+        return Verdict(VerdictKind.UNTRUSTED, f"forbidden proof text: {exc}")
+    restated = restated_name(proof)
+    if restated is not None and restated != theorem.name:
+        return Verdict(VerdictKind.UNTRUSTED, f"the proof declares {restated!r}, not {theorem.name!r}")
+    return None
+
+
 class LeanSession:
     """A REPL process with the header imported (environment `env`). States carry (generation, proofState) handles:
     after a kill and restart the generation changes and a state is rebuilt by replaying its tactic path."""
@@ -116,13 +129,10 @@ class LeanSession:
         t0 = time.monotonic()
         self.uses += 1
         elapsed = lambda: time.monotonic() - t0  # noqa: E731
-        try:
-            screen_proof(proof)
-        except PolicyViolation as exc:
-            return Verdict(VerdictKind.UNTRUSTED, f"forbidden proof text: {exc}")
+        refused = refuse_proof(theorem, proof)
+        if refused:
+            return refused
         restated = restated_name(proof)
-        if restated is not None and restated != theorem.name:
-            return Verdict(VerdictKind.UNTRUSTED, f"the proof declares {restated!r}, not {theorem.name!r}")
         try:
             base_env = self.env
             if restated:
