@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterable, Iterator
 
 
 class LexError(ValueError):
@@ -280,3 +280,30 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     """1-based line and 0-based column of `offset`, as the REPL reports positions."""
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1)
+
+
+def starts_line(text: str, tok: Token) -> bool:
+    """Whether only white space stands before `tok` on its line."""
+    return not text[text.rfind("\n", 0, tok.start) + 1 : tok.start].strip()
+
+
+def scoped_declarations(text: str, tokens: list[Token], kinds: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(index of the keyword token, full name) of each declaration whose keyword is one of `kinds`, qualified by the
+    enclosing `namespace`s as Lean names constants (`_root_.` escapes them); `section`s add nothing, and a scope
+    closes at an `end` that starts a line."""
+    kinds = set(kinds)
+    scopes: list[str] = []  # namespace names, "" for a section
+    for i, t in enumerate(tokens[:-1]):
+        if t.kind is not TokenKind.IDENT:
+            continue
+        nxt = tokens[i + 1]
+        if t.text == "namespace" and nxt.kind is TokenKind.IDENT:
+            scopes.append(nxt.name)
+        elif t.text == "section":  # also `noncomputable section`
+            scopes.append("")
+        elif t.text == "end" and scopes and starts_line(text, t):
+            scopes.pop()
+        elif t.text in kinds and nxt.kind is TokenKind.IDENT and not (i and tokens[i - 1].text == "deriving"):
+            name = nxt.name
+            prefix = ".".join(s for s in scopes if s)
+            yield i, name[len("_root_.") :] if name.startswith("_root_.") else f"{prefix}.{name}".strip(".")

@@ -7,7 +7,7 @@ import re
 from typing import Iterable, Optional
 
 from ..coq.policy import PolicyViolation  # one exception type for every backend's policy
-from .lexer import LexError, Token, TokenKind, tokenize
+from .lexer import LexError, Token, TokenKind, scoped_declarations, tokenize
 
 # Commands and keywords that run code at elaboration time, or define syntax that can (refused everywhere).
 _CODE_RUNNERS = frozenset(
@@ -259,25 +259,8 @@ def sets_option(text: str, name: str) -> bool:
 
 
 def header_axioms(header: str) -> list[str]:
-    """Full names of the axioms a header declares, following `namespace`/`section`/`end` for their prefix."""
-    tokens = _tokens(header, "the header")
-    scopes: list[tuple[str, str]] = []  # (kind, name)
-    found = []
-    for i, t in enumerate(tokens[:-1]):
-        if t.kind is not TokenKind.IDENT:
-            continue
-        nxt = tokens[i + 1]
-        if t.text == "namespace" and nxt.kind is TokenKind.IDENT:
-            scopes.append(("namespace", nxt.name))
-        elif t.text == "section":
-            scopes.append(("section", nxt.name if nxt.kind is TokenKind.IDENT else ""))
-        elif t.text == "end" and scopes:
-            scopes.pop()
-        elif t.text == "axiom" and nxt.kind is TokenKind.IDENT:
-            prefix = ".".join(n for k, n in scopes if k == "namespace")
-            name = nxt.name[len("_root_.") :] if nxt.name.startswith("_root_.") else f"{prefix}.{nxt.name}".strip(".")
-            found.append(name)
-    return found
+    """Full names of the axioms a header declares, qualified by their enclosing namespaces."""
+    return [name for _, name in scoped_declarations(header, _tokens(header, "the header"), ("axiom",))]
 
 
 def parse_axioms(message: str) -> Optional[list[str]]:

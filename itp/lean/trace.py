@@ -7,7 +7,7 @@ import time
 from typing import Optional
 
 from ..trace import Declaration, TracedFile, TracedTactic, TracedTheorem
-from .lexer import LexError, Token, TokenKind, tokenize
+from .lexer import LexError, Token, scoped_declarations, starts_line, tokenize
 from .repl import ReplDied, ReplTimeout
 from .session import LeanSession, errors_of
 
@@ -30,11 +30,7 @@ def outermost(tactics: list[dict]) -> list[dict]:
     for t in tactics:
         unique.setdefault(_span(t), t)
     spans = list(unique)
-    keep = [
-        t
-        for (a, b), t in unique.items()
-        if not any(c <= a and b <= d and (c, d) != (a, b) for (c, d) in spans)
-    ]
+    keep = [t for (a, b), t in unique.items() if not any(c <= a and b <= d and (c, d) != (a, b) for (c, d) in spans)]
     return sorted(keep, key=lambda t: _span(t)[0])
 
 
@@ -93,39 +89,18 @@ def _unfocus(out: list[dict]) -> list[dict]:
     return out
 
 
-def _scope_prefix(scopes: list[tuple[str, str]]) -> str:
-    return ".".join(name for kind, name in scopes if kind == "namespace" and name)
-
-
 def declarations(text: str) -> list[Declaration]:
     """The named declarations of a Lean file, from its tokens (never from comments or strings). Full names are
     qualified by the enclosing `namespace`s, as Lean names constants (and LeanDojo's `full_name`), not by the
     module: a file's path is not part of a Lean name."""
     tokens = tokenize(text)
-    scopes: list[tuple[str, str]] = []
     found = []
-    for i, t in enumerate(tokens[:-1]):
-        if t.kind is not TokenKind.IDENT:
-            continue
-        nxt = tokens[i + 1]
-        if t.text == "namespace" and nxt.kind is TokenKind.IDENT:
-            scopes.append(("namespace", nxt.name))
-        elif t.text == "section":  # also `noncomputable section`
-            scopes.append(("section", ""))
-        elif t.text == "end" and scopes and _starts_line(text, t):
-            scopes.pop()
-        elif t.text in _DECL_KINDS and nxt.kind is TokenKind.IDENT and not (i and tokens[i - 1].text == "deriving"):
-            name = nxt.name
-            prefix = _scope_prefix(scopes)
-            full = name[len("_root_.") :] if name.startswith("_root_.") else f"{prefix}.{name}".strip(".")
-            line_start = text.rfind("\n", 0, t.start) + 1
-            code = text[line_start : _body_start(text, tokens, i + 1)].strip()
-            found.append(Declaration(name, full, t.text, code, text.count("\n", 0, t.start) + 1))
+    for i, full in scoped_declarations(text, tokens, _DECL_KINDS):
+        t = tokens[i]
+        line_start = text.rfind("\n", 0, t.start) + 1
+        code = text[line_start : _body_start(text, tokens, i + 1)].strip()
+        found.append(Declaration(tokens[i + 1].name, full, t.text, code, text.count("\n", 0, t.start) + 1))
     return found
-
-
-def _starts_line(text: str, tok: Token) -> bool:
-    return not text[text.rfind("\n", 0, tok.start) + 1 : tok.start].strip()
 
 
 def _body_start(text: str, tokens: list[Token], i: int) -> int:
@@ -134,7 +109,7 @@ def _body_start(text: str, tokens: list[Token], i: int) -> int:
         t = tokens[j]
         if t.text == ":" and j + 1 < len(tokens) and tokens[j + 1].text == "=" and tokens[j + 1].start == t.end:
             return t.start
-        if t.text == "where" or (t.text == "|" and _starts_line(text, t)):
+        if t.text == "where" or (t.text == "|" and starts_line(text, t)):
             return t.start
     return len(text)
 
