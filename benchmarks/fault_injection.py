@@ -189,6 +189,7 @@ def main() -> int:
     p.add_argument("--eval-theorems", type=int, default=12)
     p.add_argument("--eval-budget", type=float, default=10.0)
     p.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    p.add_argument("--parts", default="verify,eval", help="comma-separated: verify, eval, selfplay")
     p.add_argument("--selfplay", action="store_true", help="also kill and resume the tiny self-play run")
     p.add_argument("--selfplay-window", type=float, default=120.0, help="seconds within which each kill falls")
     p.add_argument("--seed", type=int, default=0)
@@ -197,21 +198,18 @@ def main() -> int:
 
     rng = random.Random(args.seed)
     folder = Path(tempfile.mkdtemp(prefix="stp-faults-"))
-    report = {"verify": verify_under_fire(args.proofs, args.workers, args.mean_gap, folder, rng)}
-    report["eval"] = eval_killed(args.eval_theorems, args.kills, args.eval_budget, folder, rng, args.data_dir)
-    if args.selfplay:
+    parts = set(args.parts.split(",")) | ({"selfplay"} if args.selfplay else set())
+    report = {}
+    if "verify" in parts:
+        report["verify"] = verify_under_fire(args.proofs, args.workers, args.mean_gap, folder, rng)
+    if "eval" in parts:
+        report["eval"] = eval_killed(args.eval_theorems, args.kills, args.eval_budget, folder, rng, args.data_dir)
+    if "selfplay" in parts:
         report["selfplay"] = selfplay_killed(args.kills, args.selfplay_window, folder, rng)
-    if args.json:
-        print(json.dumps(report))
-    else:
-        print(json.dumps(report, indent=2))
-    v, e = report["verify"], report["eval"]
-    print(
-        f"fault_injection: verify {v['kills']} kills, {v['lost']} lost, {v['double_counted']} double, "
-        f"{v['differ_from_clean']} differ from clean; eval {e['kills']} kills, {e['lost']} lost, "
-        f"{e['double_counted']} double, proved {e['proved_killed']} vs {e['proved_clean']} clean"
-    )
-    bad = v["lost"] or v["double_counted"] or v["differ_from_clean"] or e["lost"] or e["double_counted"]
+    print(json.dumps(report) if args.json else json.dumps(report, indent=2))
+    bad = sum(r.get("lost", 0) + r.get("double_counted", 0) + r.get("differ_from_clean", 0) for r in report.values())
+    bad += report.get("selfplay", {}).get("duplicated_log_keys", 0)
+    print(f"fault_injection: {', '.join(f'{k} {v}' for k, v in report.items())}")
     return 1 if bad else 0
 
 
