@@ -167,7 +167,7 @@ def selfplay_killed(kills: int, window: float, folder: Path, rng: random.Random)
     duplicates = 0
     for log in run_dir.rglob("*.jsonl"):
         rows = verdicts(log)
-        for key in ("name", "seed", "round", "index"):
+        for key in ("input", "name", "seed", "round", "index"):  # each log's resume key (conjectures: input)
             keys = [r[key] for r in rows if key in r]
             if keys and len(keys) == len(rows):
                 duplicates += len(keys) - len(set(map(json.dumps, keys)))
