@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from queue import Queue
 from typing import Any, Optional
 
@@ -100,8 +100,7 @@ class ProvingService:
             from retrieval import premise_source
 
             self.premises = premise_source(config.retriever)
-        itp = ItpSettings(**{**config.itp.__dict__, "workers": max(1, config.workers)})
-        self.itp_config = itp.apply(ItpConfig())
+        self.itp_config = replace(config.itp, workers=max(1, config.workers)).apply(ItpConfig())
         self.envs: Queue[ProofEnv] = Queue()
         self._all_envs = [make_env(config.backend, self.itp_config) for _ in range(max(1, config.workers))]
         for env in self._all_envs:

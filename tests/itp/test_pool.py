@@ -34,7 +34,7 @@ def test_duplicates_are_checked_once_and_every_input_gets_its_verdict():
     assert verdicts[0] is verdicts[1]  # one check, multiplicity two
 
 
-def test_stragglers_are_rerun_alone_with_more_time():
+def test_stragglers_are_rerun_with_more_time():
     slow = thm("slow", ": True")
     config = PoolConfig(workers=2, straggler_timeout_factor=20.0)
     with VerifierPool(lambda: make_env("coq"), config, timeout=0.3) as pool:
