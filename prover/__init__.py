@@ -1,7 +1,8 @@
 """Policies (Hugging Face, vLLM, the built-in tactic portfolio), prompt formats and the `prove` entry point."""
 
+from policy import Candidate, PolicyUnavailable, ProofPolicy, TacticPolicy, dedupe
+
 from .factory import make_policies
-from .policy import Candidate, PolicyUnavailable, ProofPolicy, TacticPolicy, dedupe
 from .portfolio import PortfolioProofPolicy, PortfolioTacticPolicy
 from .prompts import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt
 

@@ -24,9 +24,9 @@ from itp import (
     system_of,
 )
 from itp.dialect import declared_name
+from policy import PolicyUnavailable
 
 from .factory import make_policies
-from .policy import PolicyUnavailable
 from .prove import METHODS, ProveConfig, prove_theorem
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Optional
 
 from itp import ProofEnv
+from policy import ProofPolicy, TacticPolicy
 
-from .policy import ProofPolicy, TacticPolicy
 from .portfolio import PortfolioProofPolicy, PortfolioTacticPolicy, PremiseSource
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from itp import State, Theorem
+from policy import Candidate, PolicyUnavailable, ProofPolicy, TacticPolicy, dedupe
 
-from .policy import Candidate, PolicyUnavailable, ProofPolicy, TacticPolicy, dedupe
 from .portfolio import PremiseSource
 from .prompts import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from itp import PoolConfig, ProofEnv, Theorem, VerifierPool
+from policy import ProofPolicy, TacticPolicy
 from search import BestFirstConfig, BestFirstSearch, SamplingConfig, SearchResult, sample_proofs
-
-from .policy import ProofPolicy, TacticPolicy
 
 METHODS = ("best-first", "sample")
 

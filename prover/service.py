@@ -23,9 +23,9 @@ from itp import (
     make_env,
     system_of,
 )
+from policy import Candidate, TacticPolicy
 
 from .factory import make_policies
-from .policy import Candidate, TacticPolicy
 from .prove import ProveConfig, prove_theorem
 
 POLICIES = ("model", "portfolio")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from itp import State, Theorem
+from policy import Candidate, PolicyUnavailable, ProofPolicy, TacticPolicy, dedupe
 
-from .policy import Candidate, PolicyUnavailable, ProofPolicy, TacticPolicy, dedupe
 from .portfolio import PremiseSource
 from .prompts import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt
 

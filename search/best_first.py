@@ -13,7 +13,7 @@ from typing import Callable, Optional
 
 from itp import ProofEnv, State, StatementError, StepKind, Theorem, Verdict
 from itp.dialect import dialect
-from prover.policy import TacticPolicy
+from policy import TacticPolicy
 
 from .results import SearchResult
 

@@ -11,7 +11,7 @@ from math import comb
 from typing import Optional, Sequence
 
 from itp import Theorem, VerifierPool, VerifyJob
-from prover.policy import ProofPolicy
+from policy import ProofPolicy
 
 from .results import SearchResult
 

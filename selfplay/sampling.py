@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from data import ResultLog
 from itp import Theorem, VerifyJob
-from prover.policy import ProofPolicy
+from policy import ProofPolicy
 
 from .workers import Workers
 

@@ -255,8 +255,8 @@ def _problems(args: argparse.Namespace, system: str) -> tuple[list[dict], list[t
 
 def run_autoformalize(args: argparse.Namespace) -> int:
     from conjecturer import ConjectureChecker, autoformalize
+    from policy import PolicyUnavailable
     from prover.hf import GenerationConfig, HFModel
-    from prover.policy import PolicyUnavailable
 
     if args.samples < 1:
         raise UsageError("--samples must be positive")

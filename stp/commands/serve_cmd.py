@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from prover.policy import PolicyUnavailable
+    from policy import PolicyUnavailable
     from prover.server import create_app
     from prover.service import ProvingService, ServerConfig
 

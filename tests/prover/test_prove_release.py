@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from itp import Theorem
 from itp.lean import LeanDojoEnv
-from prover.policy import Candidate, ProofPolicy, TacticPolicy
+from policy import Candidate, ProofPolicy, TacticPolicy
 from prover.prove import ProveConfig, prove_theorem
 from tests.itp.lean import lean_dojo_double as dojo_double
 

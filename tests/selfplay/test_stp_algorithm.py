@@ -17,8 +17,7 @@ from conjecturer.prompts import (
     stp_parse_conjecture,
 )
 from itp import Theorem
-from selfplay import load_config
-from selfplay import stp
+from selfplay import load_config, stp
 from selfplay.prompts import proof_target, stp_proof_prompt
 from selfplay.stp import NO_LEMMA, ConjectureExample, ConjectureInput, InputSettings, ProofRecord
 from tests.conftest import ROOT
