@@ -1,18 +1,19 @@
-"""Whole-proof sampling: k samples per theorem in batches, identical proofs verified once (kept with their
-multiplicity), the unbiased pass@k estimator, and an optional stop at the first verified proof."""
+"""Whole-proof sampling: k samples per theorem in batches through the shared pipeline (`search/pipeline.py`:
+identical proofs verified once, kept with their multiplicity), the unbiased pass@k estimator, and an optional stop
+at the first verified proof."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from math import comb
 from typing import Optional, Sequence
 
-from itp import Theorem, VerifierPool, VerifyJob
+from itp import Theorem, VerifierPool
 from policy import ProofPolicy
 
+from .pipeline import Tally, verify_tallies
 from .results import SearchResult
 
 
@@ -45,8 +46,7 @@ def sample_proofs(
     cfg = config or SamplingConfig()
     t0 = time.monotonic()
     result = SearchResult(theorem.name, False, method="sample")
-    counts: Counter[str] = Counter()
-    verdicts: dict[str, bool] = {}
+    tally = Tally(theorem)
     while (
         result.samples < cfg.samples
         and time.monotonic() - t0 < cfg.budget_seconds
@@ -58,18 +58,15 @@ def sample_proofs(
         if not batch:
             break
         result.samples += len(batch)
-        texts = [c.text for c in batch]
-        counts.update(texts)
-        fresh = [t for t in dict.fromkeys(texts) if t not in verdicts and t.strip()]
+        tally.add([c.text for c in batch])
         tv = time.monotonic()
-        for text, verdict in zip(fresh, pool.verify([VerifyJob(theorem, t) for t in fresh])):
-            verdicts[text] = verdict.ok
+        for _, text, verdict in verify_tallies([tally], pool):
             if verdict.ok and result.proof is None:
                 result.proof = text
         result.verify_seconds += time.monotonic() - tv
         if result.proof is not None and cfg.stop_at_first:
             break
-    result.correct_samples = sum(n for text, n in counts.items() if verdicts.get(text))
+    result.correct_samples = tally.counts().correct
     result.proved = result.proof is not None
     result.status = "proved" if result.proved else ("budget" if result.samples < cfg.samples else "exhausted")
     if not result.proved and cancel is not None and cancel.is_set():

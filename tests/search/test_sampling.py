@@ -51,3 +51,25 @@ def test_stop_at_first_verified_proof(coq_env):
     pool = VerifierPool(lambda: coq_env, PoolConfig(workers=1), owns_envs=False)
     result = sample_proofs(THM, policy, pool, SamplingConfig(samples=32, batch=4, stop_at_first=True))
     assert result.proved and result.samples == 4
+
+
+def test_pipeline_counts_every_sample_and_checks_each_distinct_text_once(coq_env):
+    """sample -> deduplicate -> verify -> count, as self-play and `sample_proofs` both run it."""
+    from search.pipeline import EMPTY_REASON, sample_verify_count
+
+    other = Theorem("t", "coq", "From Coq Require Import Lia.\n", "Theorem t (n : nat) : n * 1 = n.")
+    good, bad = "Proof. lia. Qed.", "Proof. reflexivity. Qed."
+    pool = VerifierPool(lambda: coq_env, PoolConfig(workers=1), owns_envs=False)
+    s, t = sample_verify_count(
+        [
+            (THM, [(good, "model"), (bad, "model"), (good, "portfolio"), ("  ", "model")]),
+            (other, [(bad, "model"), (bad, "model")]),
+        ],
+        pool,
+    )
+    assert (s.samples, s.distinct, s.correct, s.pass_rate) == (4, 3, 2, 0.5)
+    assert s.best.text == good and s.best.source == "model" and s.best.count == 2
+    blank = next(p for p in s.proofs if not p.text.strip())
+    assert blank.verdict is None and blank.reason == EMPTY_REASON and not blank.ok
+    assert (t.samples, t.distinct, t.correct, t.best) == (2, 1, 0, None)
+    assert pool.stats.unique == 3  # good and bad for s, bad for t; the blank text never reaches Coq
