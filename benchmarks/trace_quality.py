@@ -128,7 +128,8 @@ def main() -> None:
     p.add_argument("--no-baseline", action="store_true")
     p.add_argument("--out", help="write every checked label as JSONL here")
     args = p.parse_args()
-    root, files = source_files("coq")
+    found = source_files("coq")
+    root, files = found.root, found.files
     if args.files:
         import fnmatch
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import json
+import os
 import random
 import threading
 from collections import defaultdict
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from itp import TracedFile, source_files, trace_source
+from itp import TracedFile, project_files, source_files, trace_source
 from itp.backends import spec, tactic_mentions
 from itp.trace import written_as
 
@@ -30,27 +31,34 @@ def trace_library(
     patterns: Optional[list[str]] = None,
     on_file: Optional[Callable[[TracedFile], None]] = None,
     workers: int = 1,
+    library: Optional[str] = None,
+    project: Optional[Path] = None,
 ) -> list[str]:
-    """Trace the backend's library files matching `patterns` (globs on the relative path) into out/traced_files.jsonl,
-    `workers` files at a time (one proof-assistant process each); files already there are skipped. Returns the
-    relative paths selected."""
-    if spec(backend).library is None:  # no library sources are installed: trace the user's own files
+    """Trace source files into out/traced_files.jsonl, `workers` files at a time (one proof-assistant process each);
+    files already there are skipped. The files: a user's `project` folder (built first), else one of the backend's
+    installed libraries (`library`, default its standard library), narrowed by `patterns` (globs on the relative path
+    or logical name, or paths of files); a backend without installed sources traces the files `patterns` name.
+    Returns the relative paths selected."""
+    config = None
+    if project is not None:
+        found = project_files(backend, project, jobs=workers)
+        root, config = found.root, found.config
+        chosen = _matching(found.root, found.files, patterns)
+    elif spec(backend).library is None:  # no library sources are installed: trace the user's own files
         root = "."
+        suffix = spec(backend).file_suffix or ""
         chosen = sorted(
             {
-                (p, p[: -len(".lean")].replace("/", "."))
+                (p, p[: -len(suffix)].replace("/", "."))
                 for pat in patterns or []
                 for p in glob.glob(pat)
-                if p.endswith(".lean")
+                if p.endswith(suffix)
             }
         )
     else:
-        root, files = source_files(backend)
-        chosen = [
-            (rel, logical)
-            for rel, logical in files
-            if not patterns or any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(logical, p) for p in patterns)
-        ]
+        found = source_files(backend, library=library)
+        root = found.root
+        chosen = _matching(found.root, found.files, patterns)
     out.mkdir(parents=True, exist_ok=True)
     lock = threading.Lock()
     with ResultLog(out / TRACED, key="path") as log:
@@ -60,7 +68,7 @@ def trace_library(
             rel, logical = item
             text = (Path(root) / rel).read_text(encoding="utf-8", errors="replace")
             try:
-                traced = trace_source(backend, text, rel, logical)
+                traced = trace_source(backend, text, rel, logical, config)
             except Exception as exc:  # noqa: BLE001 - one file's failure is reported, never the end of the run
                 traced = TracedFile(path=rel, logical_name=logical, error=f"{type(exc).__name__}: {exc}")
             with lock:
@@ -71,6 +79,26 @@ def trace_library(
         with ThreadPoolExecutor(max(1, workers)) as ex:
             list(ex.map(trace_one, [c for c in chosen if c[0] not in done]))
     return [rel for rel, _ in chosen]
+
+
+def _matching(root: str, files: list[tuple[str, str]], patterns: Optional[list[str]]) -> list[tuple[str, str]]:
+    """The files a pattern names: a glob on the relative path or the logical name, or the path of the file itself
+    (absolute or relative to the working folder, e.g. `/usr/lib/ocaml/coq/theories/Arith/PeanoNat.v`)."""
+    if not patterns:
+        return list(files)
+    real_root = os.path.realpath(root)
+    as_paths = set()
+    for p in patterns:
+        if os.path.isfile(p):
+            real = os.path.realpath(p)
+            if not real.startswith(real_root + os.sep):
+                raise ValueError(f"{p} is not in {root}; trace your own project with --project DIR")
+            as_paths.add(os.path.relpath(real, real_root))
+    return [
+        (rel, logical)
+        for rel, logical in files
+        if rel in as_paths or any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(logical, p) for p in patterns)
+    ]
 
 
 def load_traced(out: Path, paths: Optional[Iterable[str]] = None) -> list[TracedFile]:

@@ -3,8 +3,9 @@ uses only these functions; adding a proof assistant is one package under `itp/` 
 
 from __future__ import annotations
 
-import os
+import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .config import CoqConfig, LeanConfig, PoolConfig
@@ -17,6 +18,16 @@ class ItpConfig:
     coq: CoqConfig = field(default_factory=CoqConfig)
     lean: LeanConfig = field(default_factory=LeanConfig)
     pool: PoolConfig = field(default_factory=PoolConfig)
+
+
+@dataclass
+class SourceSet:
+    """Source files to trace: paths relative to `root` with their logical (module) names, and the configuration
+    that loads them (a project's load paths)."""
+
+    root: str
+    files: list[tuple[str, str]]
+    config: ItpConfig
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,8 @@ class BackendSpec:
     prescreen: Optional[Callable[[Theorem, str], Optional[Verdict]]] = None
     prescreen_file: Optional[Callable[[str], Optional[FileVerdict]]] = None
     trace: Optional[Callable[[str, str, str, ItpConfig], Any]] = None  # (text, path, logical name) -> TracedFile
-    library: Optional[Callable[[ItpConfig], tuple[str, list[tuple[str, str]]]]] = None  # installed sources
+    library: Optional[Callable[[ItpConfig, str], "SourceSet"]] = None  # installed sources, by library name
+    project: Optional[Callable[[Path, ItpConfig, int], "SourceSet"]] = None  # a user's project folder, built
     # The global names a tactic's text refers to (premise-label candidates), where the backend knows better than
     # the names its tracer recorded.
     mentions: Optional[Callable[[str], list[str]]] = None
@@ -81,22 +93,25 @@ def _coq_mentions(tactic: str) -> list[str]:
     return mentions(tactic)
 
 
-def _coq_library(config: ItpConfig) -> tuple[str, list[tuple[str, str]]]:
-    """Coq's standard library (Init is left out: it is loaded already and replays badly)."""
+def _coq_library(config: ItpConfig, library: str) -> SourceSet:
+    """One installed Coq library: the standard library (`stdlib`) or a user-contrib package (`mathcomp`, ...)."""
     from .coq.env import library_dir
+    from .coq.project import library_sources
 
     root = library_dir(config.coq.coqc)
     if not root:
         raise BackendUnavailable("Coq is not installed; install it with scripts/install.sh")
-    files = []
-    for dirpath, _, names in os.walk(os.path.join(root, "theories")):
-        for name in sorted(names):
-            if name.endswith(".v"):
-                rel = os.path.relpath(os.path.join(dirpath, name), root)
-                logical = "Coq." + rel[len("theories/") : -2].replace(os.sep, ".")
-                if not logical.startswith("Coq.Init."):
-                    files.append((rel, logical))
-    return root, sorted(files)
+    found = library_sources(root, library)
+    return SourceSet(found.root, found.files, config)
+
+
+def _coq_project(directory: Path, config: ItpConfig, jobs: int) -> SourceSet:
+    """A user's Coq project from its `_CoqProject`, built, with the load paths its files need."""
+    from .coq.project import project_sources
+
+    found = project_sources(directory, build=True, jobs=jobs)
+    coq = dataclasses.replace(config.coq, load_args=config.coq.load_args + found.load_args)
+    return SourceSet(found.root, found.files, dataclasses.replace(config, coq=coq))
 
 
 # -- Lean ------------------------------------------------------------------------------------------------------------
@@ -160,6 +175,7 @@ register(
         file_suffix=".v",
         trace=_coq_trace,
         library=_coq_library,
+        project=_coq_project,
         mentions=_coq_mentions,
     )
 )
@@ -201,12 +217,22 @@ def backend_for_file(filename: str) -> Optional[str]:
     return next((s.name for s in _REGISTRY.values() if s.file_suffix and filename.endswith(s.file_suffix)), None)
 
 
-def source_files(backend: str, config: Optional[ItpConfig] = None) -> tuple[str, list[tuple[str, str]]]:
-    """(library root, [(path relative to it, logical name)]) of the proof assistant's own installed library."""
-    library = spec(backend).library
-    if library is None:
+def source_files(backend: str, config: Optional[ItpConfig] = None, library: Optional[str] = None) -> SourceSet:
+    """The sources of one of the proof assistant's installed libraries (default: its standard library)."""
+    read = spec(backend).library
+    if read is None:
         raise ValueError(f"no installed library sources to trace for {backend!r}; trace your own files instead")
-    return library(config or ItpConfig())
+    return read(config or ItpConfig(), library or "stdlib")
+
+
+def project_files(backend: str, directory: Path, config: Optional[ItpConfig] = None, jobs: int = 2) -> SourceSet:
+    """The sources of a user's project folder (built first), with the configuration that loads them."""
+    read = spec(backend).project
+    if read is None:
+        raise ValueError(f"tracing a project folder is not supported for {backend!r}; pass its files with --files")
+    if not directory.is_dir():
+        raise ValueError(f"no such project folder: {directory}")
+    return read(directory, config or ItpConfig(), jobs)
 
 
 def trace_source(backend: str, text: str, path: str, logical_name: str, config: Optional[ItpConfig] = None):
@@ -264,6 +290,7 @@ __all__ = [
     "prescreen",
     "prescreen_file",
     "register",
+    "project_files",
     "source_files",
     "spec",
     "system_of",

@@ -52,6 +52,9 @@ class CoqConfig:
     max_goals_shown: int = 16  # goals past this are shown by conclusion only
     allowed_axioms: tuple[str, ...] = COQ_STANDARD_AXIOMS
     limits: ResourceLimits = field(default_factory=ResourceLimits)
+    # `-R dir Name` / `-Q dir Name` arguments for coqtop: set by the operator (a traced project's `_CoqProject`),
+    # never from a request.
+    load_args: tuple[str, ...] = ()
 
 
 @dataclass

@@ -39,7 +39,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--files",
         action="append",
         metavar="GLOB",
-        help="only files whose path or logical name matches (repeatable), e.g. 'theories/Arith/*.v'",
+        help="only files whose path or logical name matches a glob (repeatable), e.g. 'theories/Arith/*.v', or the "
+        "path of a file, e.g. /usr/lib/ocaml/coq/theories/Arith/PeanoNat.v",
+    )
+    t.add_argument(
+        "--library",
+        help="which installed library to trace (coq: stdlib, the default, or a user-contrib package such as mathcomp "
+        "or Coquelicot)",
+    )
+    t.add_argument(
+        "--project",
+        type=Path,
+        metavar="DIR",
+        help="trace your own project instead: coq reads DIR/_CoqProject and builds it with coq_makefile first",
     )
     t.add_argument("--out", default="runs/traced-coq", help="output folder (default runs/traced-coq)")
     t.add_argument("--seed", type=int, default=0, help="seed of the random split")
@@ -94,12 +106,13 @@ def run_trace(args: argparse.Namespace) -> int:
         bar.set_postfix_str(traced.path[-40:], refresh=False)
 
     try:
-        chosen = trace_library(args.backend, out, args.files, on_file, args.workers)
+        chosen = trace_library(args.backend, out, args.files, on_file, args.workers, args.library, args.project)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     bar.close()
     if not chosen:
-        raise UsageError(f"no library file matches {args.files}")
+        where = f"project {args.project}" if args.project else f"library {args.library or 'stdlib'}"
+        raise UsageError(f"no file of the {where} matches {args.files}")
     stats = build_dataset(out, args.seed)
     summary = {**stats.__dict__, "out": str(out)}
     if args.json:
