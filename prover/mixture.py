@@ -1,0 +1,52 @@
+"""A tactic policy that adds to the default instead of replacing it: candidates of several policies (a model, the
+memory, the built-in portfolio) merged by calibrated score."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from itp import State
+from policy import Candidate, TacticPolicy
+
+
+def calibrated(candidates: list[Candidate]) -> dict[str, float]:
+    """One policy's candidates as probabilities over its own list (a softmax of its log-probabilities): the scales
+    differ between policies (a model's sequence log-probabilities, the portfolio's rank prior), their shares do not."""
+    if not candidates:
+        return {}
+    top = max(c.logprob for c in candidates)
+    weights: dict[str, float] = defaultdict(float)
+    for c in candidates:
+        weights[c.text.strip()] += math.exp(c.logprob - top)
+    total = sum(weights.values())
+    return {t: w / total for t, w in weights.items() if t}
+
+
+@dataclass
+class MixturePart:
+    policy: TacticPolicy
+    weight: float = 1.0
+    name: str = ""
+
+
+class MixtureTacticPolicy(TacticPolicy):
+    """Each part's calibrated probabilities, weighted and summed per tactic; a tactic several parts propose ranks
+    higher. The log of the mixture probability is the candidate's score, so best-first search orders by it."""
+
+    def __init__(self, parts: list[MixturePart]):
+        if not parts:
+            raise ValueError("a mixture needs at least one policy")
+        self.parts = parts
+
+    def suggest(self, state: State, n: int) -> list[Candidate]:
+        total_weight = sum(p.weight for p in self.parts) or 1.0
+        score: dict[str, float] = defaultdict(float)
+        order: dict[str, int] = {}
+        for part in self.parts:
+            for text, p in calibrated(part.policy.suggest(state, n)).items():
+                score[text] += part.weight / total_weight * p
+                order.setdefault(text, len(order))
+        ranked = sorted(score, key=lambda t: (-score[t], order[t]))[:n]
+        return [Candidate(t, math.log(score[t])) for t in ranked]

@@ -1,0 +1,87 @@
+"""The Tactician-style tactic memory and the mixture policy, on real Coq and real traced data."""
+
+from __future__ import annotations
+
+import math
+
+from itp import Theorem
+from itp.replay import proof_tactics
+from policy import Candidate, TacticPolicy
+from prover import PortfolioTacticPolicy
+from prover.memory import MemoryEntry, MemoryTacticPolicy, TacticMemory, traced_entries
+from prover.mixture import MixturePart, MixtureTacticPolicy, calibrated
+from search import BestFirstConfig, BestFirstSearch
+
+LISTS = "Require Import List.\n"
+
+
+class FixedPolicyDouble(TacticPolicy):
+    """TEST DOUBLE: the same candidates for every state."""
+
+    def __init__(self, candidates):
+        self.candidates = [Candidate(t, lp) for t, lp in candidates]
+
+    def suggest(self, state, n):
+        return self.candidates[:n]
+
+
+def test_proof_tactics_reads_a_coq_proof():
+    assert proof_tactics("coq", "Proof. intros l. (* c *) apply rev_involutive. Qed.") == [
+        "intros l.",
+        "apply rev_involutive.",
+    ]
+    assert proof_tactics("coq", "Proof. unfinished") is None
+    assert proof_tactics("lean", "  simp") is None
+
+
+def test_memory_recalls_the_tactic_of_the_most_similar_state(tmp_path):
+    memory = TacticMemory(tmp_path / "memory.jsonl")
+    memory.add(
+        [
+            MemoryEntry("l : list bool\n============================\nrev (rev l) = l", "apply rev_involutive."),
+            MemoryEntry("n : nat\n============================\nn + 0 = n", "lia."),
+            MemoryEntry("n : nat\n============================\nn + 0 = n", "lia."),  # a repeat is not stored twice
+        ]
+    )
+    assert len(memory) == 2
+    [(best, _), *_] = memory.query("xs : list nat\n============================\nrev (rev xs) = xs")
+    assert best == "apply rev_involutive."
+    memory.close()
+    reopened = TacticMemory(tmp_path / "memory.jsonl")  # persisted: a new process starts where the last stopped
+    assert len(reopened) == 2 and reopened.query("m : nat\n====\nm + 0 = m")[0][0] == "lia."
+    assert TacticMemory().query("anything") == []
+
+
+def test_memory_starts_from_the_train_part_of_traced_data(traced_dir):
+    entries = traced_entries(traced_dir)
+    assert entries and all(e.source == "traced" and e.tactic and e.state for e in entries)
+    memory = TacticMemory()
+    assert memory.add(entries) > 0
+    probe = entries[0]
+    assert probe.tactic in [t for t, _ in memory.query(probe.state, k=8)]
+
+
+def test_calibrated_mixture_merges_and_ranks_agreement_higher():
+    assert calibrated([]) == {}
+    shares = calibrated([Candidate("a", -1.0), Candidate("b", -1.0)])
+    assert math.isclose(shares["a"], 0.5)
+    model = FixedPolicyDouble([("apply foo", -0.1), ("lia", -0.5)])
+    portfolio = FixedPolicyDouble([("lia", math.log(1 / 2)), ("auto", math.log(1 / 3))])
+    mixed = MixtureTacticPolicy([MixturePart(model), MixturePart(portfolio)]).suggest(None, 8)
+    assert [c.text for c in mixed] == ["lia", "apply foo", "auto"]  # both propose lia
+    assert math.isclose(sum(math.exp(c.logprob) for c in mixed), 1.0)
+
+
+def test_a_proof_learnt_online_lets_the_mixture_prove_what_the_portfolio_cannot(coq_env, tmp_path):
+    learnt = Theorem("rev_rev_bool", "coq", LISTS, "Theorem rev_rev_bool : forall l : list bool, rev (rev l) = l.")
+    target = Theorem("rev_rev_nat", "coq", LISTS, "Theorem rev_rev_nat : forall xs : list nat, rev (rev xs) = xs.")
+    config = BestFirstConfig(budget_seconds=20, max_expansions=3)
+    portfolio = PortfolioTacticPolicy(coq_env)
+    assert not BestFirstSearch(coq_env, portfolio, config).search(target).proved
+    memory = TacticMemory(tmp_path / "memory.jsonl")
+    proof = "Proof. intros l. apply rev_involutive. Qed."
+    assert coq_env.check(learnt, proof).ok
+    assert memory.learn_proof(coq_env, learnt, proof) == 2  # the moment it is verified: no retraining
+    mixture = MixtureTacticPolicy([MixturePart(MemoryTacticPolicy(memory)), MixturePart(portfolio)])
+    result = BestFirstSearch(coq_env, mixture, config).search(target)
+    assert result.proved and "rev_involutive" in result.proof
