@@ -71,6 +71,15 @@ class Dialect:
     witness_templates: tuple[str, ...]  # proofs of a negated universal from a witness: {args} are the witnesses
     # (text, replacement) pairs that keep free text inside a comment from ending it or opening a nested one
     comment_escapes: tuple[tuple[str, str], ...] = ()
+    # How a goal is printed (for `canonical_state` and `goal_feature`): the line that ends the hypotheses (a prefix
+    # of it), a hypothesis line's names, an identifier, and the goal shapes a feature names, binding loosest first.
+    turnstile: str = ""
+    hypothesis: re.Pattern = re.compile(r"(?!)")
+    identifier: re.Pattern = re.compile(r"(?!)")
+    binders: tuple[str, ...] = ()
+    connectives: tuple[str, ...] = ()
+    number_types: tuple[str, ...] = ()
+    tactic_separator: re.Pattern = re.compile(r"(?!)")
 
     def proof_from_tactics(self, tactics: list[str] | tuple[str, ...]) -> str:
         """A whole proof (what follows the statement) from a tactic path."""
@@ -115,6 +124,67 @@ class Dialect:
     def import_line(self, module: str) -> str:
         return self.import_template.format(module=module)
 
+    def continue_proof(self, prefix: str, tactics: list[str] | tuple[str, ...]) -> str:
+        """A whole proof: `prefix` (the start of a proof, e.g. a checked prefix cut at its first error) followed by
+        `tactics` at the indentation of its last line, then the proof's close."""
+        head = prefix.rstrip()
+        if not head.strip():
+            return self.proof_from_tactics(tactics)
+        last = head.rsplit("\n", 1)[-1]
+        indent = last[: len(last) - len(last.lstrip())]
+        body = self.proof_from_tactics(tactics)[len(self.proof_open) :]
+        if self.proof_close:
+            body = body[: -len(self.proof_close)]
+        lines = [indent + line.strip() for line in body.split("\n") if line.strip()]
+        return head + "\n" + "\n".join(lines) + self.proof_close
+
+    def _goal_parts(self, goal: str) -> tuple[list[str], str]:
+        """(hypothesis lines, conclusion) of one printed goal."""
+        lines = goal.split("\n")
+        for i, line in enumerate(lines):
+            if self.turnstile and line.lstrip().startswith(self.turnstile):
+                rest = line.lstrip().lstrip(self.turnstile[0])  # Coq's line is `=` repeated
+                return lines[:i], "\n".join([rest] + lines[i + 1 :])
+        return [], goal
+
+    def canonical_state(self, text: str) -> str:
+        """`text` (goals separated by a blank line) with each goal's hypotheses renamed in order of appearance, so
+        states that differ only in the names of hypotheses get one key. Renaming every occurrence of a name the
+        same way keeps distinct states distinct (at worst a state is not recognised, never two merged)."""
+        out = []
+        for goal in text.split("\n\n"):
+            hyps, _ = self._goal_parts(goal)
+            names: dict[str, str] = {}
+            for line in hyps:
+                m = self.hypothesis.match(line)
+                if m:
+                    for name in re.split(r"[\s,]+", m.group(1).strip()):
+                        names.setdefault(name, f"#{len(names)}")
+            if names:
+                goal = self.identifier.sub(lambda m: names.get(m.group(0), m.group(0)), goal)
+            out.append(" ".join(goal.split()))
+        return "\n\n".join(out)
+
+    def goal_feature(self, text: str) -> str:
+        """A coarse kind of the first goal, for statistics of what worked on similar goals: its outer binder or
+        loosest connective, and the number types its hypotheses declare (e.g. `<=/R`, `exists/Z`)."""
+        hyps, concl = self._goal_parts(text.split("\n\n", 1)[0])
+        concl = " ".join(concl.split())
+        head = next((b for b in self.binders if concl.startswith(b)), None)
+        if head is None:
+            tops = set(top_level_indices(concl))
+            head = next((c for c in self.connectives if any(i in tops for i in _find_all(concl, c))), "other")
+        types = sorted(
+            {t for line in hyps if self.hypothesis.match(line) for t in self.number_types if _is_type(line, t)}
+        )
+        return head + ("/" + ",".join(types) if types else "")
+
+    def tactic_family(self, tactic: str) -> str:
+        """The tactic's shape without its arguments: the first word of each part of a chain (`subst; lra` ->
+        `subst;lra`), so statistics pool `rewrite H1` with `rewrite H2`."""
+        parts = [p.strip() for p in self.tactic_separator.split(tactic) if p.strip()]
+        return ";".join(re.split(r"[\s(\[{]", p, maxsplit=1)[0] for p in parts) or tactic.strip()
+
     def cut_statement(self, text: str) -> Optional[str]:
         """The first theorem statement in generated text, in the form `Theorem.statement` takes, or None."""
         m = _KEYWORD.search(text)
@@ -152,6 +222,15 @@ COQ = Dialect(
         "intro H; specialize (H {args}); vm_compute in H; discriminate",
     ),
     comment_escapes=(("(*", "( *"), ("*)", "* )"), ('"', "''")),  # Coq lexes strings and nested comments in comments
+    # Goals as `Show.` prints them (itp/coq/coqtop.py read_goals): `H, H0 : T` or `x := v : T` lines, then a line
+    # of `=`, then the conclusion.
+    turnstile="=====",
+    hypothesis=re.compile(r"^\s*([A-Za-z_][\w']*(?:\s*,\s*[A-Za-z_][\w']*)*)\s*:=?\s"),
+    identifier=re.compile(r"(?<![\w'.])[A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*"),
+    binders=("forall", "exists", "~", "fun"),
+    connectives=("<->", "->", "\\/", "/\\", "<>", "<=", ">=", "=", "<", ">"),
+    number_types=("nat", "Z", "N", "Q", "R", "C", "positive"),
+    tactic_separator=re.compile(r";"),
 )
 LEAN = Dialect(
     "lean",
@@ -175,9 +254,31 @@ LEAN = Dialect(
         "intro H\n  have h := H {args}\n  revert h\n  decide",
     ),
     comment_escapes=(("-/", "- /"), ("/-", "/ -")),  # block comments nest (finishCommentBlock)
+    # Goals as the REPL prints them (`x y : ℕ` lines, then `⊢ conclusion`; /work/shared/lean/repl_transcripts);
+    # inaccessible names carry a dagger (`n✝`).
+    turnstile="⊢",
+    hypothesis=re.compile(r"^\s*((?:[^\s:]+\s+)*[^\s:]+)\s*:\s"),
+    identifier=re.compile(r"(?<![\w'.✝])[^\W\d][\w'✝]*(?:\.[^\W\d][\w'✝]*)*"),
+    binders=("∀", "∃", "¬", "fun", "forall", "exists"),
+    connectives=("↔", "→", "∨", "∧", "≠", "≤", "≥", "=", "<", ">", "∣"),
+    number_types=("ℕ", "ℤ", "ℚ", "ℝ", "ℂ", "Nat", "Int", "Rat", "Real", "Complex"),
+    tactic_separator=re.compile(r"<;>|\n|;"),
 )
 
 _DIALECTS = {d.system: d for d in (COQ, LEAN)}
+
+
+def _find_all(text: str, needle: str) -> Iterator[int]:
+    i = text.find(needle)
+    while i >= 0:
+        yield i
+        i = text.find(needle, i + 1)
+
+
+def _is_type(hypothesis_line: str, number_type: str) -> bool:
+    """Whether a hypothesis line declares something of `number_type` (`x y : R`, `n : ℕ`)."""
+    _, _, typ = hypothesis_line.partition(":")
+    return typ.strip() == number_type
 
 
 def dialect(system: str) -> Dialect:

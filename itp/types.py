@@ -55,6 +55,10 @@ class Verdict:
     # Axioms and parameters the *header* declares: part of the problem, listed apart so that a proof resting on a
     # header's `Axiom cheat : False` is never mistaken for a proof from the standard axioms alone.
     header_axioms: list[str] = field(default_factory=list)
+    # Where the proof first went wrong: a character offset into the proof text checked, so `proof[:error_offset]` is
+    # a prefix the proof assistant accepted (what a search resumes from). None when the proof passed or the
+    # backend cannot tell (a refusal before any process ran, a statement that does not elaborate).
+    error_offset: Optional[int] = None
 
     @property
     def ok(self) -> bool:
@@ -69,6 +73,7 @@ class Verdict:
             "axioms": list(self.axioms),
             "header_axioms": list(self.header_axioms),
             "seconds": round(self.seconds, 4),
+            "error_offset": self.error_offset,
         }
 
 

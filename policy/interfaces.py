@@ -28,8 +28,10 @@ class TacticPolicy(abc.ABC):
 
 class ProofPolicy(abc.ABC):
     @abc.abstractmethod
-    def sample(self, theorem: Theorem, n: int) -> list[Candidate]:
-        """n whole proofs of `theorem` (what follows its statement); duplicates are allowed and counted."""
+    def sample(self, theorem: Theorem, n: int, prefix: str = "") -> list[Candidate]:
+        """n whole proofs of `theorem` (what follows its statement); duplicates are allowed and counted. With a
+        `prefix` (the start of a proof, e.g. a checked prefix cut at its first error) each proof continues it: the
+        returned texts are whole proofs that start with `prefix`."""
 
 
 def dedupe(candidates: list[Candidate], n: int) -> list[Candidate]:

@@ -25,9 +25,10 @@ from itp import (
 )
 from itp.dialect import declared_name
 from policy import PolicyUnavailable
+from search import get_search, search_names
 
 from .factory import make_policies
-from .prove import METHODS, ProveConfig, prove_theorem
+from .prove import ProveConfig, prove_theorem
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,9 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="premise index from `stp retrieval index` (or a corpus.jsonl "
         "for BM25): retrieved premises go to the tactic policy",
     )
-    p.add_argument("--search", choices=METHODS, default="best-first")
+    p.add_argument(
+        "--search",
+        choices=search_names(),
+        default="best-first",
+        help="best-first: tactic search (default); sample: whole proofs; rmaxts: whole proofs resumed at their "
+        "first error, exploring by novelty",
+    )
     p.add_argument("--budget", type=float, default=60.0, help="seconds (default 60)")
-    p.add_argument("--samples", type=int, default=32, help="proofs to sample with --search sample")
+    p.add_argument("--samples", type=int, default=32, help="proofs to sample with --search sample or rmaxts")
     p.add_argument("--data-dir", help="benchmark files (default: $STP_DATA_DIR or ~/.local/share/stp/data)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     ItpSettings.add_arguments(p)
@@ -96,6 +103,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         tactic_policy, proof_policy = make_policies(env, args.model, premises)
         config = ProveConfig(method=args.search, budget_seconds=args.budget)
         config.sampling.samples = args.samples
+        config.rmaxts.samples = args.samples
         result = prove_theorem(theorem, env, tactic_policy, proof_policy, config)
     except StatementError as exc:
         print(f"prove: error: {theorem.name}: {exc}", file=sys.stderr)
@@ -127,7 +135,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"{theorem.statement.rstrip()}\n{result.proof}")
         detail = (
             f"{result.expansions} expansions, {result.nodes} states"
-            if args.search == "best-first"
+            if get_search(args.search).uses == "tactic"
             else f"{result.samples} samples, {result.correct_samples} correct"
         )
         print(

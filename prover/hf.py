@@ -106,8 +106,9 @@ class HFProofPolicy(ProofPolicy):
         self.model = model
         self.informal = informal
 
-    def sample(self, theorem: Theorem, n: int) -> list[Candidate]:
+    def sample(self, theorem: Theorem, n: int, prefix: str = "") -> list[Candidate]:
+        # A prefix is put at the end of the prompt: the model continues the proof from there.
         outs = self.model.generate(
-            whole_proof_prompt(theorem, self.informal), n, self.model.config.max_new_tokens_proof, beam=False
+            whole_proof_prompt(theorem, self.informal) + prefix, n, self.model.config.max_new_tokens_proof, beam=False
         )
-        return [Candidate(cut_whole_proof(theorem, t), lp) for t, lp in outs]
+        return [Candidate(cut_whole_proof(theorem, prefix + t), lp) for t, lp in outs]

@@ -43,14 +43,18 @@ class PortfolioTacticPolicy(TacticPolicy):
 
 
 class PortfolioProofPolicy(ProofPolicy):
-    """Whole proofs from one automation tactic after introducing the hypotheses, best first, no repeats."""
+    """Whole proofs from one automation tactic after introducing the hypotheses, best first, no repeats; after a
+    `prefix`, that prefix closed by one automation tactic."""
 
     def __init__(self, env: ProofEnv):
         self.env = env
 
-    def sample(self, theorem: Theorem, n: int) -> list[Candidate]:
+    def sample(self, theorem: Theorem, n: int, prefix: str = "") -> list[Candidate]:
         d = dialect(theorem.system)
         root = State(theorem, theorem.statement)
         tactics = [t for t in self.env.automation(root) if t not in ("intros", "intro")]
-        proofs = [d.proof_from_tactics(["intros", t]) for t in tactics]
+        if prefix.strip():
+            proofs = [d.continue_proof(prefix, [t]) for t in tactics]
+        else:
+            proofs = [d.proof_from_tactics(["intros", t]) for t in tactics]
         return [Candidate(p, _rank_logprob(i)) for i, p in enumerate(proofs)][:n]

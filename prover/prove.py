@@ -1,24 +1,17 @@
-"""Prove one theorem with a chosen search: the shared core of `prove`, `stp eval` and the server."""
+"""Prove one theorem with a chosen search: the shared core of `prove`, `stp eval` and the server. The methods are
+search's registry (`search.search_names()`); this module only assembles the context."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from typing import Optional
 
-from itp import PoolConfig, ProofEnv, Theorem, VerifierPool
+from itp import ProofEnv, Theorem, VerifierPool
 from policy import ProofPolicy, TacticPolicy
-from search import BestFirstConfig, BestFirstSearch, SamplingConfig, SearchResult, sample_proofs
+from search import SearchConfig, SearchContext, SearchResult, run_search
 
-METHODS = ("best-first", "sample")
-
-
-@dataclass
-class ProveConfig:
-    method: str = "best-first"
-    budget_seconds: float = 60.0
-    best_first: BestFirstConfig = field(default_factory=BestFirstConfig)
-    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+# The prover's name for the search settings (method, budget, each method's own): one typed place, kept in search/.
+ProveConfig = SearchConfig
 
 
 def prove_theorem(
@@ -31,18 +24,6 @@ def prove_theorem(
     cancel: Optional[threading.Event] = None,
 ) -> SearchResult:
     """Search for a proof; a reported proof has passed `check` in a fresh context. Raises StatementError when the
-    statement does not elaborate."""
-    cfg = config or ProveConfig()
-    if cfg.method not in METHODS:
-        raise ValueError(f"unknown search {cfg.method!r}; choose one of {', '.join(METHODS)}")
-    try:
-        if cfg.method == "best-first":
-            bf = BestFirstConfig(**{**cfg.best_first.__dict__, "budget_seconds": cfg.budget_seconds})
-            return BestFirstSearch(env, tactic_policy, bf).search(theorem, cancel)
-        env.start(theorem)  # bad statements are bad input, found before any sampling
-        sc = SamplingConfig(**{**cfg.sampling.__dict__, "budget_seconds": cfg.budget_seconds})
-        # One slot: the borrowed environment is not thread-safe.
-        pool = pool or VerifierPool(lambda: env, PoolConfig(workers=1), owns_envs=False)
-        return sample_proofs(theorem, proof_policy, pool, sc, cancel)
-    finally:
-        env.release(theorem)  # a backend may hold a process per theorem (a LeanDojo Dojo): the search is over
+    statement does not elaborate, ValueError for an unknown method."""
+    ctx = SearchContext(theorem, env, tactic_policy, proof_policy, config or ProveConfig(), pool, cancel)
+    return run_search(ctx)

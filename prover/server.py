@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from data import DataError, find_theorem, user_theorem
 from itp import StatementError, UntrustedInput
 from itp.dialect import declared_name, dialect
+from search import search_names
 
 from .service import JobConflict, ProvingService
 
@@ -75,12 +76,15 @@ class CheckRequest(BaseModel):
         return self
 
 
+SEARCH_METHODS = search_names()  # search's registry: the one list of methods `prove` and `stp eval` offer too
+
+
 class ProveRequest(BaseModel):
     theorem: Optional[TheoremIn] = None
     benchmark: Optional[str] = None
     goal: Optional[str] = Field(default=None, max_length=MAX_TEXT, description="a proposition, hypotheses reverted")
     header: str = Field(default="", max_length=MAX_TEXT, description="with `goal`: imports and opens it needs")
-    method: Literal["best-first", "sample"] = "best-first"
+    method: Literal[SEARCH_METHODS] = "best-first"
     policy: Optional[Literal["model", "portfolio"]] = None
     budget_seconds: Optional[float] = Field(default=None, gt=0)
     job_id: Optional[str] = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")

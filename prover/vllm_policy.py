@@ -42,6 +42,7 @@ class VLLMProofPolicy(ProofPolicy):
     def __init__(self, model: VLLMModel, temperature: float = 1.0, max_tokens: int = 2048):
         self.model, self.temperature, self.max_tokens = model, temperature, max_tokens
 
-    def sample(self, theorem: Theorem, n: int) -> list[Candidate]:
-        outs = self.model.generate(whole_proof_prompt(theorem), n, self.max_tokens, self.temperature)
-        return [Candidate(cut_whole_proof(theorem, t), lp) for t, lp in outs]
+    def sample(self, theorem: Theorem, n: int, prefix: str = "") -> list[Candidate]:
+        # A prefix is put at the end of the prompt: the model continues the proof from there.
+        outs = self.model.generate(whole_proof_prompt(theorem) + prefix, n, self.max_tokens, self.temperature)
+        return [Candidate(cut_whole_proof(theorem, prefix + t), lp) for t, lp in outs]

@@ -1,7 +1,39 @@
-"""Whole-proof sampling and best-first tactic search over the `itp` proof-environment interface."""
+"""Search over the `itp` proof-environment interface: one registry of methods (best-first over tactics, whole-proof
+sampling, RMaxTS-like tree search over whole proofs) behind one `Search` interface."""
 
 from .best_first import BestFirstConfig, BestFirstSearch
+from .registry import (
+    SEARCHES,
+    Search,
+    SearchConfig,
+    SearchContext,
+    get_search,
+    register,
+    run_search,
+    search_names,
+)
 from .results import SearchResult
+from .rmaxts import RMaxTSConfig, rmax_tree_search
 from .sampling import SamplingConfig, pass_at_k, sample_proofs
+from .stats import SHARED_STATS, TacticStats
 
-__all__ = ["BestFirstConfig", "BestFirstSearch", "SamplingConfig", "SearchResult", "pass_at_k", "sample_proofs"]
+__all__ = [
+    "SEARCHES",
+    "SHARED_STATS",
+    "BestFirstConfig",
+    "BestFirstSearch",
+    "RMaxTSConfig",
+    "SamplingConfig",
+    "Search",
+    "SearchConfig",
+    "SearchContext",
+    "SearchResult",
+    "TacticStats",
+    "get_search",
+    "pass_at_k",
+    "register",
+    "rmax_tree_search",
+    "run_search",
+    "sample_proofs",
+    "search_names",
+]

@@ -14,7 +14,8 @@ from data import ResultLog, get_benchmark, load_benchmark, select_theorems
 from itp import BACKENDS, ItpConfig, ItpSettings, StatementError, default_backend, ensure_available, system_of
 from prover import make_policies
 from prover.parallel import run_with_envs
-from prover.prove import METHODS, ProveConfig, prove_theorem
+from prover.prove import ProveConfig, prove_theorem
+from search import search_names
 
 from ..errors import UsageError
 from ..report import format_summary, plot_proved_vs_time, summarize
@@ -27,10 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=BACKENDS, help="default: lean where a Lean REPL is configured, else coq")
     p.add_argument("--model", help="Hugging Face path or hub id, or vllm:ID; default: the built-in portfolio")
     p.add_argument("--retriever", metavar="INDEX", help="premise index for the tactic policy (see `prove --help`)")
-    p.add_argument("--search", choices=METHODS, default="best-first")
+    p.add_argument("--search", choices=search_names(), default="best-first", help="see `prove --help`")
     p.add_argument("--workers", type=int, default=2, help="theorems proved in parallel")
     p.add_argument("--budget", type=float, default=60.0, help="seconds per theorem")
-    p.add_argument("--samples", type=int, default=32, help="samples per theorem with --search sample")
+    p.add_argument("--samples", type=int, default=32, help="samples per theorem with --search sample or rmaxts")
     p.add_argument("--theorem", action="append", metavar="NAME", help="only these theorems (repeatable)")
     p.add_argument("--limit", type=int, help="only the first N theorems")
     p.add_argument("--data-dir")
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     config = ProveConfig(method=args.search, budget_seconds=args.budget)
     config.sampling.samples = args.samples
+    config.rmaxts.samples = args.samples
     (out / "config.json").write_text(
         json.dumps(
             {
