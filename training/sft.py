@@ -1,5 +1,6 @@
 """Supervised fine-tuning with TRL's SFTTrainer: prompt tokens masked out of the loss, one weight per example
-(normalised to mean 1 over the dataset), optional LoRA merged back, and a checkpoint `--model` loads as is."""
+(normalised to mean 1 over the dataset), optional LoRA merged back, and a checkpoint `--model` loads as is. With
+`workers > 1` the same training runs data-parallel over that many processes (training/distributed.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ from typing import Optional, Sequence
 
 from .examples import TrainingExample
 
+SHARDINGS = ("none", "fsdp", "zero3")
+PRECISIONS = ("auto", "fp32", "bf16")
+
 
 @dataclass
 class SFTSettings:
     epochs: float = 1.0
+    # Examples per optimiser micro-step over all workers (split evenly among them), so that `workers` changes the
+    # speed and not the optimisation; x gradient_accumulation_steps (in `extra`) per optimiser step.
     batch_size: int = 8
     learning_rate: float = 1e-4
     max_length: int = 1024  # prompt + completion tokens; the prompt is cut from the left when longer
@@ -36,12 +42,41 @@ class SFTSettings:
     weight_decay: float = 0.0
     # True: the loss is sum(weight x token loss) / sum(weight) over the batch's completion tokens (levanter's
     # weighted_lm.py compute_weighted_loss: every token counts, long completions count more). False: the weighted
-    # mean over examples of each example's mean token loss.
+    # mean over examples of each example's mean token loss. Either is normalised over the whole optimiser step (all
+    # accumulated micro-batches of all workers), so accumulation and workers do not change it.
     token_weighted_loss: bool = False
     # > 0: train exactly max(examples x epochs // effective batch, min_steps) optimiser steps, cycling through the
     # data (STP: max(len(train_ds) * epoch // BATCH_SIZE, 5), RL_step2_train.py:194). 0: whole epochs.
     min_steps: int = 0
-    extra: dict = field(default_factory=dict)  # passed to trl.SFTConfig unchanged (bf16, gradient_checkpointing, ...)
+    # Data-parallel processes on this machine: gloo on CPU, NCCL on GPU (one GPU each). 1: this process.
+    workers: int = 1
+    # "fsdp": PyTorch FSDP (full shard) for models whose weights, gradients and Adam state do not fit one device;
+    # "zero3": DeepSpeed ZeRO-3 (needs deepspeed installed). The checkpoint is gathered and written once by rank 0.
+    sharding: str = "none"
+    # "auto": bf16 compute on a GPU that has it, fp32 elsewhere. The weights (and Adam's state) stay fp32 either way.
+    precision: str = "auto"
+    timeout_s: int = 1800  # a collective waiting longer than this fails the run (a dead worker) instead of hanging
+    extra: dict = field(default_factory=dict)  # passed to trl.SFTConfig unchanged (gradient_accumulation_steps, ...)
+
+    def validate(self) -> None:
+        """Raise ValueError naming the setting that cannot be used."""
+        if self.workers < 1:
+            raise ValueError(f"sft.workers must be at least 1, got {self.workers}")
+        if self.batch_size < self.workers or self.batch_size % self.workers:
+            raise ValueError(
+                f"sft.batch_size ({self.batch_size}) is split among the workers: make it a multiple of "
+                f"sft.workers ({self.workers})"
+            )
+        if self.sharding not in SHARDINGS:
+            raise ValueError(f"sft.sharding: {self.sharding!r}; choose one of {', '.join(SHARDINGS)}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"sft.precision: {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
+        if self.lora and self.sharding != "none":
+            raise ValueError("sft.lora with sharding: a LoRA run keeps the base on every device; use sharding: none")
+        if self.sharding != "none" and self.workers < 2:
+            raise ValueError(f"sft.sharding {self.sharding!r} shards over workers: set sft.workers to 2 or more")
+        if self.timeout_s <= 0:
+            raise ValueError("sft.timeout_s must be positive")
 
 
 @dataclass
@@ -52,24 +87,40 @@ class TrainReport:
     first_loss: Optional[float]
     last_loss: Optional[float]
     seconds: float
+    world_size: int = 1
+    train_loss: Optional[float] = None  # the mean loss over all optimiser steps (Trainer's `training_loss`)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
 
 def _encode(tok, ex: TrainingExample, seq2seq: bool, max_length: int) -> dict:
-    prompt = tok(ex.prompt, add_special_tokens=False)["input_ids"]
+    """Prompt ids exactly as inference encodes them (`tok(prompt)`: the tokenizer's special tokens, BOS where it has
+    one, text cut from the left), then the completion without special tokens and EOS."""
     completion = tok(ex.completion, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
-    completion = completion[:max_length]
-    if seq2seq:
-        prompt = prompt[-max_length:]
+    specials = tok.num_special_tokens_to_add(pair=False)
+    if seq2seq:  # the prompt is the encoder's input: its own budget
+        completion = completion[:max_length]
+        prompt = _prompt_ids(tok, ex.prompt, max_length)
         return {"input_ids": prompt or [tok.eos_token_id], "labels": completion, "weight": ex.weight}
-    prompt = prompt[max(0, len(prompt) + len(completion) - max_length) :]
+    completion = completion[: max(1, max_length - specials - 1)]  # the special tokens and one prompt token remain
+    prompt = _prompt_ids(tok, ex.prompt, max_length - len(completion))
     return {
         "input_ids": prompt + completion,
         "labels": [-100] * len(prompt) + completion,
         "weight": ex.weight,
     }
+
+
+def _prompt_ids(tok, prompt: str, budget: int) -> list[int]:
+    """`tok(prompt)` with left truncation to `budget` tokens: Hugging Face truncates the text and keeps the special
+    tokens (tokenization_utils_base.py truncate_sequences), as generation does for a long prompt."""
+    side = tok.truncation_side
+    tok.truncation_side = "left"
+    try:
+        return list(tok(prompt, truncation=True, max_length=max(budget, tok.num_special_tokens_to_add()))["input_ids"])
+    finally:
+        tok.truncation_side = side
 
 
 class _Collator:
@@ -94,32 +145,85 @@ class _Collator:
         }
 
 
+def _targets(labels, seq2seq: bool):
+    """The label positions the loss predicts: a causal LM predicts token i + 1 from position i."""
+    return labels if seq2seq else labels[:, 1:]
+
+
+def _denominator(batch: dict, seq2seq: bool, token_weighted: bool):
+    """What one micro-batch adds to the loss's normaliser: sum(weight) over its target tokens, or its examples."""
+    import torch
+
+    if token_weighted:
+        mask = (_targets(batch["labels"], seq2seq) != -100).to(torch.float64)
+        return (mask * batch["weight"].to(torch.float64)[:, None]).sum()
+    return torch.tensor(float(batch["labels"].shape[0]), dtype=torch.float64)
+
+
 def _weighted_trainer_class(token_weighted: bool = False):
+    import torch
     import torch.nn.functional as F
     from trl import SFTTrainer
 
     class WeightedSFTTrainer(SFTTrainer):
-        """SFTTrainer whose loss is the weighted mean over examples of each example's mean completion-token loss."""
+        """SFTTrainer with the weighted loss of `SFTSettings.token_weighted_loss`, normalised over the optimiser step.
+
+        Trainer (transformers 5.x trainer.py, `_inner_training_loop` / `get_batch_samples` / `training_step`) fetches
+        an optimiser step's micro-batches first and passes `num_items_in_batch` to `compute_loss`; a loss normalised
+        by it must not be divided again by the accumulation steps (`loss_is_scaled_for_ga`). Its own count is the
+        unweighted number of target tokens, so `get_batch_samples` replaces it with the weighted normaliser, summed
+        over every worker: DDP (and FSDP, ZeRO) average gradients over workers, hence the x world size below, as
+        Trainer.compute_loss does with `average_tokens_across_devices`."""
+
+        loss_is_scaled_for_ga = True
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # transformers < 5.x has no `loss_is_scaled_for_ga` and divides the loss unless the model takes loss
+            # kwargs (trainer.py training_step); the loss below is already scaled for accumulation either way.
+            self.model_accepts_loss_kwargs = True
+
+        def get_batch_samples(self, epoch_iterator, num_batches, *args, **kwargs):
+            batches = []
+            for _ in range(num_batches):
+                try:
+                    batches.append(next(epoch_iterator))
+                except StopIteration:
+                    break
+            if not batches:
+                return batches, None
+            seq2seq = bool(getattr(self.model.config, "is_encoder_decoder", False))
+            total = sum(_denominator(b, seq2seq, token_weighted) for b in batches).to(self.args.device)
+            if self.args.world_size > 1:
+                torch.distributed.all_reduce(total, op=torch.distributed.ReduceOp.SUM)
+            return batches, total
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            """The weighted loss; with `num_items_in_batch` (training), this micro-batch's share of the step's loss,
+            else (a direct call, evaluation) the micro-batch's own weighted mean."""
             weights = inputs.pop("weight")
             labels = inputs["labels"]
             seq2seq = bool(getattr(model.config, "is_encoder_decoder", False))
             if seq2seq:
                 outputs = model(**inputs)  # the model shifts labels into decoder inputs itself
-                logits, target = outputs.logits, labels
+                logits = outputs.logits
             else:
                 outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"])
-                logits, target = outputs.logits[:, :-1], labels[:, 1:]
+                logits = outputs.logits[:, :-1]
+            target = _targets(labels, seq2seq)
             token_loss = F.cross_entropy(logits.float().transpose(1, 2), target, ignore_index=-100, reduction="none")
             mask = (target != -100).float()
             w = weights.to(token_loss.dtype)
             if token_weighted:
-                weighted_mask = mask * w[:, None]
-                loss = (token_loss * weighted_mask).sum() / weighted_mask.sum().clamp(min=1e-12)
+                numerator = (token_loss * mask * w[:, None]).sum()
             else:
-                per_example = (token_loss * mask).sum(1) / mask.sum(1).clamp(min=1)
-                loss = (per_example * w).mean()
+                numerator = ((token_loss * mask).sum(1) / mask.sum(1).clamp(min=1) * w).sum()
+            if num_items_in_batch is None:
+                denominator = _denominator({"labels": labels, "weight": weights}, seq2seq, token_weighted)
+                loss = numerator / denominator.to(numerator.dtype).clamp(min=1e-12)
+            else:
+                loss = numerator / num_items_in_batch.to(numerator.dtype).clamp(min=1e-12)
+                loss = loss * self.args.world_size
             return (loss, outputs) if return_outputs else loss
 
     return WeightedSFTTrainer
@@ -131,38 +235,130 @@ def planned_steps(n_examples: int, epochs: float, effective_batch: int, minimum:
     return max(int(n_examples * epochs) // max(1, effective_batch), minimum)
 
 
+def usable_examples(examples: Sequence[TrainingExample], settings: SFTSettings) -> list[TrainingExample]:
+    """The examples trained on: with a completion and a positive weight, sampled down to `max_examples`, weights
+    normalised to mean 1."""
+    kept = [e for e in examples if e.completion.strip() and e.weight > 0]
+    if not kept:
+        raise ValueError("no training examples with a completion and a positive weight")
+    if settings.max_examples and len(kept) > settings.max_examples:
+        kept = random.Random(settings.seed).sample(kept, settings.max_examples)
+    mean_w = sum(e.weight for e in kept) / len(kept)
+    return [TrainingExample(e.prompt, e.completion, e.weight / mean_w, e.role, e.source) for e in kept]
+
+
 def train_sft(
     examples: Sequence[TrainingExample], base: str | Path, out: str | Path, settings: Optional[SFTSettings] = None
 ) -> TrainReport:
-    """Fine-tune the checkpoint `base` on `examples` and save the result (model + tokenizer) at `out`."""
+    """Fine-tune the checkpoint `base` on `examples` and save the result (model + tokenizer) at `out`; with
+    `settings.workers > 1` over that many processes (raises distributed.TrainingFailed when one of them fails)."""
     import time
 
+    from transformers import AutoConfig
+
+    s = settings or SFTSettings()
+    s.validate()
+    t0 = time.monotonic()
+    rows = usable_examples(examples, s)
+    AutoConfig.from_pretrained(str(base))  # an unusable base fails here, before any worker starts
+    if s.workers > 1:
+        from .distributed import launch
+
+        report = launch(rows, str(base), Path(out), s)
+    else:
+        report = train_process(rows, str(base), Path(out), s)
+    report.seconds = round(time.monotonic() - t0, 1)
+    return report
+
+
+def _from_pretrained_dtype():
+    """The keyword that sets from_pretrained's dtype: `dtype` since transformers 4.56, `torch_dtype` before."""
+    import transformers
+    from packaging.version import Version
+
+    return "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
+
+
+def training_arguments(s: SFTSettings, out: Path, n_rows: int, world_size: int):
+    """The SFTConfig of a run: per-device batch, schedule, precision, sharding, TensorBoard logs under `out`."""
+    import torch
+    from trl import SFTConfig
+
+    accumulation = int(s.extra.get("gradient_accumulation_steps", 1))
+    if s.min_steps > 0:
+        steps = planned_steps(n_rows, s.epochs, s.batch_size * accumulation, s.min_steps)
+        schedule = {"max_steps": steps, "warmup_steps": min(max(steps - 1, 0), s.warmup_steps)}
+    else:
+        schedule = {"warmup_steps": s.warmup_steps}
+    gpu = torch.cuda.is_available()
+    bf16 = s.precision == "bf16" or (s.precision == "auto" and gpu and torch.cuda.is_bf16_supported())
+    sharding: dict = {}
+    if s.sharding == "fsdp":
+        # transformers' FSDP2 default wraps each `_no_split_modules` block; FULL_STATE_DICT so that save_model
+        # gathers one checkpoint on rank 0 (training_args.py _process_fsdp_args, trainer.py save_model).
+        sharding = {"fsdp": "full_shard auto_wrap", "fsdp_config": {"state_dict_type": "FULL_STATE_DICT"}}
+    elif s.sharding == "zero3":
+        sharding = {"deepspeed": zero3_config(bf16)}
+    return SFTConfig(
+        output_dir=str(out / "trainer"),  # TensorBoard writes its event files under trainer/runs/
+        num_train_epochs=s.epochs,
+        lr_scheduler_type=s.lr_scheduler,
+        adam_beta2=s.adam_beta2,
+        adam_epsilon=s.adam_epsilon,
+        weight_decay=s.weight_decay,
+        **schedule,
+        per_device_train_batch_size=s.batch_size // world_size,
+        learning_rate=s.learning_rate,
+        logging_steps=s.logging_steps,
+        save_strategy="no",
+        report_to=["tensorboard"],
+        seed=s.seed,
+        remove_unused_columns=False,
+        dataset_kwargs={"skip_prepare_dataset": True},
+        max_length=None,
+        use_cpu=not gpu,
+        bf16=bf16,
+        ddp_timeout=s.timeout_s,
+        disable_tqdm=True,
+        **sharding,
+        **s.extra,
+    )
+
+
+def zero3_config(bf16: bool) -> dict:
+    """DeepSpeed ZeRO-3 with the weights gathered into one 16-bit state dict at save time ("auto": from the
+    Trainer's arguments, transformers integrations/deepspeed.py trainer_config_process)."""
+    try:
+        import deepspeed  # noqa: F401
+    except ImportError:
+        raise ValueError("sft.sharding zero3 needs DeepSpeed: pip install deepspeed (or use sharding: fsdp)") from None
+    return {
+        "zero_optimization": {"stage": 3, "stage3_gather_16bit_weights_on_model_save": True},
+        "bf16": {"enabled": bf16},
+        "train_micro_batch_size_per_gpu": "auto",
+        "train_batch_size": "auto",
+        "gradient_accumulation_steps": "auto",
+        "gradient_clipping": "auto",
+    }
+
+
+def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSettings, world_size: int = 1):
+    """Train in this process, alone or as one rank of a started process group; rank 0 writes the checkpoint and
+    returns the report (other ranks return None)."""
     import torch
     from datasets import Dataset
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
-    from trl import SFTConfig
 
-    s = settings or SFTSettings()
-    t0 = time.monotonic()
-    out = Path(out)
-    examples = [e for e in examples if e.completion.strip() and e.weight > 0]
-    if not examples:
-        raise ValueError("no training examples with a completion and a positive weight")
-    if s.max_examples and len(examples) > s.max_examples:
-        examples = random.Random(s.seed).sample(examples, s.max_examples)
-    mean_w = sum(e.weight for e in examples) / len(examples)
-    cfg = AutoConfig.from_pretrained(str(base))
+    cfg = AutoConfig.from_pretrained(base)
     seq2seq = bool(getattr(cfg, "is_encoder_decoder", False))
-    tok = AutoTokenizer.from_pretrained(str(base))
+    tok = AutoTokenizer.from_pretrained(base)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     model_cls = AutoModelForSeq2SeqLM if seq2seq else AutoModelForCausalLM
-    model = model_cls.from_pretrained(str(base))
-    rows = [
-        _encode(tok, TrainingExample(e.prompt, e.completion, e.weight / mean_w), seq2seq, s.max_length)
-        for e in examples
-    ]
-    dataset = Dataset.from_list(rows)
+    # fp32 master weights whatever the checkpoint holds: bf16 is the compute type only (bf16=True autocasts), so
+    # Adam does not update bf16 weights (transformers 5 loads a checkpoint's own dtype by default).
+    model = model_cls.from_pretrained(base, **{_from_pretrained_dtype(): torch.float32})
+    dataset = Dataset.from_list([_encode(tok, e, seq2seq, s.max_length) for e in rows])
     peft_config = None
     if s.lora:
         from peft import LoraConfig, TaskType
@@ -174,55 +370,32 @@ def train_sft(
             target_modules=s.lora_target_modules,
             task_type=TaskType.SEQ_2_SEQ_LM if seq2seq else TaskType.CAUSAL_LM,
         )
-    schedule: dict = {}
-    if s.min_steps > 0:
-        accumulation = int(s.extra.get("gradient_accumulation_steps", 1))
-        steps = planned_steps(len(rows), s.epochs, s.batch_size * accumulation, s.min_steps)
-        schedule = {"max_steps": steps, "warmup_steps": min(max(steps - 1, 0), s.warmup_steps)}
-    else:
-        schedule = {"warmup_steps": s.warmup_steps}
-    args = SFTConfig(
-        output_dir=str(out / "trainer"),
-        num_train_epochs=s.epochs,
-        lr_scheduler_type=s.lr_scheduler,
-        adam_beta2=s.adam_beta2,
-        adam_epsilon=s.adam_epsilon,
-        weight_decay=s.weight_decay,
-        **schedule,
-        per_device_train_batch_size=s.batch_size,
-        learning_rate=s.learning_rate,
-        logging_steps=s.logging_steps,
-        save_strategy="no",
-        report_to=[],
-        seed=s.seed,
-        remove_unused_columns=False,
-        dataset_kwargs={"skip_prepare_dataset": True},
-        max_length=None,
-        use_cpu=not torch.cuda.is_available(),
-        disable_tqdm=True,
-        **s.extra,
-    )
     trainer = _weighted_trainer_class(s.token_weighted_loss)(
         model=model,
-        args=args,
+        args=training_arguments(s, out, len(rows), world_size),
         train_dataset=dataset,
         processing_class=tok,
         data_collator=_Collator(tok.pad_token_id),
         peft_config=peft_config,
     )
     result = trainer.train()
-    trained = trainer.model
-    if s.lora:
-        trained = trained.merge_and_unload()
     out.mkdir(parents=True, exist_ok=True)
-    trained.save_pretrained(out)
-    tok.save_pretrained(out)
+    if s.lora:  # no sharding with LoRA (validate): rank 0 holds the whole model
+        if trainer.args.should_save:
+            trainer.model.merge_and_unload().save_pretrained(out)
+            tok.save_pretrained(out)
+    else:  # gathers FSDP / ZeRO-3 shards; writes on rank 0 only
+        trainer.save_model(str(out))
+    if not trainer.args.should_save:
+        return None
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h and math.isfinite(h["loss"])]
     return TrainReport(
         str(out),
-        len(examples),
+        len(rows),
         int(result.global_step),
         losses[0] if losses else None,
         losses[-1] if losses else float(result.training_loss),
-        round(time.monotonic() - t0, 1),
+        0.0,
+        world_size,
+        float(result.training_loss),
     )

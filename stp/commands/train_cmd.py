@@ -1,9 +1,13 @@
-"""`stp train`: supervised fine-tuning (TRL, optional LoRA) on example files and/or traced tactic data."""
+"""`stp train`: supervised fine-tuning (TRL, optional LoRA) on example files and/or traced tactic data, in one
+process or data-parallel over `--workers` processes."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
+import sys
 from pathlib import Path
 
 from ..errors import UsageError
@@ -13,7 +17,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="fine-tune a model with TRL on prompt/completion examples")
     p.add_argument("--config", required=True, help="YAML: out, model {base | init}, examples, traced, sft")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="data-parallel processes (gloo on CPU, one GPU each with NCCL); overrides sft.workers",
+    )
+    p.add_argument("--json", action="store_true", help="print one summary object (stdout holds nothing else)")
     p.set_defaults(run=run)
 
 
@@ -21,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from data.traced import tactic_examples, training_part
     from prover.prompts import tactic_prompt
     from selfplay import ConfigError, TrainRunConfig, load_config, parse_overrides
-    from training import TrainingExample, init_model, read_examples, train_sft
+    from training import TrainingExample, TrainingFailed, init_model, read_examples, train_sft
 
     try:
         config = load_config(args.config, parse_overrides(args.set), cls=TrainRunConfig)
@@ -53,17 +63,29 @@ def run(args: argparse.Namespace) -> int:
         ]
     if not examples:
         raise UsageError("the configured data holds no examples")
+    sft = config.sft if args.workers is None else dataclasses.replace(config.sft, workers=args.workers)
+    try:
+        sft.validate()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     out = Path(config.out)
     base = config.model.base or str(init_model(out.parent / "base", config.model.init))
+    # The Trainer prints its logs to stdout; with --json stdout carries the summary alone.
+    quiet = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
     try:
-        report = train_sft(examples, base, out, config.sft)
+        with quiet:
+            report = train_sft(examples, base, out, sft)
     except (OSError, ValueError) as exc:  # an unloadable base checkpoint, no usable example
         raise UsageError(f"training failed: {exc}") from None
+    except TrainingFailed as exc:  # a worker's own error (its rank, message and logs are named): not bad usage
+        print(f"stp train: error: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
         print(
-            f"trained {report.examples} examples, {report.steps} steps, loss {report.first_loss} -> "
+            f"trained {report.examples} examples on {report.world_size} worker(s), {report.steps} steps, loss "
+            f"{report.first_loss} -> "
             f"{report.last_loss} in {report.seconds} s; checkpoint: {report.checkpoint} (load it with --model)"
         )
     return 0

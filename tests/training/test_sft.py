@@ -1,5 +1,5 @@
-"""SFT with TRL on tiny models built from a config: prompt masking, per-example weights, LoRA, checkpoints that the
-prover loads back."""
+"""SFT with TRL on tiny models built from a config: prompt masking, prompts encoded as inference encodes them,
+per-example weights, gradient accumulation scaled right, LoRA, checkpoints that the prover loads back."""
 
 from __future__ import annotations
 
@@ -18,18 +18,61 @@ def tiny(tmp_path_factory):
 EXAMPLES = [TrainingExample(f"Complete: theorem t{i} :", " Proof. lia. Qed.", 1.0 + i % 3) for i in range(16)]
 
 
+def bos_tokenizer():
+    """A byte-level tokenizer that adds BOS, as Llama-family tokenizers do (built here: no download)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {t: i for i, t in enumerate(["<pad>", "<s>", "</s>", "<unk>"])}
+    for ch in pre_tokenizers.ByteLevel.alphabet():
+        vocab[ch] = len(vocab)
+    tk = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
+    tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tk.decoder = decoders.ByteLevel()
+    tk.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tk, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>"
+    )
+
+
 def test_prompt_tokens_are_masked_out_of_the_loss():
     from transformers import ByT5Tokenizer
 
     tok = ByT5Tokenizer()
     row = _encode(tok, TrainingExample("PROMPT", "DONE"), seq2seq=False, max_length=64)
-    n_prompt = len(tok("PROMPT", add_special_tokens=False)["input_ids"])
+    n_prompt = len(tok("PROMPT")["input_ids"])
     assert row["labels"][:n_prompt] == [-100] * n_prompt
     assert row["labels"][n_prompt:] == row["input_ids"][n_prompt:]
     assert row["labels"][-1] == tok.eos_token_id
     # A long prompt is cut from the left: the completion always survives.
     long = _encode(tok, TrainingExample("x" * 500, "DONE"), seq2seq=False, max_length=32)
     assert len(long["input_ids"]) == 32 and long["labels"][-5:] == row["labels"][-5:]
+
+
+@pytest.mark.parametrize("make", ["bos", "byt5"])
+def test_training_prompt_ids_are_what_inference_encodes(make):
+    """Inference encodes a prompt with `tokenizer(prompt)` (special tokens added, BOS first where the tokenizer has
+    one; a long prompt cut from the left); training's prompt ids are the same, the completion follows without them."""
+    from transformers import ByT5Tokenizer
+
+    tok = bos_tokenizer() if make == "bos" else ByT5Tokenizer()
+    prompt, completion = "theorem t (n : Nat) : n + 0 = n := by\n", "simp"
+    row = _encode(tok, TrainingExample(prompt, completion), seq2seq=False, max_length=256)
+    inference = tok(prompt)["input_ids"]
+    if make == "bos":
+        assert inference[0] == tok.bos_token_id
+    assert row["input_ids"][: len(inference)] == inference
+    assert row["input_ids"][len(inference) :] == tok(completion, add_special_tokens=False)["input_ids"] + [
+        tok.eos_token_id
+    ]
+    # Cut to fit: the prompt keeps its special tokens and its end, as left truncation at inference keeps them.
+    short = _encode(tok, TrainingExample(prompt, completion), seq2seq=False, max_length=20)
+    n_completion = len(completion) + 1
+    tok.truncation_side = "left"
+    assert short["input_ids"][:-n_completion] == tok(prompt, truncation=True, max_length=20 - n_completion)["input_ids"]
+    assert len(short["input_ids"]) == 20
+    # Seq2seq: the encoder input is exactly the inference encoding.
+    assert _encode(tok, TrainingExample(prompt, completion), seq2seq=True, max_length=256)["input_ids"] == inference
 
 
 @pytest.mark.parametrize("kind", ["tiny-gpt2", "tiny-t5"])
@@ -39,8 +82,9 @@ def test_training_lowers_the_loss_and_the_prover_loads_the_checkpoint(tiny, tmp_
     report = train_sft(
         EXAMPLES, tiny[kind], tmp_path / "ckpt", SFTSettings(epochs=4, learning_rate=3e-3, logging_steps=1)
     )
-    assert report.steps == 8 and report.examples == 16
+    assert report.steps == 8 and report.examples == 16 and report.world_size == 1
     assert report.last_loss < report.first_loss
+    assert list((tmp_path / "ckpt" / "trainer" / "runs").rglob("events.out.tfevents.*"))  # TensorBoard's curves
     model = HFModel(str(tmp_path / "ckpt"))
     assert len(model.generate("Complete: theorem t1 :", 2, 8, beam=False)) == 2
 
@@ -65,12 +109,91 @@ def test_weights_scale_the_loss(tiny, tmp_path):
         train_sft([TrainingExample("p", "q", 0.0)], tiny["tiny-gpt2"], tmp_path / "none")
 
 
+def _one_step(base, rows, token_weighted: bool, batch: int, accumulation: int, out):
+    """One optimiser step of the real trainer; returns (its reported loss, the gradients it stepped with)."""
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+
+    from training.sft import _Collator, _weighted_trainer_class, training_arguments
+
+    grads = {}
+
+    class Grads(TrainerCallback):
+        def on_pre_optimizer_step(self, args, state, control, model=None, **kwargs):
+            grads.update({n: p.grad.detach().clone() for n, p in model.named_parameters() if p.grad is not None})
+
+    tok = AutoTokenizer.from_pretrained(str(base))
+    # No dropout: both runs must see the same function. No clipping: it would hide a scale error.
+    model = AutoModelForCausalLM.from_pretrained(str(base), resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    s = SFTSettings(
+        batch_size=batch,
+        token_weighted_loss=token_weighted,
+        logging_steps=1,
+        extra={"gradient_accumulation_steps": accumulation, "max_steps": 1, "max_grad_norm": 0.0},
+    )
+    trainer = _weighted_trainer_class(token_weighted)(
+        model=model,
+        args=training_arguments(s, out, len(rows), 1),
+        train_dataset=Dataset.from_list([_encode(tok, e, False, 64) for e in rows]),
+        processing_class=tok,
+        data_collator=_Collator(tok.pad_token_id),
+        callbacks=[Grads()],
+    )
+    return trainer.train().training_loss, grads
+
+
+@pytest.mark.parametrize("token_weighted", [True, False])
+def test_gradient_accumulation_4x2_is_one_batch_of_8(tiny, tmp_path, token_weighted):
+    """The loss of a step is normalised over all its micro-batches: 4 accumulated batches of 2 give the same loss
+    and gradients as one batch of 8, and both equal the weighted loss of the 8 examples computed directly."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from training.sft import _Collator, _weighted_trainer_class, usable_examples
+
+    # Different lengths (padding differs between the batchings) and weights (the two losses differ).
+    rows = usable_examples(
+        [TrainingExample(f"goal {i}:", " tac" * (1 + i % 4), 1.0 + (i % 3)) for i in range(8)], SFTSettings()
+    )
+    base = tiny["tiny-gpt2"]
+    loss8, grads8 = _one_step(base, rows, token_weighted, 8, 1, tmp_path / "b8")
+    loss2, grads2 = _one_step(base, rows, token_weighted, 2, 4, tmp_path / "b2")
+    assert grads8 and grads8.keys() == grads2.keys()
+    for name in grads8:
+        torch.testing.assert_close(grads2[name], grads8[name], rtol=1e-4, atol=1e-5, msg=name)
+    assert loss2 == pytest.approx(loss8, abs=1e-5)
+
+    tok = AutoTokenizer.from_pretrained(str(base))
+    model = AutoModelForCausalLM.from_pretrained(str(base), resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    batch = _Collator(tok.pad_token_id)([_encode(tok, e, False, 64) for e in rows])
+    direct = _weighted_trainer_class(token_weighted).compute_loss(None, model, dict(batch))
+    direct.backward()
+    assert loss8 == pytest.approx(float(direct), abs=1e-5)
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(grads8[name], p.grad, rtol=1e-4, atol=1e-5, msg=name)
+
+
 def test_lora_is_merged_into_a_plain_checkpoint(tiny, tmp_path):
     import json
 
     train_sft(EXAMPLES, tiny["tiny-gpt2"], tmp_path / "lora", SFTSettings(epochs=1, lora=True, lora_r=4))
     assert not (tmp_path / "lora" / "adapter_config.json").exists()
     assert json.loads((tmp_path / "lora" / "config.json").read_text())["model_type"] == "gpt2"
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (SFTSettings(workers=0), "workers"),
+        (SFTSettings(workers=2, batch_size=3), "multiple"),
+        (SFTSettings(sharding="tp"), "sharding"),
+        (SFTSettings(workers=2, sharding="fsdp", lora=True), "lora"),
+        (SFTSettings(precision="fp8"), "precision"),
+    ],
+)
+def test_unusable_settings_are_named(tiny, tmp_path, settings, message):
+    with pytest.raises(ValueError, match=message):
+        train_sft(EXAMPLES, tiny["tiny-gpt2"], tmp_path / "x", settings)
 
 
 def test_examples_round_trip_and_bad_lines_are_named(tmp_path):

@@ -1,0 +1,185 @@
+"""Data-parallel training over N local processes, started the way torchrun starts them (RANK, WORLD_SIZE,
+LOCAL_RANK, MASTER_ADDR, MASTER_PORT in each one's environment; torch/distributed/run.py) and watched so that one
+failing worker ends the run with its error instead of leaving the others waiting in a collective.
+
+The parent writes the run's inputs to `<out>/workers/spec.pkl`; each worker (`python -m training.distributed SPEC`)
+starts the process group itself (gloo on CPU, NCCL on GPU, with the run's timeout: transformers passes no timeout to
+accelerate on the CPU path, training_args.py _setup_devices), then runs `sft.train_process`, which the Hugging Face
+Trainer turns into DDP / FSDP / ZeRO-3 (accelerate's PartialState reuses the started group, state.py). Rank 0 writes
+the checkpoint and `report.json`; a failing worker writes `error-<rank>.txt`."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from .examples import TrainingExample
+from .sft import SFTSettings, TrainReport
+
+POLL_S = 0.5
+
+
+class TrainingFailed(RuntimeError):
+    """A training worker failed; the message names its rank and its error."""
+
+
+@dataclass
+class WorkerSpec:
+    rows: list[TrainingExample]
+    base: str
+    out: str
+    settings: SFTSettings
+
+
+def _free_port() -> int:
+    # The port is free when asked; rank 0's TCPStore binds it a moment later (torchrun's standalone mode does this).
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _worker_env(rank: int, world_size: int, port: int, threads: int) -> dict:
+    env = dict(os.environ)
+    env.update(
+        RANK=str(rank),
+        LOCAL_RANK=str(rank),
+        WORLD_SIZE=str(world_size),
+        LOCAL_WORLD_SIZE=str(world_size),
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+    )
+    # N processes share the cores: without this each would start one thread per core (torchrun sets 1).
+    env.setdefault("OMP_NUM_THREADS", str(threads))
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # The package must import in the worker however the parent was started (an installed `stp` or a source tree).
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def launch(rows: list[TrainingExample], base: str, out: Path, settings: SFTSettings) -> TrainReport:
+    """Run `settings.workers` training processes on this machine and return rank 0's report."""
+    import torch
+
+    n = settings.workers
+    if torch.cuda.is_available() and torch.cuda.device_count() < n:
+        raise ValueError(f"sft.workers is {n} but this machine has {torch.cuda.device_count()} GPU(s): one each")
+    folder = out / "workers"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in [*folder.glob("error-*.txt"), folder / "report.json"]:
+        stale.unlink(missing_ok=True)
+    spec = folder / "spec.pkl"
+    with open(spec, "wb") as fh:
+        pickle.dump(WorkerSpec(rows, base, str(out), settings), fh)
+    port = _free_port()
+    threads = max(1, (os.cpu_count() or 1) // n)
+    procs: list[subprocess.Popen] = []
+    logs = []
+    try:
+        for rank in range(n):
+            log = open(folder / f"rank-{rank}.log", "wb")
+            logs.append(log)
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "training.distributed", str(spec)],
+                    env=_worker_env(rank, n, port, threads),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+            )
+        failed = _watch(procs)
+    finally:
+        for p in procs:  # only ours; after a failure the others may be blocked in a collective
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for log in logs:
+            log.close()
+    if failed is not None:
+        raise TrainingFailed(_failure_message(folder, failed, procs[failed].returncode))
+    report = folder / "report.json"
+    if not report.exists():
+        raise TrainingFailed(f"the training workers exited without a report; see {folder}/rank-*.log")
+    return TrainReport(**json.loads(report.read_text()))
+
+
+def _watch(procs: list[subprocess.Popen]) -> Optional[int]:
+    """Wait for every worker; the rank of the first that fails (its peers are then stopped), else None."""
+    while True:
+        codes = [p.poll() for p in procs]
+        for rank, code in enumerate(codes):
+            if code not in (None, 0):
+                return rank
+        if all(code == 0 for code in codes):
+            return None
+        time.sleep(POLL_S)
+
+
+def _failure_message(folder: Path, rank: int, code: Optional[int]) -> str:
+    error = folder / f"error-{rank}.txt"
+    if error.exists():
+        reason = error.read_text(encoding="utf-8", errors="replace").strip()
+    else:  # killed (out of memory, a signal) before it could write one: the end of its log
+        log = (folder / f"rank-{rank}.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        reason = f"exit status {code}; last lines of its log:\n" + "\n".join(log[-15:])
+    return f"training worker {rank} failed: {reason} (logs: {folder}/rank-*.log)"
+
+
+def _init_process_group(settings: SFTSettings) -> None:
+    from datetime import timedelta
+
+    import torch
+    import torch.distributed as dist
+
+    local_rank = int(os.environ["LOCAL_RANK"])
+    if torch.cuda.is_available():
+        torch.cuda.set_device(local_rank)
+        backend = "nccl"
+    else:
+        backend = "gloo"
+    dist.init_process_group(backend, timeout=timedelta(seconds=settings.timeout_s))
+
+
+def worker_main(spec_path: str) -> int:
+    """One rank: train, rank 0 writes the report; an exception becomes `error-<rank>.txt` and exit status 1."""
+    folder = Path(spec_path).parent
+    rank = int(os.environ.get("RANK", "0"))
+    try:
+        with open(spec_path, "rb") as fh:
+            spec: WorkerSpec = pickle.load(fh)
+        _init_process_group(spec.settings)
+        from .sft import train_process
+
+        report = train_process(spec.rows, spec.base, Path(spec.out), spec.settings, int(os.environ["WORLD_SIZE"]))
+        if report is not None:
+            tmp = folder / "report.json.tmp"
+            tmp.write_text(json.dumps(report.to_dict()))
+            tmp.replace(folder / "report.json")
+        import torch.distributed as dist
+
+        dist.barrier()  # no rank exits (and tears the group down) while rank 0 still writes
+        dist.destroy_process_group()
+        return 0
+    except BaseException as exc:  # noqa: BLE001 - every failure must reach the parent as a message
+        traceback.print_exc()
+        (folder / f"error-{rank}.txt").write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main(sys.argv[1]))
