@@ -82,6 +82,10 @@ class ProverSettings:
     samples_expert_iteration: int = 64
     portfolio_samples: int = 0  # our addition: whole proofs from the built-in automation mixed into the samples
     chunk: int = 8  # statements per generation request (generation of the next chunk overlaps verification)
+    # The streaming round (selfplay/sampling.py): chunks queued per policy actor, and chunks verified at once (each
+    # verification call spreads over every verifier actor; two keep them fed while the driver logs the last one).
+    generation_in_flight: int = 2
+    verify_in_flight: int = 2
     max_new_tokens: int = 1024  # MAX_LENGTH (RL_step1_generate.py:18)
     temperature: float = 1.0  # run_RL_steps.sh:69
     top_p: float = 1.0  # RL/utils/model_utils.py:125

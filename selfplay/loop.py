@@ -60,10 +60,11 @@ from training import TrainingExample, init_model, is_checkpoint, read_examples, 
 from . import stage1 as stage1_data
 from . import stp
 from .config import ConfigError, SelfPlayConfig, to_dict
+from .logs import BestIndex, SampleLog, read_proofs, read_summaries
 from .metrics import Metrics, pass_rate_histogram
 from .prompts import proof_prompt, proof_target
 from .rundir import RunDir
-from .sampling import correct_proofs, sample_and_verify
+from .sampling import StreamSettings, sample_and_verify
 from .statements import Target, benchmark_targets, heldout_theorems, traced_targets
 from .trainset import pipeline_examples, traced_examples
 from .workers import Workers, start_ray
@@ -77,26 +78,25 @@ def save_config(run: RunDir, config: SelfPlayConfig) -> None:
         path.write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
 
 
-def proof_records(records: list[dict], r: int, originals, headers: dict[str, str]) -> list[stp.ProofRecord]:
-    """The run folder's sampling records of one round as STP's per-proof records."""
-    out = []
-    for rec in records:
-        for p in rec["proofs"]:
-            out.append(
-                stp.ProofRecord(
-                    rec["name"],
-                    rec["statement"],
-                    p["text"],
-                    int(p["count"]),
-                    bool(p["ok"]),
-                    float(p.get("seconds", 0.0)),
-                    tuple(p.get("premises") or ()),
-                    r,
-                    rec["name"] in originals,
-                    headers.get(rec["name"], ""),
-                )
-            )
-    return out
+def proof_records(folder: Path, stem: str, r: int, originals, headers: dict[str, str]) -> list[stp.ProofRecord]:
+    """One round's sampling log (summaries and their Parquet shards) as STP's per-proof records."""
+    rows = read_proofs(folder, stem)
+    return [
+        stp.ProofRecord(
+            s.name,
+            s.statement,
+            p.text,
+            p.count,
+            p.ok,
+            p.seconds,
+            tuple(p.premises or ()),
+            r,
+            s.name in originals,
+            headers.get(s.name, ""),
+        )
+        for s in read_summaries(folder / f"{stem}.jsonl")
+        for p in rows.get(s.name, ())
+    ]
 
 
 class SelfPlay:
@@ -149,10 +149,12 @@ class SelfPlay:
         self.workers = Workers(self.cfg.backend, self.cfg.ray, self.cfg.prover.verify_timeout, self.itp_config)
         self.portfolio = PortfolioProofPolicy(self.env) if self.cfg.prover.portfolio_samples > 0 else None
         self.metrics = Metrics(self.run.root)
+        self.index = BestIndex(self.run.root)
+        self.sampling_stats: list[dict] = []
         self.style = self.cfg.prover.prompt
 
     def close(self) -> None:
-        for name in ("workers", "env", "metrics"):
+        for name in ("workers", "env", "metrics", "index"):
             obj = getattr(self, name, None)
             if obj is not None:
                 obj.close()
@@ -169,19 +171,17 @@ class SelfPlay:
             return cache[r]
         self._restore_conjecture_theorems(r)
         headers = {n: t.header for n, t in self.theorems.items()}
-        recs = self._records(r, "targets.jsonl") + self._records(r, "conjecture_proofs.jsonl")
-        out = proof_records(recs, r, self.by_name, headers)
+        rd = self.run.round(r)
+        out = proof_records(rd, "targets", r, self.by_name, headers)
+        out += proof_records(rd, "conjecture_proofs", r, self.by_name, headers)
         if self.run.done(self.run.round(r), "heldout"):
             cache[r] = out
         return out
 
     def _state(self, upto: int) -> tuple[dict[str, float], set[str]]:
-        """STP's sampler state after rounds 0..upto: best pass rate per statement and the statements ever proved."""
-        rates: dict[str, float] = {}
-        solved: set[str] = set()
-        for q in range(upto + 1):
-            stp.update_rates(rates, solved, self._round_proofs(q))
-        return rates, solved
+        """STP's sampler state after rounds 0..upto (stp.update_rates over every round), from the best-proof index
+        the sampling logs keep up to date, not from re-reading every round's proofs."""
+        return self.index.state(upto)
 
     def _start_checkpoint(self) -> str:
         info = self.run.root / "stage1" / "model.json"
@@ -201,19 +201,25 @@ class SelfPlay:
         return self.env.premises(theorem, proof)
 
     def _sample(self, theorems, path: Path, n_model: int, n_portfolio: int, desc: str, extra=None, premises=True):
-        with ResultLog(path, key="name") as log:
-            sample_and_verify(
+        """Stream `theorems` through sampling into the log at `path` (ROUND/STEM.jsonl plus its proof shards); the
+        targets' and conjectures' results also feed the best-proof index."""
+        p = self.cfg.prover
+        indexed = path.stem in ("targets", "conjecture_proofs")
+        r = int(path.parent.name.split("-")[1]) if path.parent.name.startswith("round-") else -1
+        with SampleLog(path.parent, path.stem, self.index if indexed else None, r) as log:
+            stats = sample_and_verify(
                 theorems,
                 log,
                 self.workers,
                 n_model,
                 self.portfolio if n_portfolio else None,
                 n_portfolio,
-                self.cfg.prover.chunk,
+                StreamSettings(p.chunk, p.generation_in_flight, p.verify_in_flight),
                 desc,
                 extra,
                 self._premises if premises else None,
             )
+        self.sampling_stats.append({"log": str(path.relative_to(self.run.root)), **stats.to_dict()})
 
     def _policy(self, checkpoint: str) -> None:
         self.workers.load_policy(checkpoint, self.cfg.prover, self.cfg.conjecturer.max_new_tokens)
@@ -386,7 +392,9 @@ class SelfPlay:
                 "targets_proved_round": sum(1 for x in target_recs if x["correct"]),
                 "targets_proved_cumulative": sum(1 for n in self.by_name if n in solved_now),
                 "pass_rate_histogram": pass_rate_histogram([x["pass_rate"] for x in target_recs]),
-                "mean_proof_length": _mean(len(p["text"]) for x in target_recs for p in correct_proofs(x)),
+                "mean_proof_length": _mean(
+                    len(p.text) for rows in read_proofs(rd, "targets", ok_only=True).values() for p in rows
+                ),
                 **conj_stats,
                 "train": report,
                 **self._heldout_summary(rd / "heldout.jsonl"),
@@ -409,9 +417,9 @@ class SelfPlay:
             history = [p for p in history if p.name in keep]
         lemma_statements: dict[str, str] = {}
         for q in range(r):
-            for rec in self._records(q, "targets.jsonl"):
-                for p in rec["proofs"]:
-                    lemma_statements.update(p.get("premises") or {})
+            for rows in read_proofs(self.run.round(q), "targets", ok_only=True).values():
+                for p in rows:
+                    lemma_statements.update(p.premises or {})
         settings = stp.InputSettings(
             c.seed_min_pass_rate, c.no_lemma_probability, c.lemma_cap, c.multiplier, c.max_per_input
         )
@@ -586,7 +594,7 @@ class SelfPlay:
         }
         written = {c["name"]: c["written"] for c in pool}
         headers = {n: t.header for n, t in self.theorems.items()}
-        conj = proof_records(self._records(r, "conjecture_proofs.jsonl"), r, self.by_name, headers)
+        conj = proof_records(rd, "conjecture_proofs", r, self.by_name, headers)
         examples = stp.conjecture_examples(conj, inputs, s.max_pass_rate, s.min_pass_rate, not s.require_lemma_use)
         funnel = {
             "candidates": len({p.name for p in conj}),

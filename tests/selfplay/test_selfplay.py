@@ -17,6 +17,7 @@ import yaml
 
 from itp import Theorem
 from selfplay import ConfigError, load_config, parse_overrides
+from selfplay.logs import read_proofs
 from tests.conftest import ROOT, SHARED
 
 TINY = ROOT / "configs" / "selfplay_tiny_coq.yaml"
@@ -110,8 +111,12 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
         assert {n for n, rec in round0.items() if not rec["correct"] or rec["pass_rate"] < 0.35} <= round1
     else:
         assert round1 == set(round0)
-    # Every verified proof carries the premises Coq resolved for it (STP's `invokes`).
-    assert all("premises" in p for rec in round0.values() for p in rec["proofs"] if p["ok"])
+    # Every verified proof carries the premises Coq resolved for it (STP's `invokes`); the proofs live in Parquet
+    # shards and each statement's summary counts exactly what its shard holds.
+    rows0 = read_proofs(run / "round-000", "targets")
+    assert all(p.premises is not None for v in rows0.values() for p in v if p.ok)
+    assert all(sum(p.count for p in rows0[n]) == rec["samples"] for n, rec in round0.items())
+    assert all(sum(p.count for p in rows0[n] if p.ok) == rec["correct"] for n, rec in round0.items())
     # Stage 1 ran first (library proofs of the traced file) and round 0 started from its checkpoint.
     assert any(e["source"] == "library" for e in _lines(run / "stage1" / "train.jsonl"))
 
@@ -134,7 +139,7 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
     ]
     assert proved, "no conjecture was proved"
     rec = proved[0]
-    proof = next(p["text"] for p in rec["proofs"] if p["ok"])
+    proof = rec["best_proof"]
     from data import load_benchmark
 
     seed_theorem = next(t for t in load_benchmark("miniF2F", "valid", "coq", str(shared_data)) if t.name == rec["seed"])
