@@ -1,29 +1,31 @@
-"""Turn `--model` into policies: none means the built-in portfolio; `vllm:ID` uses vLLM; anything else is a
-Hugging Face checkpoint (path or hub id)."""
+"""Turn `--model` into policies: none means the built-in portfolio; `vllm:ID` (or `--engine vllm`) uses vLLM;
+anything else is a Hugging Face checkpoint (path or hub id). Every caller asking for the same model and settings
+shares one generation service (one model in memory, requests batched together)."""
 
 from __future__ import annotations
 
 from typing import Optional
 
+from generation import EngineSettings, shared_service, split_model
 from itp import ProofEnv
 from policy import ProofPolicy, TacticPolicy
 
+from .model_policies import GenerationConfig, ModelProofPolicy, ModelTacticPolicy
 from .portfolio import PortfolioProofPolicy, PortfolioTacticPolicy, PremiseSource
 
 
 def make_policies(
-    env: ProofEnv, model: Optional[str] = None, premises: Optional[PremiseSource] = None, shared: Optional[dict] = None
+    env: ProofEnv,
+    model: Optional[str] = None,
+    premises: Optional[PremiseSource] = None,
+    shared: Optional[dict] = None,
+    engine: Optional[EngineSettings] = None,
+    config: Optional[GenerationConfig] = None,
 ) -> tuple[TacticPolicy, ProofPolicy]:
-    """(tactic policy, proof policy) for `model`; `shared` caches loaded models across calls (threads)."""
+    """(tactic policy, proof policy) for `model`; `shared` is the cache of loaded models (default: process-wide),
+    safe to share between threads."""
     if not model:
         return PortfolioTacticPolicy(env, premises), PortfolioProofPolicy(env)
-    cache = shared if shared is not None else {}
-    if model.startswith("vllm:"):
-        from .vllm_policy import VLLMModel, VLLMProofPolicy, VLLMTacticPolicy
-
-        m = cache.get(model) or cache.setdefault(model, VLLMModel(model[len("vllm:") :]))
-        return VLLMTacticPolicy(m, premises), VLLMProofPolicy(m)
-    from .hf import HFModel, HFProofPolicy, HFTacticPolicy
-
-    m = cache.get(model) or cache.setdefault(model, HFModel(model))
-    return HFTacticPolicy(m, premises), HFProofPolicy(m)
+    checkpoint, settings = split_model(model, engine)
+    service = shared_service(checkpoint, settings, shared)
+    return ModelTacticPolicy(service, premises, config=config), ModelProofPolicy(service, config=config)

@@ -1,48 +1,25 @@
-"""vLLM policies (GPU). vLLM is an optional extra: without it the constructors raise PolicyUnavailable."""
+"""vLLM checkpoints as policies: the same engine-independent policies over a generation service whose engine is
+`vllm` (generation/vllm_engine.py). Without vLLM installed, loading raises PolicyUnavailable."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Optional
 
-from itp import State, Theorem
-from policy import Candidate, PolicyUnavailable, ProofPolicy, TacticPolicy, dedupe
+from generation import EngineSettings, GenerationService
+from generation.vllm_engine import INSTALL_HINT
 
-from .portfolio import PremiseSource
-from .prompts import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt
+from .model_policies import ModelProofPolicy, ModelTacticPolicy
 
-INSTALL_HINT = "pip install 'stp-prover[vllm]' on a machine with a CUDA GPU"
+__all__ = ["INSTALL_HINT", "VLLMProofPolicy", "VLLMTacticPolicy", "load_vllm"]
 
-
-class VLLMModel:
-    def __init__(self, name_or_path: str, **engine_args: Any):
-        try:
-            import vllm  # noqa: PLC0415 - optional extra
-        except ImportError as exc:
-            raise PolicyUnavailable(f"vLLM is not installed; {INSTALL_HINT}") from exc
-        self.vllm = vllm
-        self.llm = vllm.LLM(model=name_or_path, **engine_args)
-
-    def generate(self, prompt: str, n: int, max_tokens: int, temperature: float) -> list[tuple[str, float]]:
-        params = self.vllm.SamplingParams(n=n, max_tokens=max_tokens, temperature=temperature, logprobs=0)
-        [request] = self.llm.generate([prompt], params, use_tqdm=False)
-        return [(o.text, float(o.cumulative_logprob or 0.0)) for o in request.outputs]
+VLLMTacticPolicy = ModelTacticPolicy
+VLLMProofPolicy = ModelProofPolicy
 
 
-class VLLMTacticPolicy(TacticPolicy):
-    def __init__(self, model: VLLMModel, premises: Optional[PremiseSource] = None, temperature: float = 1.0):
-        self.model, self.premises, self.temperature = model, premises, temperature
+def load_vllm(name_or_path: str, settings: Optional[EngineSettings] = None, **engine_args: Any) -> GenerationService:
+    """A generation service with the vLLM engine; `engine_args` go to `vllm.LLM` (EngineArgs)."""
+    settings = settings or EngineSettings()
+    settings = dataclasses.replace(settings, engine="vllm", args={**settings.args, **engine_args})
+    return GenerationService.start(name_or_path, settings)
 
-    def suggest(self, state: State, n: int) -> list[Candidate]:
-        premises = self.premises(state) if self.premises else []
-        outs = self.model.generate(tactic_prompt(state.text, premises), n, 128, self.temperature)
-        return dedupe([Candidate(clean_tactic(t), lp) for t, lp in outs], n)
-
-
-class VLLMProofPolicy(ProofPolicy):
-    def __init__(self, model: VLLMModel, temperature: float = 1.0, max_tokens: int = 2048):
-        self.model, self.temperature, self.max_tokens = model, temperature, max_tokens
-
-    def sample(self, theorem: Theorem, n: int, prefix: str = "") -> list[Candidate]:
-        # A prefix is put at the end of the prompt: the model continues the proof from there.
-        outs = self.model.generate(whole_proof_prompt(theorem) + prefix, n, self.max_tokens, self.temperature)
-        return [Candidate(cut_whole_proof(theorem, prefix + t), lp) for t, lp in outs]

@@ -62,9 +62,9 @@ def test_hf_proof_policy_samples_n_whole_proofs(tiny_models):
 
 def test_make_policies_loads_a_checkpoint_once_for_all_workers(tiny_models, coq_env):
     shared: dict = {}
-    a, _ = make_policies(coq_env, str(tiny_models / "t5"), shared=shared)
+    a, p = make_policies(coq_env, str(tiny_models / "t5"), shared=shared)
     b, _ = make_policies(coq_env, str(tiny_models / "t5"), shared=shared)
-    assert a.model is b.model
+    assert a.service is b.service is p.service and len(shared) == 1
 
 
 def test_missing_model_or_engine_is_a_clear_error(coq_env, tmp_path):
