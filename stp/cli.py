@@ -9,7 +9,7 @@ from typing import Optional, Sequence
 from data import DataError
 from itp import BackendUnavailable
 
-from .commands import check, data_cmd, eval_cmd, retrieval_cmd, selfplay_cmd, serve_cmd, train_cmd, verify
+from .commands import check, data_cmd, eval_cmd, pretrain_cmd, retrieval_cmd, selfplay_cmd, serve_cmd, train_cmd, verify
 from .errors import UsageError
 
 EXIT_OK, EXIT_NOT_PROVED, EXIT_USAGE = 0, 1, 2
@@ -18,7 +18,7 @@ EXIT_OK, EXIT_NOT_PROVED, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stp", description="Self-play theorem prover for Lean 4 and Coq.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (check, verify, eval_cmd, data_cmd, retrieval_cmd, selfplay_cmd, serve_cmd, train_cmd):
+    for module in (check, verify, eval_cmd, data_cmd, retrieval_cmd, selfplay_cmd, serve_cmd, train_cmd, pretrain_cmd):
         module.register(sub)
     return parser
 
