@@ -17,7 +17,7 @@ from .policy import (
     parse_assumptions,
     screen_proof,
 )
-from .sentences import SentenceError, split_sentences
+from .sentences import SentenceError, split_sentences, split_with_spans
 
 REF_NAME = "stp_statement_ref"
 
@@ -28,6 +28,12 @@ class CheckScript:
     sentences: list[str]  # the declaration and the proof, as sent to Coq
     restated: bool  # the proof text restated the declaration: compare it with the asked one
     ref_statement: str  # the asked declaration under REF_NAME
+    # Where each sentence starts in the proof text (None for our copy of the declaration): a failing sentence's
+    # offset is the verdict's `error_offset`.
+    offsets: tuple[Optional[int], ...] = ()
+
+    def offset(self, index: int) -> Optional[int]:
+        return self.offsets[index] if 0 <= index < len(self.offsets) else None
 
     def audit(self) -> list[tuple[str, Optional[str]]]:
         """(sentence, role) pairs run after the proof; a role names an output the verdict needs."""
@@ -80,7 +86,10 @@ def build_script(theorem: Theorem, proof: str) -> CheckScript:
     screened = screen_proof(proof, theorem.name)
     sentences = screened.sentences if screened.declares else [declaration] + screened.sentences
     ref = _DECL_RE.sub(lambda m: m.group(0).replace(theorem.name, REF_NAME, 1), declaration, count=1)
-    return CheckScript(theorem.name, sentences, bool(screened.declares), ref)
+    # The screen cut the proof with split_sentences, so the spans line up with its sentences one to one.
+    starts = [start for _, start, _ in split_with_spans(proof)]
+    offsets = tuple(starts) if screened.declares else (None, *starts)
+    return CheckScript(theorem.name, sentences, bool(screened.declares), ref, offsets)
 
 
 def judge(

@@ -89,15 +89,34 @@ class CoqSession:
         except CoqTopTimeout as exc:
             self._recover()
             return Verdict(VerdictKind.BAD_STATEMENT, f"{theorem.name}: header timed out: {exc}")
+        running: Optional[int] = None  # the index of the sentence of the proof being run, while one is
         try:
-            for i, sentence in enumerate(script.sentences):
+            for running, sentence in enumerate(script.sentences):
                 reply = self.top.run(sentence, max(0.1, deadline - time.monotonic()))
                 if reply.error:
                     # Our own copy of the statement failing is bad input; anything later is the proof's fault.
-                    kind = VerdictKind.BAD_STATEMENT if i == 0 and not script.restated else VerdictKind.REJECTED
-                    return Verdict(kind, reply.error, messages=[reply.output], seconds=time.monotonic() - t0)
+                    if running == 0 and not script.restated:
+                        return Verdict(
+                            VerdictKind.BAD_STATEMENT,
+                            reply.error,
+                            messages=[reply.output],
+                            seconds=time.monotonic() - t0,
+                        )
+                    return Verdict(
+                        VerdictKind.REJECTED,
+                        reply.error,
+                        messages=[reply.output],
+                        seconds=time.monotonic() - t0,
+                        error_offset=script.offset(running),
+                    )
+            running = None
             if reply.open_proofs:
-                return Verdict(VerdictKind.REJECTED, "the proof is not closed", seconds=time.monotonic() - t0)
+                return Verdict(
+                    VerdictKind.REJECTED,
+                    "the proof is not closed",
+                    seconds=time.monotonic() - t0,
+                    error_offset=script.offset(len(script.sentences) - 1),
+                )
             outputs: dict[str, str] = {}
             for sentence, role in script.audit():
                 reply = self.top.run(sentence, self.config.check_timeout)
@@ -111,7 +130,9 @@ class CoqSession:
                     outputs[role] = reply.output
             return judge(script, outputs, theorem.header, self.config.allowed_axioms, time.monotonic() - t0)
         except CoqTopTimeout as exc:
-            return Verdict(VerdictKind.TIMEOUT, str(exc), seconds=time.monotonic() - t0)
+            # A sentence of the proof that ran past the time is where the proof stopped; an audit's is not.
+            at = script.offset(running) if running is not None else None
+            return Verdict(VerdictKind.TIMEOUT, str(exc), seconds=time.monotonic() - t0, error_offset=at)
         except CoqTopDied as exc:
             return Verdict(VerdictKind.ERROR, f"coqtop died: {exc}", seconds=time.monotonic() - t0)
         finally:

@@ -37,6 +37,35 @@ def errors_of(response: dict[str, Any]) -> list[str]:
     return errs
 
 
+def error_offset(response: dict[str, Any], code: str, proof_start: int, proof_length: int) -> Optional[int]:
+    """Where the first error of a command falls in the proof, as a character offset into the proof text: `code` is
+    what was sent and the proof is `code[proof_start:]`. Messages carry `pos` {line (1-based), column (0-based,
+    in characters)} (transcripts in /work/shared/lean/repl_transcripts, e.g. `incomplete`). An "unsolved goals"
+    error is placed at its `endPos`: every tactic of its block ran, goals were left (Lean puts its `pos` at the
+    `by`, before the tactics). Any other error is placed at the start of its line's text (Lean puts an unknown
+    identifier's `pos` at the identifier, inside its tactic): the prefix before it ends between tactics. An error
+    before the proof (in the statement) is at 0. None when no error has a position."""
+    starts = [0]
+    for line in code.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    found = []
+    for m in response.get("messages", []):
+        if m.get("severity") != "error":
+            continue
+        at = m.get("endPos") if str(m.get("data", "")).startswith("unsolved goals") else m.get("pos")
+        if not isinstance(at, dict) or not isinstance(at.get("line"), int) or not isinstance(at.get("column"), int):
+            continue
+        line = min(max(at["line"], 1), len(starts) - 1)
+        offset = starts[line - 1] + at["column"]
+        if at is m.get("pos"):
+            text = code[starts[line - 1] : offset]
+            offset = max(starts[line - 1] + len(text) - len(text.lstrip()), proof_start if offset >= proof_start else 0)
+        found.append(offset)
+    if not found:
+        return None
+    return min(max(min(found) - proof_start, 0), proof_length)
+
+
 def _uses_sorry(message: str) -> bool:
     """The "declaration uses sorry" warning: quoted 'sorry' up to Lean v4.24, `sorry` with backticks later."""
     return "declaration uses" in message and "sorry" in message
@@ -145,7 +174,8 @@ class LeanSession:
             response = self.command(code, timeout, env=base_env)
             errs = errors_of(response)
             if errs:
-                return Verdict(VerdictKind.REJECTED, errs[0], messages=errs, seconds=elapsed())
+                at = error_offset(response, code, len(code) - len(proof), len(proof))
+                return Verdict(VerdictKind.REJECTED, errs[0], messages=errs, seconds=elapsed(), error_offset=at)
             warnings = [m.get("data", "") for m in response.get("messages", [])]
             if any(_uses_sorry(w) for w in warnings) or response.get("sorries"):
                 return Verdict(VerdictKind.UNTRUSTED, "the proof uses sorry", seconds=elapsed())
