@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 TINY_KINDS = ("tiny-gpt2", "tiny-t5")
 
@@ -17,6 +18,7 @@ class TinyModelConfig:
     heads: int = 4
     context: int = 2048
     seed: int = 0
+    dropout: Optional[float] = None  # None: the architecture's default (0.1); 0 makes runs comparable step by step
 
 
 def init_model(out: Path, config: TinyModelConfig) -> Path:
@@ -29,7 +31,9 @@ def init_model(out: Path, config: TinyModelConfig) -> Path:
     torch.manual_seed(config.seed)
     tok = ByT5Tokenizer()
     vocab = len(tok)
+    p = config.dropout
     if config.kind == "tiny-gpt2":
+        dropout = {} if p is None else {"resid_pdrop": p, "embd_pdrop": p, "attn_pdrop": p}
         model = GPT2LMHeadModel(
             GPT2Config(
                 vocab_size=vocab,
@@ -40,6 +44,7 @@ def init_model(out: Path, config: TinyModelConfig) -> Path:
                 bos_token_id=tok.eos_token_id,
                 eos_token_id=tok.eos_token_id,
                 pad_token_id=tok.pad_token_id,
+                **dropout,
             )
         )
     else:
@@ -53,6 +58,7 @@ def init_model(out: Path, config: TinyModelConfig) -> Path:
                 decoder_start_token_id=tok.pad_token_id,
                 pad_token_id=tok.pad_token_id,
                 eos_token_id=tok.eos_token_id,
+                **({} if p is None else {"dropout_rate": p}),
             )
         )
     out.mkdir(parents=True, exist_ok=True)

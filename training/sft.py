@@ -160,6 +160,13 @@ def _denominator(batch: dict, seq2seq: bool, token_weighted: bool):
     return torch.tensor(float(batch["labels"].shape[0]), dtype=torch.float64)
 
 
+def _is_seq2seq(model) -> bool:
+    """Whether the model is an encoder-decoder, looking through DDP / DeepSpeed wrappers (`.module`)."""
+    while not hasattr(model, "config") and hasattr(model, "module"):
+        model = model.module
+    return bool(getattr(model.config, "is_encoder_decoder", False))
+
+
 def _weighted_trainer_class(token_weighted: bool = False):
     import torch
     import torch.nn.functional as F
@@ -192,7 +199,7 @@ def _weighted_trainer_class(token_weighted: bool = False):
                     break
             if not batches:
                 return batches, None
-            seq2seq = bool(getattr(self.model.config, "is_encoder_decoder", False))
+            seq2seq = _is_seq2seq(self.model)
             total = sum(_denominator(b, seq2seq, token_weighted) for b in batches).to(self.args.device)
             if self.args.world_size > 1:
                 torch.distributed.all_reduce(total, op=torch.distributed.ReduceOp.SUM)
@@ -203,7 +210,7 @@ def _weighted_trainer_class(token_weighted: bool = False):
             else (a direct call, evaluation) the micro-batch's own weighted mean."""
             weights = inputs.pop("weight")
             labels = inputs["labels"]
-            seq2seq = bool(getattr(model.config, "is_encoder_decoder", False))
+            seq2seq = _is_seq2seq(model)
             if seq2seq:
                 outputs = model(**inputs)  # the model shifts labels into decoder inputs itself
                 logits = outputs.logits

@@ -1,0 +1,101 @@
+"""`stp train --workers 2` for real: two CPU processes in a gloo process group train a tiny model built from a config,
+take the same optimiser step as one process, write one checkpoint; a failing worker ends the run with its error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from training import SFTSettings, TrainingExample, write_examples
+
+ROOT = Path(__file__).resolve().parents[2]
+# Examples of different lengths and weights: the workers' shares of the loss's normaliser differ.
+EXAMPLES = [TrainingExample(f"goal {i}: n + {i} = {i} + n", " lia." * (1 + i % 3), 1.0 + i % 3) for i in range(8)]
+
+
+def stp(*args, timeout=540):
+    return subprocess.run(
+        [sys.executable, "-m", "stp", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_two_workers_take_the_step_one_process_takes_and_write_one_checkpoint(tmp_path):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from training import train_sft
+
+    write_examples(tmp_path / "ex.jsonl", EXAMPLES)
+    # One step of plain SGD over all 8 examples (4 per worker), no dropout, no clipping: the step's weights are
+    # w - lr x gradient, so a gradient scaled wrongly across workers shows in the checkpoint (Adam's first step
+    # would hide it: it is about lr x sign(gradient)).
+    sft = {
+        "epochs": 1,
+        "batch_size": 8,
+        "learning_rate": 0.5,
+        "token_weighted_loss": True,
+        "logging_steps": 1,
+        "extra": {"optim": "sgd", "max_grad_norm": 0.0},
+    }
+    config = tmp_path / "train.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "out": str(tmp_path / "ddp"),
+                "model": {
+                    "init": {"kind": "tiny-gpt2", "width": 32, "layers": 1, "heads": 2, "context": 128, "dropout": 0.0}
+                },
+                "examples": [str(tmp_path / "ex.jsonl")],
+                "sft": sft,
+            }
+        )
+    )
+    proc = stp("train", "--config", config, "--workers", 2, "--json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)  # stdout holds the summary alone
+    assert summary["world_size"] == 2 and summary["steps"] == 1 and summary["examples"] == 8
+    assert summary["checkpoint"] == str(tmp_path / "ddp") and summary["seconds"] > 0
+    assert summary["train_loss"] == pytest.approx(summary["last_loss"], rel=1e-3)
+    assert list((tmp_path / "ddp" / "trainer" / "runs").rglob("events.out.tfevents.*"))  # rank 0's curves
+    assert not list((tmp_path / "ddp" / "workers").glob("error-*.txt"))
+
+    base = tmp_path / "base"  # what `model: init` built for the run
+    single = train_sft(EXAMPLES, base, tmp_path / "one", SFTSettings(**sft))
+    assert single.world_size == 1 and single.steps == 1
+    assert summary["train_loss"] == pytest.approx(single.train_loss, abs=1e-5)
+    ddp = AutoModelForCausalLM.from_pretrained(tmp_path / "ddp").state_dict()
+    one = AutoModelForCausalLM.from_pretrained(tmp_path / "one").state_dict()
+    before = AutoModelForCausalLM.from_pretrained(base).state_dict()
+    # The step moved the weights far more than the tolerance: half or twice the gradient could not pass.
+    assert max(float((one[k] - before[k]).abs().max()) for k in one) > 1e-2
+    for name in one:
+        torch.testing.assert_close(ddp[name], one[name], rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_a_failing_worker_ends_the_run_with_its_error(tmp_path):
+    from training import TinyModelConfig, init_model
+
+    base = init_model(tmp_path / "base", TinyModelConfig(width=32, layers=1, heads=2, context=64))
+    weights = base / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])  # the config reads, the weights do not: the workers fail
+    write_examples(tmp_path / "ex.jsonl", EXAMPLES)
+    config = tmp_path / "train.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "out": str(tmp_path / "out"),
+                "model": {"base": str(base)},
+                "examples": [str(tmp_path / "ex.jsonl")],
+                "sft": {"batch_size": 4, "timeout_s": 60},
+            }
+        )
+    )
+    proc = stp("train", "--config", config, "--workers", 2, "--json", timeout=300)
+    assert proc.returncode == 1
+    assert "training worker" in proc.stderr and "failed" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    assert stp("train", "--config", config, "--workers", 3).returncode == 2  # 4 examples a step do not split in 3
