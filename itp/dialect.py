@@ -130,13 +130,17 @@ class Dialect:
         head = prefix.rstrip()
         if not head.strip():
             return self.proof_from_tactics(tactics)
-        last = head.rsplit("\n", 1)[-1]
-        indent = last[: len(last) - len(last.lstrip())]
         body = self.proof_from_tactics(tactics)[len(self.proof_open) :]
         if self.proof_close:
             body = body[: -len(self.proof_close)]
-        lines = [indent + line.strip() for line in body.split("\n") if line.strip()]
-        return head + "\n" + "\n".join(lines) + self.proof_close
+        lines = [line.strip() for line in body.split("\n") if line.strip()]
+        tail = prefix[len(head) :]
+        if "\n" in tail:  # the prefix ends at the start of a line, indented already: go on from there
+            indent = tail.rsplit("\n", 1)[1]
+            return prefix + ("\n" + indent).join(lines) + self.proof_close
+        last = head.rsplit("\n", 1)[-1]
+        indent = last[: len(last) - len(last.lstrip())]
+        return prefix + "".join("\n" + indent + line for line in lines) + self.proof_close
 
     def _goal_parts(self, goal: str) -> tuple[list[str], str]:
         """(hypothesis lines, conclusion) of one printed goal."""
