@@ -95,32 +95,18 @@ class TrainReport:
 
 
 def _encode(tok, ex: TrainingExample, seq2seq: bool, max_length: int) -> dict:
-    """Prompt ids exactly as inference encodes them (`tok(prompt)`: the tokenizer's special tokens, BOS where it has
-    one, text cut from the left), then the completion without special tokens and EOS."""
-    completion = tok(ex.completion, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
-    specials = tok.num_special_tokens_to_add(pair=False)
-    if seq2seq:  # the prompt is the encoder's input: its own budget
-        completion = completion[:max_length]
-        prompt = _prompt_ids(tok, ex.prompt, max_length)
-        return {"input_ids": prompt or [tok.eos_token_id], "labels": completion, "weight": ex.weight}
-    completion = completion[: max(1, max_length - specials - 1)]  # the special tokens and one prompt token remain
-    prompt = _prompt_ids(tok, ex.prompt, max_length - len(completion))
+    """The prompt's ids exactly as inference encodes them (generation/tokens.py: BOS where the tokenizer adds one,
+    cut from the left), then the completion without special tokens and EOS; prompt tokens are masked out."""
+    from generation.tokens import encode_example
+
+    prompt, completion = encode_example(tok, ex.prompt, ex.completion, max_length, encoder=seq2seq)
+    if seq2seq:  # the prompt is the encoder's input, with its own budget
+        return {"input_ids": prompt or [tok.eos_token_id], "labels": completion[:max_length], "weight": ex.weight}
     return {
         "input_ids": prompt + completion,
         "labels": [-100] * len(prompt) + completion,
         "weight": ex.weight,
     }
-
-
-def _prompt_ids(tok, prompt: str, budget: int) -> list[int]:
-    """`tok(prompt)` with left truncation to `budget` tokens: Hugging Face truncates the text and keeps the special
-    tokens (tokenization_utils_base.py truncate_sequences), as generation does for a long prompt."""
-    side = tok.truncation_side
-    tok.truncation_side = "left"
-    try:
-        return list(tok(prompt, truncation=True, max_length=max(budget, tok.num_special_tokens_to_add()))["input_ids"])
-    finally:
-        tok.truncation_side = side
 
 
 class _Collator:

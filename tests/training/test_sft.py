@@ -40,7 +40,7 @@ def test_prompt_tokens_are_masked_out_of_the_loss():
 
     tok = ByT5Tokenizer()
     row = _encode(tok, TrainingExample("PROMPT", "DONE"), seq2seq=False, max_length=64)
-    n_prompt = len(tok("PROMPT")["input_ids"])
+    n_prompt = len(tok("PROMPT", add_special_tokens=False)["input_ids"])  # ByT5 adds no BOS
     assert row["labels"][:n_prompt] == [-100] * n_prompt
     assert row["labels"][n_prompt:] == row["input_ids"][n_prompt:]
     assert row["labels"][-1] == tok.eos_token_id
@@ -51,28 +51,36 @@ def test_prompt_tokens_are_masked_out_of_the_loss():
 
 @pytest.mark.parametrize("make", ["bos", "byt5"])
 def test_training_prompt_ids_are_what_inference_encodes(make):
-    """Inference encodes a prompt with `tokenizer(prompt)` (special tokens added, BOS first where the tokenizer has
-    one; a long prompt cut from the left); training's prompt ids are the same, the completion follows without them."""
+    """Inference encodes a prompt with generation.encode_prompt (the tokenizer's leading special tokens as
+    `tokenizer(prompt)` adds them, BOS first where it has one; a long prompt cut from the left); training's prompt ids
+    are the same, and the completion follows without special tokens, then EOS."""
     from transformers import ByT5Tokenizer
+
+    from generation import encode_prompt
 
     tok = bos_tokenizer() if make == "bos" else ByT5Tokenizer()
     prompt, completion = "theorem t (n : Nat) : n + 0 = n := by\n", "simp"
     row = _encode(tok, TrainingExample(prompt, completion), seq2seq=False, max_length=256)
-    inference = tok(prompt)["input_ids"]
-    if make == "bos":
-        assert inference[0] == tok.bos_token_id
+    inference = encode_prompt(tok, prompt, 256)
+    if make == "bos":  # a BOS tokenizer: inference's ids are the default encoding, BOS first, and so are training's
+        assert inference == tok(prompt)["input_ids"] and inference[0] == tok.bos_token_id
     assert row["input_ids"][: len(inference)] == inference
-    assert row["input_ids"][len(inference) :] == tok(completion, add_special_tokens=False)["input_ids"] + [
-        tok.eos_token_id
-    ]
-    # Cut to fit: the prompt keeps its special tokens and its end, as left truncation at inference keeps them.
+    assert row["labels"][: len(inference)] == [-100] * len(inference)
+    completion_ids = tok(completion, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+    assert row["input_ids"][len(inference) :] == row["labels"][len(inference) :] == completion_ids
+    # Cut to fit: the prompt keeps its BOS and its end, as at inference with the same budget.
     short = _encode(tok, TrainingExample(prompt, completion), seq2seq=False, max_length=20)
-    n_completion = len(completion) + 1
-    tok.truncation_side = "left"
-    assert short["input_ids"][:-n_completion] == tok(prompt, truncation=True, max_length=20 - n_completion)["input_ids"]
     assert len(short["input_ids"]) == 20
-    # Seq2seq: the encoder input is exactly the inference encoding.
-    assert _encode(tok, TrainingExample(prompt, completion), seq2seq=True, max_length=256)["input_ids"] == inference
+    assert short["input_ids"][: 20 - len(completion_ids)] == encode_prompt(tok, prompt, 20 - len(completion_ids))
+    if make == "bos":
+        assert short["input_ids"][0] == tok.bos_token_id
+        assert (
+            short["input_ids"][1 : 20 - len(completion_ids)]
+            == tok(prompt, add_special_tokens=False)["input_ids"][-(19 - len(completion_ids)) :]
+        )
+    # Seq2seq: the encoder input is exactly the encoder's inference encoding (the tokenizer's EOS kept).
+    encoder = _encode(tok, TrainingExample(prompt, completion), seq2seq=True, max_length=256)["input_ids"]
+    assert encoder == encode_prompt(tok, prompt, 256, encoder=True) == tok(prompt)["input_ids"]
 
 
 @pytest.mark.parametrize("kind", ["tiny-gpt2", "tiny-t5"])
