@@ -5,13 +5,14 @@ loop itself costs, and whether driver memory stays flat.
 The generation double (`KnownProofsGenerationDouble`, a Ray actor with the policy actor's `sample_proofs`) answers
 instantly: each sample is, at a fixed rate (`--proved-share`), one of a statement's known proofs, else garbage (one of
 a few wrong tactics, or a random word Coq does not know); samples repeat as a model's do, so deduplication plays its
-part. Statements are arithmetic facts (`n * (m + i) = n * m + n * i`), so a known proof goes through `Qed` and the
-axiom audit as a real sampled proof does.
+part. Statements are arithmetic facts (`n + i = i + n`); a known proof goes through `Qed` and the axiom audit as a
+real sampled proof does.
 
 The round is written to `--out` exactly as self-play writes it (summaries, Parquet shards, best-proof index), and a
 second run on the same folder resumes it: the kill-and-resume test uses that.
 
-    .venv/bin/python benchmarks/selfplay_throughput.py --samples 100000 --out /tmp/sp-throughput
+    .venv/bin/python benchmarks/selfplay_throughput.py --samples 100000 --out /tmp/sp-throughput --fresh
+    .venv/bin/python benchmarks/selfplay_throughput.py --samples 8000 --known-proofs mixed --out /tmp/sp-mixed --fresh
 """
 
 from __future__ import annotations
@@ -37,22 +38,32 @@ from selfplay.logs import BestIndex, SampleLog, read_proofs, read_summaries  # n
 from selfplay.sampling import StreamSettings, sample_and_verify  # noqa: E402
 
 HEADER = "Require Import Arith Lia.\n"
-GOOD = ["intros; lia", "intros; nia", "intros; ring", "intros. rewrite Nat.mul_add_distr_l. reflexivity"]
-WRONG = ["intros; reflexivity", "intros; auto", "intros; simpl; auto", "intros; discriminate"]
+# Known proofs. "cheap" ones are checked in milliseconds, which makes the loop's own overhead look as large as it can
+# get; "mixed" adds `lia` and `ring`, which take 0.4 to 2 s each in a warm Coq here (the check's own work).
+GOOD = {
+    "cheap": [
+        "intros; apply Nat.add_comm",
+        "intros. rewrite Nat.add_comm. reflexivity",
+        "intros n. rewrite Nat.add_comm. reflexivity",
+        "intros; symmetry; apply Nat.add_comm",
+    ],
+}
+GOOD["mixed"] = GOOD["cheap"][:2] + ["intros; lia", "intros; ring"]
+WRONG = ["intros; reflexivity", "intros; auto", "intros; discriminate", "intros; apply Nat.add_0_r"]
 
 
 def statement(i: int) -> Theorem:
-    name = f"distrib_{i}"
-    return Theorem(name, "coq", HEADER, f"Theorem {name} : forall n m : nat, n * (m + {i + 1}) = n * m + n * {i + 1}.")
+    name = f"comm_{i}"
+    return Theorem(name, "coq", HEADER, f"Theorem {name} : forall n : nat, n + {i + 1} = {i + 1} + n.")
 
 
-def double_samples(theorem: Theorem, n: int, proved_share: float, garbage_words: int) -> list[str]:
+def double_samples(theorem: Theorem, n: int, proved_share: float, garbage_words: int, known: str) -> list[str]:
     """The double's n samples for one statement, the same every time for the same statement (seeded by its name)."""
     rng = random.Random(theorem.name)
     out = []
     for _ in range(n):
         if rng.random() < proved_share:
-            out.append(f"Proof. {rng.choice(GOOD)}. Qed.")
+            out.append(f"Proof. {rng.choice(GOOD[known])}. Qed.")
         elif rng.random() < 0.5:
             out.append(f"Proof. {rng.choice(WRONG)}. Qed.")
         else:  # a word Coq does not know: rejected at once, as most of a weak model's samples are
@@ -67,13 +78,13 @@ def _double_class():
     class KnownProofsGenerationDouble:
         """TEST DOUBLE for the policy actor: known proofs and garbage at a fixed rate, instantly."""
 
-        def __init__(self, proved_share: float, garbage_words: int, delay: float = 0.0):
-            self.proved_share, self.garbage_words, self.delay = proved_share, garbage_words, delay
+        def __init__(self, proved_share: float, garbage_words: int, known: str, delay: float = 0.0):
+            self.proved_share, self.garbage_words, self.known, self.delay = proved_share, garbage_words, known, delay
 
         def sample_proofs(self, theorems: list[Theorem], n: int) -> list[list[str]]:
             if self.delay:
                 time.sleep(self.delay)  # the kill test slows generation so a kill lands mid-round
-            return [double_samples(t, n, self.proved_share, self.garbage_words) for t in theorems]
+            return [double_samples(t, n, self.proved_share, self.garbage_words, self.known) for t in theorems]
 
     return KnownProofsGenerationDouble
 
@@ -124,6 +135,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--samples", type=int, default=100_000, help="samples in the round (statements x per-statement)")
     p.add_argument("--per-statement", type=int, default=32, help="samples per statement (STP: 32 after round 0)")
     p.add_argument("--proved-share", type=float, default=0.25, help="share of samples that are a known proof")
+    p.add_argument(
+        "--known-proofs", choices=sorted(GOOD), default="cheap", help="which known proofs the double returns"
+    )
     p.add_argument("--garbage-words", type=int, default=64, help="distinct unknown tactics garbage is drawn from")
     p.add_argument("--verifiers", type=int, default=2, help="verifier actors")
     p.add_argument("--verifier-workers", type=int, default=1, help="Coq processes per verifier actor")
@@ -152,7 +166,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     config = ItpConfig(pool=PoolConfig(workers=args.verifier_workers))
     pool = RayVerifierPool("coq", args.verifiers, config, args.timeout, cpus_per_actor=args.verifier_workers)
     actors = [
-        _double_class().options(num_cpus=0).remote(args.proved_share, args.garbage_words, args.generation_delay)
+        _double_class()
+        .options(num_cpus=0)
+        .remote(args.proved_share, args.garbage_words, args.known_proofs, args.generation_delay)
         for _ in range(args.generation_actors)
     ]
     ray.get([a.__ray_ready__.remote() for a in actors] + [a.__ray_ready__.remote() for a in pool.actors])
@@ -209,7 +225,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 def _warm_job(i: int):
     from itp import VerifyJob
 
-    return VerifyJob(statement(10**6 + i), "Proof. intros; lia. Qed.")
+    return VerifyJob(statement(10**6 + i), "Proof. intros; apply Nat.add_comm. Qed.")
 
 
 def check_log(out: Path) -> dict:

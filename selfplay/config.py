@@ -114,6 +114,7 @@ class ConjecturerSettings:
     max_seeds: Optional[int] = None
     checks_enabled: bool = False
     checks: CheckSettings = field(default_factory=CheckSettings)
+    check_workers: int = 2  # proof environments the conjecture checks and refutations run on in parallel
     mutations_per_seed: int = 0  # textual variants per seed (hypothesis dropped, constant moved)
     # The disprove channel: false variants of each seed (written by the model, and by mutation), kept only when the
     # proof assistant proves their negation at a witness; both roles train on them.

@@ -158,7 +158,9 @@ def _known_proofs(path: Optional[str]) -> dict[str, str]:
     for rec in read_log(path):
         if rec.get("proved") and rec.get("proof"):
             proofs[rec["name"]] = rec["proof"]
-        for p in rec.get("proofs", []):  # self-play sampling records
+        if rec.get("best_proof") and rec["name"] not in proofs:  # self-play sampling summaries (selfplay/logs.py)
+            proofs[rec["name"]] = rec["best_proof"]
+        for p in rec.get("proofs", []):  # self-play sampling records written before the Parquet shards
             if p.get("ok") and rec["name"] not in proofs:
                 proofs[rec["name"]] = p["text"]
     return proofs

@@ -1,0 +1,2 @@
+"""The self-play round's stages, one job each: conjecture (A), sample (B), selection (C), training (D), evaluation
+(E)."""
