@@ -92,24 +92,27 @@ class HFEngine(Engine):
 
     def _generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
         r = requests[0]
+        # Greedy decoding gives one sequence per prompt; it is repeated n times (as vLLM returns n at temperature 0).
+        greedy = not r.beam and r.temperature == 0
+        rows = 1 if greedy else r.n
         input_ids, attention_mask = self._batch([q.prompt for q in requests])
         kwargs: dict[str, Any] = dict(
             max_new_tokens=r.max_tokens,
-            num_return_sequences=r.n,
+            num_return_sequences=rows,
             pad_token_id=self.pad_id,
             eos_token_id=self.eos_id,
             return_dict_in_generate=True,
         )
         if r.beam:
             kwargs.update(num_beams=r.n, do_sample=False)
-        elif r.temperature == 0:
+        elif greedy:
             kwargs.update(do_sample=False)
         else:
             # top_k=0: no top-k cut (transformers' default is 50; vLLM's and STP's sampling have none).
             kwargs.update(do_sample=True, temperature=r.temperature, top_p=r.top_p, top_k=0)
         start = 1 if self.seq2seq else input_ids.shape[1]
         stopper = (
-            _StopStrings(self.tokenizer, r.stop, start, input_ids.shape[0] * r.n) if r.stop and not r.beam else None
+            _StopStrings(self.tokenizer, r.stop, start, input_ids.shape[0] * rows) if r.stop and not r.beam else None
         )
         if stopper:
             kwargs["stopping_criteria"] = StoppingCriteriaList([stopper])
@@ -119,7 +122,7 @@ class HFEngine(Engine):
             sequences = self.model.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs).sequences
             generated = sequences[:, start:]
             lengths = self._lengths(generated, stopper, start)
-            logprobs = self._score(input_ids, attention_mask, sequences, generated, lengths, r.n)
+            logprobs = self._score(input_ids, attention_mask, sequences, generated, lengths, rows)
         completions: list[Completion] = []
         for row, tokens in enumerate(generated.tolist()):
             length = lengths[row]
@@ -129,7 +132,9 @@ class HFEngine(Engine):
             completions.append(
                 Completion(text[:cut] if cut >= 0 else text, logprobs[row], length, "stop" if stopped else "length")
             )
-        return [completions[i * r.n : (i + 1) * r.n] for i in range(len(requests))]
+        if greedy:
+            return [[completions[i]] * r.n for i in range(len(requests))]
+        return [completions[i * rows : (i + 1) * rows] for i in range(len(requests))]
 
     def _lengths(self, generated, stopper: Optional["_StopStrings"], start: int) -> list[int]:
         """Generated tokens per row: through the first end-of-sequence, else through the token that completed a stop
