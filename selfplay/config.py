@@ -11,6 +11,7 @@ from typing import Any, Optional
 import yaml
 
 from conjecturer import CheckSettings, SelectionSettings
+from generation import EngineSettings
 from itp import ItpSettings
 from training import SFTSettings, TinyModelConfig
 
@@ -94,6 +95,8 @@ class ProverSettings:
     # and EOS-terminated targets without a closing fence (RL_step2_train.py:26-32). "ours": our whole-proof prompt
     # (a newline after the statement) and targets closed by the code fence.
     prompt: str = "stp"
+    # The generation engine of the policy actors: hf (default) or vllm, and its settings (generation/settings.py).
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
 
 @dataclass
@@ -215,6 +218,10 @@ class SelfPlayConfig:
             raise ConfigError(
                 "model: give exactly one of `base` (a checkpoint) or `init` (a model built from a config)"
             )
+        try:
+            self.prover.engine.validate()
+        except ValueError as exc:
+            raise ConfigError(f"prover.engine.{exc}") from None
         if self.prover.samples < 1 or self.prover.samples_round0 < 1:
             raise ConfigError("prover.samples and prover.samples_round0 must be positive")
         missing = [p for p in self.training.extra_examples if not Path(p).exists()]

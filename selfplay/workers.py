@@ -32,50 +32,84 @@ def _policy_actor_class():
 
     @ray.remote
     class PolicyActor:
-        """One loaded checkpoint serving both roles: whole proofs for theorems, free text for conjecture prompts."""
+        """One loaded checkpoint serving both roles: whole proofs for theorems, free text for conjecture prompts.
+        Generation goes through a generation service (engine from `prover.engine`: Hugging Face or vLLM); every
+        method sends its whole chunk to the engine in one call."""
 
         def __init__(self, checkpoint: str, prover: ProverSettings, conjecture_tokens: int):
-            from prover.hf import GenerationConfig, HFModel
+            from generation import EngineSettings, GenerationService
 
-            gen = GenerationConfig(
-                max_new_tokens_proof=prover.max_new_tokens, temperature=prover.temperature, top_p=prover.top_p
-            )
-            self.model = HFModel(checkpoint, config=gen)
-            self.prompt_style = prover.prompt
-            self.max_new_tokens = prover.max_new_tokens
+            self.checkpoint = checkpoint
+            self.settings = getattr(prover, "engine", None) or EngineSettings()
+            self.service = GenerationService.start(checkpoint, self.settings)
+            self.prover = prover
             self.conjecture_tokens = conjecture_tokens
+            self._embedder = None
 
-        def sample_proofs(self, theorems: list[Theorem], n: int) -> list[list[str]]:
-            from prover.prompts import cut_whole_proof
+        def _proof_requests(self, theorems: list[Theorem], n: int) -> list:
+            from generation import GenerationRequest
 
             from .prompts import proof_prompt
 
-            out = []
-            for t in theorems:
-                texts = self.model.generate(proof_prompt(t, self.prompt_style), n, self.max_new_tokens, beam=False)
-                out.append([cut_whole_proof(t, text) for text, _ in texts] if n > 0 else [])
-            return out
+            p = self.prover
+            # Stop at the closing fence: cut_whole_proof cuts there anyway, so the tokens after it are wasted.
+            return [
+                GenerationRequest(proof_prompt(t, p.prompt), n, p.max_new_tokens, p.temperature, p.top_p, ("```",))
+                for t in theorems
+            ]
+
+        def sample_proofs_scored(self, theorems: list[Theorem], n: int) -> list[list[tuple[str, float]]]:
+            """n whole proofs per theorem with the model's log-probability of each (all theorems in one engine
+            call)."""
+            from prover.prompts import cut_whole_proof
+
+            if n <= 0:
+                return [[] for _ in theorems]
+            results = self.service.generate(self._proof_requests(theorems, n))
+            return [[(cut_whole_proof(t, c.text), c.logprob) for c in cs] for t, cs in zip(theorems, results)]
+
+        def sample_proofs(self, theorems: list[Theorem], n: int) -> list[list[str]]:
+            return [[text for text, _ in proofs] for proofs in self.sample_proofs_scored(theorems, n)]
 
         def generate(self, prompts: list[str], n: int) -> list[list[str]]:
-            return [[t for t, _ in self.model.generate(p, n, self.conjecture_tokens, beam=False)] for p in prompts]
+            """n free-text continuations per prompt (conjectures, refutations), all prompts in one engine call."""
+            from generation import GenerationRequest
+
+            if n <= 0:
+                return [[] for _ in prompts]
+            p = self.prover
+            requests = [GenerationRequest(q, n, self.conjecture_tokens, p.temperature, p.top_p) for q in prompts]
+            return [[c.text for c in cs] for cs in self.service.generate(requests)]
 
         def embed(self, texts: list[str], max_length: int = 512) -> list[list[float]]:
             """STP's matching embeddings (RL/utils/embedding_utils.py:76-125): the checkpoint's last hidden states,
-            mean-pooled over the non-padding tokens."""
-            torch = self.model.torch
-            tok, model = self.model.tokenizer, self.model.model
-            out = []
-            with torch.no_grad():
-                for text in texts:
-                    enc = tok(text, return_tensors="pt", truncation=True, max_length=max_length).to(self.model.device)
-                    if self.model.seq2seq:
-                        hidden = model.get_encoder()(**enc).last_hidden_state
-                    else:
-                        hidden = model(**enc, output_hidden_states=True).hidden_states[-1]
-                    mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-                    out.append([float(x) for x in pooled[0].float().cpu()])
-            return out
+            mean-pooled over the non-padding tokens. vLLM gives no hidden states: the checkpoint is then also
+            loaded with the Hugging Face engine (on `engine.device`, default CPU, beside the vLLM one)."""
+            try:
+                return self.service.embed(texts, max_length)
+            except NotImplementedError:
+                pass
+            if self._embedder is None:
+                import dataclasses
+
+                from generation import GenerationService
+
+                hf = dataclasses.replace(self.settings, engine="hf", device=self.settings.device or "cpu", args={})
+                self._embedder = GenerationService.start(self.checkpoint, hf)
+            return self._embedder.embed(texts, max_length)
+
+        def sleep(self, level: int = 1) -> bool:
+            """Free the GPU while something else uses it (vLLM sleep mode); False where the engine cannot."""
+            return self.service.sleep(level)
+
+        def wake_up(self) -> None:
+            self.service.wake_up()
+
+        def stats(self) -> dict:
+            """Engine calls, requests and sequences served so far."""
+            import dataclasses
+
+            return dataclasses.asdict(self.service.stats)
 
     return PolicyActor
 
