@@ -89,6 +89,7 @@ class TrainReport:
     seconds: float
     world_size: int = 1
     train_loss: Optional[float] = None  # the mean loss over all optimiser steps (Trainer's `training_loss`)
+    parallelism: str = "NO"  # accelerate's DistributedType as run: NO, MULTI_CPU, MULTI_GPU, FSDP, DEEPSPEED
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -169,12 +170,22 @@ def _weighted_trainer_class(token_weighted: bool = False):
         Trainer.compute_loss does with `average_tokens_across_devices`."""
 
         loss_is_scaled_for_ga = True
+        save_dtype = None  # the checkpoint's dtype when not the fp32 of training (the base checkpoint's own)
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             # transformers < 5.x has no `loss_is_scaled_for_ga` and divides the loss unless the model takes loss
             # kwargs (trainer.py training_step); the loss below is already scaled for accumulation either way.
             self.model_accepts_loss_kwargs = True
+
+        def _save(self, output_dir=None, state_dict=None):
+            # save_model hands the gathered weights (FSDP full state dict, ZeRO-3's 16-bit one) to `_save` on the
+            # writing rank (trainer.py save_model / _save): cast them there, so a bf16 base stays a bf16 checkpoint.
+            if self.save_dtype is not None and self.args.should_save:
+                if state_dict is None:
+                    state_dict = self.model.state_dict()
+                state_dict = {k: v.to(self.save_dtype) if v.is_floating_point() else v for k, v in state_dict.items()}
+            super()._save(output_dir, state_dict=state_dict)
 
         def get_batch_samples(self, epoch_iterator, num_batches, *args, **kwargs):
             batches = []
@@ -272,6 +283,31 @@ def _from_pretrained_dtype():
     return "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
 
 
+def _checkpoint_dtype(cfg):
+    """The dtype the base checkpoint was saved in (config `dtype`, `torch_dtype` before transformers 4.56); fp32
+    when it names none."""
+    import torch
+
+    value = getattr(cfg, "dtype", None) or getattr(cfg, "torch_dtype", None)
+    if isinstance(value, str):
+        value = getattr(torch, value, None)
+    return value if isinstance(value, torch.dtype) and value.is_floating_point else torch.float32
+
+
+def _set_config_dtype(config_json: Path, dtype) -> None:
+    """Name `dtype` in a written config.json: save_pretrained records the fp32 of the training weights
+    (modeling_utils.py save_pretrained), and vLLM's dtype "auto" serves an fp32 config in fp16 (engine arguments,
+    `--dtype`), not in the bf16 the base was trained in."""
+    import json
+
+    data = json.loads(config_json.read_text())
+    name = str(dtype).split(".")[-1]
+    for key in ("dtype", "torch_dtype"):
+        if key in data or key == "dtype":
+            data[key] = name
+    config_json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
 def training_arguments(s: SFTSettings, out: Path, n_rows: int, world_size: int):
     """The SFTConfig of a run: per-device batch, schedule, precision, sharding, TensorBoard logs under `out`."""
     import torch
@@ -287,9 +323,17 @@ def training_arguments(s: SFTSettings, out: Path, n_rows: int, world_size: int):
     bf16 = s.precision == "bf16" or (s.precision == "auto" and gpu and torch.cuda.is_bf16_supported())
     sharding: dict = {}
     if s.sharding == "fsdp":
-        # transformers' FSDP2 default wraps each `_no_split_modules` block; FULL_STATE_DICT so that save_model
-        # gathers one checkpoint on rank 0 (training_args.py _process_fsdp_args, trainer.py save_model).
-        sharding = {"fsdp": "full_shard auto_wrap", "fsdp_config": {"state_dict_type": "FULL_STATE_DICT"}}
+        # transformers 5 takes fsdp=True (FSDP2, each `_no_split_modules` block wrapped, full shard), 4.x the
+        # "full_shard auto_wrap" string; FULL_STATE_DICT so that save_model gathers one checkpoint on rank 0
+        # (training_args.py _process_fsdp_args, trainer.py save_model).
+        import transformers
+        from packaging.version import Version
+
+        modern = Version(transformers.__version__) >= Version("5.0")
+        sharding = {
+            "fsdp": True if modern else "full_shard auto_wrap",
+            "fsdp_config": {"state_dict_type": "FULL_STATE_DICT"},
+        }
     elif s.sharding == "zero3":
         sharding = {"deepspeed": zero3_config(bf16)}
     return SFTConfig(
@@ -371,14 +415,18 @@ def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSetti
         data_collator=_Collator(tok.pad_token_id),
         peft_config=peft_config,
     )
+    save_dtype = _checkpoint_dtype(cfg)
+    trainer.save_dtype = None if save_dtype == torch.float32 else save_dtype
     result = trainer.train()
     out.mkdir(parents=True, exist_ok=True)
     if s.lora:  # no sharding with LoRA (validate): rank 0 holds the whole model
         if trainer.args.should_save:
-            trainer.model.merge_and_unload().save_pretrained(out)
+            trainer.model.merge_and_unload().to(save_dtype).save_pretrained(out)
             tok.save_pretrained(out)
     else:  # gathers FSDP / ZeRO-3 shards; writes on rank 0 only
         trainer.save_model(str(out))
+        if trainer.args.should_save and trainer.save_dtype is not None:
+            _set_config_dtype(out / "config.json", save_dtype)
     if not trainer.args.should_save:
         return None
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h and math.isfinite(h["loss"])]
@@ -391,4 +439,5 @@ def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSetti
         0.0,
         world_size,
         float(result.training_loss),
+        str(trainer.accelerator.distributed_type).split(".")[-1],
     )

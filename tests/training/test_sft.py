@@ -3,6 +3,8 @@ per-example weights, gradient accumulation scaled right, LoRA, checkpoints that 
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from training import SFTSettings, TinyModelConfig, TrainingExample, init_model, read_examples, train_sft, write_examples
@@ -179,6 +181,29 @@ def test_gradient_accumulation_4x2_is_one_batch_of_8(tiny, tmp_path, token_weigh
     assert loss8 == pytest.approx(float(direct), abs=1e-5)
     for name, p in model.named_parameters():
         torch.testing.assert_close(grads8[name], p.grad, rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_a_bf16_base_trains_in_fp32_and_stays_a_bf16_checkpoint(tiny, tmp_path):
+    """fp32 master weights (from_pretrained with an explicit dtype), the checkpoint written in the base's dtype and
+    its config saying so (vLLM's dtype "auto" reads it)."""
+    import json
+
+    import torch
+    from safetensors import safe_open
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    base = tmp_path / "bf16"
+    AutoModelForCausalLM.from_pretrained(str(tiny["tiny-gpt2"])).to(torch.bfloat16).save_pretrained(base)
+    AutoTokenizer.from_pretrained(str(tiny["tiny-gpt2"])).save_pretrained(base)
+    for lora in (False, True):
+        out = tmp_path / f"out-{lora}"
+        report = train_sft(EXAMPLES[:4], base, out, SFTSettings(batch_size=4, lora=lora, lora_r=4, logging_steps=1))
+        assert report.steps == 1 and math.isfinite(report.train_loss)
+        assert json.loads((out / "config.json").read_text())["dtype"] == "bfloat16"
+        with safe_open(str(out / "model.safetensors"), "pt") as fh:
+            assert {fh.get_slice(k).get_dtype() for k in fh.keys()} == {"BF16"}
+        model = AutoModelForCausalLM.from_pretrained(out)
+        assert next(model.parameters()).dtype == torch.bfloat16
 
 
 def test_lora_is_merged_into_a_plain_checkpoint(tiny, tmp_path):
