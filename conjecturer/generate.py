@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from data.variants import variants
 from itp import Theorem
@@ -15,6 +15,8 @@ from .prompts import stp_conjecture_prompt, stp_parse_conjecture
 
 # prompt, n -> n generated texts
 Generate = Callable[[str, int], list[str]]
+# prompts, n -> n generated texts per prompt (one engine call for all: PolicyActor.generate)
+GenerateMany = Callable[[list[str], int], list[list[str]]]
 
 
 @dataclass(frozen=True)
@@ -37,20 +39,51 @@ class Conjecture:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class ConjectureInput:
+    """What STP's conjecture prompt is made of, and the name prefix of the conjectures it gives."""
+
+    seed: Theorem
+    seed_proof: str
+    lemma: Optional[str]
+    lemma_statement: str
+    prefix: str
+
+    def prompt(self) -> str:
+        return stp_conjecture_prompt(self.seed, self.seed_proof, self.lemma_statement)
+
+
+def parse_conjectures(inp: ConjectureInput, texts: Sequence[str]) -> tuple[list[Conjecture], int]:
+    """The conjectures in the generated `texts`, renamed `prefix_i`; also how many did not parse
+    (RL/utils/RL_utils.py:53-74)."""
+    out, unparsable = [], 0
+    for i, text in enumerate(texts):
+        written = stp_parse_conjecture(text, inp.seed)
+        if written is None:
+            unparsable += 1
+            continue
+        name = f"{inp.prefix}_{i}"
+        out.append(Conjecture(name, rename(written, name), inp.seed.name, inp.lemma, "model", "", written))
+    return out, unparsable
+
+
 def model_conjectures(
     seed: Theorem, seed_proof: str, lemma: Optional[str], lemma_statement: str, generate: Generate, n: int, prefix: str
 ) -> tuple[list[Conjecture], int]:
     """n conjectures the model writes from STP's prompt for (seed, its proof, the lemma's statement), renamed
     `prefix_i` for our records; also how many generations did not parse (RL/utils/RL_utils.py:53-74)."""
-    out, unparsable = [], 0
-    for i, text in enumerate(generate(stp_conjecture_prompt(seed, seed_proof, lemma_statement), n)):
-        written = stp_parse_conjecture(text, seed)
-        if written is None:
-            unparsable += 1
-            continue
-        name = f"{prefix}_{i}"
-        out.append(Conjecture(name, rename(written, name), seed.name, lemma, "model", "", written))
-    return out, unparsable
+    inp = ConjectureInput(seed, seed_proof, lemma, lemma_statement, prefix)
+    return parse_conjectures(inp, generate(inp.prompt(), n))
+
+
+def model_conjectures_batch(
+    inputs: Sequence[ConjectureInput], generate_many: GenerateMany, n: int
+) -> list[tuple[list[Conjecture], int]]:
+    """`model_conjectures` for many inputs with every prompt in one generation call (one engine call)."""
+    if not inputs:
+        return []
+    texts = generate_many([inp.prompt() for inp in inputs], n)
+    return [parse_conjectures(inp, t) for inp, t in zip(inputs, texts)]
 
 
 def mutation_conjectures(seed: Theorem, n: int, prefix: str, rng: random.Random) -> list[Conjecture]:

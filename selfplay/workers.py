@@ -5,6 +5,7 @@ on a cluster the run folder must be on a filesystem every node sees (checkpoints
 from __future__ import annotations
 
 import copy
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -45,6 +46,7 @@ def _policy_actor_class():
             self.prover = prover
             self.conjecture_tokens = conjecture_tokens
             self._embedder = None
+            self._embedder_lock = threading.Lock()  # the actor is threaded (max_concurrency)
 
         def _proof_requests(self, theorems: list[Theorem], n: int) -> list:
             from generation import GenerationRequest
@@ -89,13 +91,14 @@ def _policy_actor_class():
                 return self.service.embed(texts, max_length)
             except NotImplementedError:
                 pass
-            if self._embedder is None:
-                import dataclasses
+            with self._embedder_lock:
+                if self._embedder is None:
+                    import dataclasses
 
-                from generation import GenerationService
+                    from generation import GenerationService
 
-                hf = dataclasses.replace(self.settings, engine="hf", device=self.settings.device or "cpu", args={})
-                self._embedder = GenerationService.start(self.checkpoint, hf)
+                    hf = dataclasses.replace(self.settings, engine="hf", device=self.settings.device or "cpu", args={})
+                    self._embedder = GenerationService.start(self.checkpoint, hf)
             return self._embedder.embed(texts, max_length)
 
         def sleep(self, level: int = 1) -> bool:
@@ -141,8 +144,13 @@ class Workers:
         if self.checkpoint == checkpoint and self.policies:
             return self.policies
         self.release_policy()
+        # A threaded actor: calls from several driver threads (conjecture inputs, sampling chunks) run at once and
+        # their requests meet in the actor's generation service, which batches them into shared engine calls.
+        engine = getattr(prover, "engine", None)
         cls = _policy_actor_class().options(
-            num_gpus=self.settings.generation_gpus, num_cpus=self.settings.generation_cpus
+            num_gpus=self.settings.generation_gpus,
+            num_cpus=self.settings.generation_cpus,
+            max_concurrency=max(1, engine.max_batch if engine is not None else 64),
         )
         self.policies = [
             cls.remote(checkpoint, prover, conjecture_tokens) for _ in range(max(1, self.settings.generation_actors))
