@@ -17,6 +17,7 @@ DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "stp" / "data"
 # provers use. They add no axioms and no notations; the header and the statement follow them unchanged.
 COQ_TACTIC_PRELUDE = "From Coq Require Import Lia Lra Psatz."
 COQ_HAMMER_PRELUDE = "From Hammer Require Import Tactics."  # `sauto`, where libcoq-hammer is installed
+COQ_INTERVAL_PRELUDE = "From Interval Require Import Tactic."  # `interval`, where libcoq-interval is installed
 
 
 def tactic_prelude(system: str) -> str:
@@ -25,7 +26,8 @@ def tactic_prelude(system: str) -> str:
         return ""
     from itp.coq import has_library
 
-    return COQ_TACTIC_PRELUDE + "\n" + (COQ_HAMMER_PRELUDE + "\n" if has_library("Hammer") else "")
+    hammer = COQ_HAMMER_PRELUDE + "\n" if has_library("Hammer") else ""
+    return COQ_TACTIC_PRELUDE + "\n" + hammer + (COQ_INTERVAL_PRELUDE + "\n" if has_library("Interval") else "")
 
 
 class DataError(ValueError):

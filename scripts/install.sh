@@ -6,11 +6,15 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-if ! command -v coqtop >/dev/null 2>&1 || ! dpkg -s libcoq-coquelicot libcoq-hammer >/dev/null 2>&1; then
-  echo "[install] Coq 8.16, Coquelicot and CoqHammer's tactics from Debian's packages"
+# The portfolio's defaults use them all: CoqHammer's `sauto`, the Interval library's `interval` (loaded before every
+# benchmark header), and csdp, the external solver Psatz's `psatz R 3` / `psatz Z 3` call.
+COQ_PACKAGES="coq libcoq-coquelicot libcoq-hammer libcoq-interval coinor-csdp"
+# shellcheck disable=SC2086
+if ! command -v coqtop >/dev/null 2>&1 || ! dpkg -s $COQ_PACKAGES >/dev/null 2>&1; then
+  echo "[install] Coq 8.16, Coquelicot, CoqHammer's tactics, Interval and csdp from Debian's packages"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    coq libcoq-coquelicot libcoq-hammer >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $COQ_PACKAGES >/dev/null
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -6,7 +6,12 @@ from __future__ import annotations
 import re
 
 from ..types import State
+from .goals import applications, first_goal, split_top
+from .hints import hints
 from .script import split_header
+
+# Bumped whenever the candidates change, so benchmark results of an older portfolio are not taken for this one's.
+PORTFOLIO_VERSION = "2"
 
 # Decision procedures and closers, cheapest and most often useful first.
 CLOSERS = (
@@ -24,39 +29,35 @@ CLOSERS = (
     "vm_compute; reflexivity",
     "intuition",
 )
-_HYP = re.compile(r"^([\w', ]+?) : (.*)$")
 _DEFINED = re.compile(r"^(?:Definition|Fixpoint|Function)\s+([A-Za-z_][\w']*)")
-
-
-def _first_goal(text: str) -> tuple[dict[str, str], str]:
-    goal = text.split("\n\n", 1)[0]
-    if "============================" not in goal:
-        return {}, goal.strip()
-    hyps_text, concl = goal.split("============================", 1)
-    hyps: dict[str, str] = {}
-    last = None
-    for line in hyps_text.split("\n"):
-        m = _HYP.match(line)
-        if m:
-            for name in m.group(1).split(","):
-                hyps[name.strip()] = m.group(2)
-            last = m.group(1)
-        elif last and line.strip():
-            for name in last.split(","):
-                hyps[name.strip()] += " " + line.strip()
-    return hyps, " ".join(concl.split())
+_TRANSCENDENTAL = re.compile(r"\b(sqrt|ln|exp|sin|cos|tan|PI|Rpower|atan)\b")
+_INEQUALITY = re.compile(r"<=|>=|(?<![<-])<(?![-=>])|(?<![-=<])>")
+# Complex equalities over Coquelicot's C = R * R: compare real and imaginary parts, each a real (in)equality.
+COMPLEX_PARTS = tuple(f"apply injective_projections; simpl; {t}" for t in ("ring", "field", "lra", "nra"))
+# Complex hypotheses: every C variable as a pair, every equality of pairs as two real equalities.
+COMPLEX_SPLIT = (
+    "repeat match goal with z : C |- _ => destruct z end; "
+    "repeat match goal with H : _ = _ |- _ => injection H; clear H; intros end; simpl in *"
+)
 
 
 def portfolio(state: State, limit: int = 40) -> list[str]:
-    """Candidate tactics for the first goal of `state`."""
-    hyps, concl = _first_goal(state.text)
+    """Candidate tactics for the first goal of `state`: cheap closers, then what the goal's kind calls for (interval
+    arithmetic, complex parts, integer division, computer-algebra hints), then structural steps."""
+    hyps, concl = first_goal(state.text)
+    header = state.theorem.header
     tactics: list[str] = []
-    if concl.startswith(("forall", "~")) or "->" in concl:
+    # Hypotheses still to introduce: the kind-specific tactics and hints wait for the goal after `intros`.
+    to_introduce = concl.startswith(("forall", "~")) or len(split_top(concl, "->")) > 1
+    if to_introduce:
         tactics.append("intros")
     tactics += CLOSERS
-    if "Hammer" in state.theorem.header:
+    if "Hammer" in header:
         tactics.append("sauto")
     whole = concl + " " + " ".join(hyps.values())
+    if not to_introduce:
+        tactics += _by_kind(hyps, concl, whole, header)
+        tactics += hints(hyps, concl, state.theorem.statement)
     if "Rabs" in whole:
         tactics += ["split_Rabs; lra", "split_Rabs; nra"]
     if re.search(r"(?<![<>])=(?!>)", " ".join(hyps.values())):
@@ -77,16 +78,43 @@ def portfolio(state: State, limit: int = 40) -> list[str]:
             tactics += [f"induction {name}; simpl; lia", f"induction {name}", f"destruct {name}"]
         if typ.startswith("forall") and len(tactics) < limit:
             tactics.append(f"apply {name}")
-    for name in _local_definitions(state.theorem.header):
+    for name in _local_definitions(header):
         if re.search(rf"\b{re.escape(name)}\b", whole):
             tactics += [f"unfold {name} in *", f"unfold {name} in *; lra", f"unfold {name} in *; lia"]
     tactics += ["simpl", "field_simplify", "nra; lra"]
-    seen, out = set(), []
-    for t in tactics:
-        if t not in seen:
-            seen.add(t)
-            out.append(t)
-    return out[:limit]
+    return list(dict.fromkeys(tactics))[:limit]
+
+
+def _by_kind(hyps: dict[str, str], concl: str, whole: str, header: str) -> list[str]:
+    """Decision procedures for the goal's kind, each only where its library is loaded by the header."""
+    out: list[str] = []
+    types = set(t.strip() for t in hyps.values())
+    pairs = re.search(r"\([^()]*,[^()]*\)\s*=|=\s*\([^()]*,", concl)  # a C equality once split into pairs
+    complex_ = "C" in types or re.search(r"\bCi\b|\bRtoC\b", whole) or ("C_scope" in header and pairs)
+    if complex_ and "Coquelicot" in header:
+        if any(t.strip() == "C" for t in hyps.values()) and re.search(r"(?<![<>])=(?!>)", " ".join(hyps.values())):
+            out.append(COMPLEX_SPLIT)
+        if "=" in concl:
+            out += COMPLEX_PARTS
+        return out
+    real = bool(re.search(r"\bR\b", " ".join(types))) or bool(re.search(r"\b(IZR|INR|Rabs|sqrt|PI)\b", whole))
+    if real and "Interval" in header and _INEQUALITY.search(concl):
+        if _TRANSCENDENTAL.search(whole) or not hyps:
+            out.append("interval")
+            for name in [n for n, t in hyps.items() if t.strip() == "R"][:2]:
+                out.append(f"interval with (i_bisect {name})")
+        for fn in ("sqrt", "ln", "exp", "cos", "sin"):
+            for arg in applications(whole, fn):
+                if not any(re.search(rf"\b{re.escape(n)}\b", arg) for n in hyps):
+                    term = arg if re.fullmatch(r"[\w.]+", arg) else "(" + arg + ")"
+                    out.append(f"interval_intro ({fn} {term})")
+    if real and _INEQUALITY.search(concl):
+        out.append("psatz R 3")
+    if re.search(r"\b(mod|modulo|div|Z\.div|Nat\.div)\b|/", whole) and ({"Z", "nat"} & types):
+        out += ["zify; Z.div_mod_to_equations; nia"]
+    if {"Z", "nat"} & types and _INEQUALITY.search(concl) and not real:
+        out.append("psatz Z 3")
+    return out[:8]
 
 
 def _local_definitions(header: str) -> list[str]:

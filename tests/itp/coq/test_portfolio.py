@@ -1,0 +1,92 @@
+"""Each tactic source of the Coq portfolio proves a small goal of its kind in real Coq: the candidate is offered
+for the goal after `intros`, and the whole proof passes the checker (axioms included)."""
+
+from __future__ import annotations
+
+import pytest
+
+from data.benchmarks import tactic_prelude
+from itp import Theorem, VerdictKind
+from itp.coq import has_library
+from itp.coq.portfolio import COMPLEX_SPLIT, portfolio
+
+REALS = "Require Import Reals.\nOpen Scope R_scope.\n"
+COMPLEX = "Require Import Reals.\nRequire Import Coquelicot.Coquelicot.\nOpen Scope C_scope.\n"
+INTEGERS = "Require Import ZArith.\nOpen Scope Z_scope.\n"
+
+
+def theorem(name: str, imports: str, statement: str) -> Theorem:
+    return Theorem(name, "coq", tactic_prelude("coq") + imports, f"Theorem {name} : {statement}.")
+
+
+def offered_and_proves(env, thm: Theorem, tactic: str, after: str = "", timeout: float = 30.0) -> None:
+    """`tactic` is among the candidates after `intros` (and `after`), and proves the theorem."""
+    state = env.start(thm)
+    for step in ["intros"] + ([after] if after else []):
+        state = env.step(state, step).state
+    candidates = portfolio(state)
+    assert tactic in candidates, candidates
+    proof = "Proof. intros. " + (after + ". " if after else "") + tactic + ". Qed."
+    verdict = env.check(thm, proof, timeout=timeout)
+    assert verdict.kind is VerdictKind.PROVED, verdict.reason
+
+
+@pytest.mark.skipif(not has_library("Interval"), reason="libcoq-interval is not installed (scripts/install.sh)")
+def test_interval_proves_a_bound_on_a_square_root(coq_env):
+    thm = theorem("t_interval", REALS, "forall x : R, 1 <= x <= 2 -> sqrt x <= 3/2")
+    # Print Assumptions walks the Interval library's opaque proofs: seconds of CPU, more on a loaded machine.
+    offered_and_proves(coq_env, thm, "interval", timeout=300)
+
+
+@pytest.mark.skipif(not has_library("Interval"), reason="libcoq-interval is not installed (scripts/install.sh)")
+def test_interval_intro_bounds_a_closed_term(coq_env):
+    thm = theorem("t_interval_intro", REALS, "forall y : R, y = 10 * sqrt 2 -> 14 < y")
+    state = coq_env.start(thm)
+    state = coq_env.step(state, "intros").state
+    assert "interval_intro (sqrt 2)" in portfolio(state)
+    verdict = coq_env.check(thm, "Proof. intros. interval_intro (sqrt 2). lra. Qed.", timeout=300)
+    assert verdict.kind is VerdictKind.PROVED, verdict.reason
+
+
+def test_zify_with_division_facts_proves_a_remainder(coq_env):
+    thm = theorem("t_zify", INTEGERS, "forall n : Z, n mod 4 = 3 -> (n + 5) mod 4 = 0")
+    offered_and_proves(coq_env, thm, "zify; Z.div_mod_to_equations; nia")
+
+
+def test_complex_equality_split_into_real_and_imaginary_parts(coq_env):
+    thm = theorem("t_complex", COMPLEX, "forall y : C, 7 * (3 * y + 2) = 21 * y + 14")
+    offered_and_proves(coq_env, thm, "apply injective_projections; simpl; ring")
+
+
+def test_complex_hypotheses_split_into_pairs(coq_env):
+    thm = theorem("t_complex_hyps", COMPLEX, "forall x e : C, x + e = 7 -> 2 * x + e = 3 -> e = 11")
+    offered_and_proves(coq_env, thm, "apply injective_projections; simpl; lra", after=COMPLEX_SPLIT)
+
+
+def test_existential_witness_from_sympy(coq_env):
+    thm = theorem(
+        "t_exists", INTEGERS, "exists a b : Z, 0 <= a < 7 /\\ 0 <= b < 7 /\\ a * 2 mod 7 = 1 /\\ b * 3 mod 7 = 1"
+    )
+    state = coq_env.start(thm)
+    assert "exists (4)%Z, (5)%Z" in portfolio(state)
+    verdict = coq_env.check(thm, "Proof. exists (4)%Z, (5)%Z. vm_compute; intuition discriminate. Qed.")
+    assert verdict.kind is VerdictKind.PROVED, verdict.reason
+
+
+def test_nra_with_a_completed_square(coq_env):
+    thm = theorem("t_square", REALS, "forall z a : R, 36 * (a * z) - 9 * a ^ 2 <= 36 * z ^ 2")
+    offered_and_proves(coq_env, thm, "pose proof (pow2_ge_0 (z - a/2)); pose proof (pow2_ge_0 (2*z - a)); nra")
+
+
+def test_psatz_at_degree_three(coq_env):
+    thm = theorem("t_psatz", REALS, "forall a b : R, 0 < a -> 0 < b -> (a + b) ^ 4 <= 8 * (a ^ 4 + b ^ 4)")
+    offered_and_proves(coq_env, thm, "psatz R 3")
+
+
+def test_square_root_sign_facts(coq_env):
+    thm = theorem("t_sqrt", REALS, "forall x : R, 0 <= x -> sqrt x * sqrt x + sqrt x >= x")
+    offered_and_proves(
+        coq_env,
+        thm,
+        "pose proof (sqrt_pos (x)); assert (sqrt (x) * sqrt (x) = x) by (apply sqrt_sqrt; nra); nra",
+    )
