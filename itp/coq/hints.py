@@ -79,6 +79,8 @@ def to_sympy(text: str, names: dict[str, str], integer: bool = False):
         raise _Unparsed(word)
 
     s = _IDENT.sub(ident, s)
+    # Coq applies by juxtaposition: `sqrt x` is sqrt(x), binding tighter than any operator.
+    s = re.sub(r"\b(sqrt|_sq|log|exp|sin|cos|tan|Abs)\s+(v\d+|\d+|pi)\b", r"\1(\2)", s)
     s = re.sub(r"(^|[(*+\-,/])\s*/", r"\1 1/", s)  # Coq's prefix inverse `/ x`
     s = s.replace("^", "**")
     if integer:
