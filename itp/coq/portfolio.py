@@ -56,6 +56,7 @@ def portfolio(state: State, limit: int = 40) -> list[str]:
         tactics.append("sauto")
     whole = concl + " " + " ".join(hyps.values())
     if not to_introduce:
+        tactics += _definitions_used(hyps)
         tactics += _by_kind(hyps, concl, whole, header)
         tactics += hints(hyps, concl, state.theorem.statement)
     if "Rabs" in whole:
@@ -85,6 +86,29 @@ def portfolio(state: State, limit: int = 40) -> list[str]:
     return list(dict.fromkeys(tactics))[:limit]
 
 
+def _definitions_used(hyps: dict[str, str]) -> list[str]:
+    """Functions given by a defining equation (`H : forall x, f x = E`, possibly under side conditions): rewrite
+    every application of them, each with the arguments it is applied to, then close with arithmetic."""
+    plain, conditional = [], []
+    for name, typ in hyps.items():
+        m = re.match(r"^forall\s+[^,]+,\s*(.*)$", typ.strip())
+        if not m:
+            continue
+        body = m.group(1)
+        rel = split_top(body, "->")
+        head = re.match(r"^\(?([A-Za-z_][\w']*)\s+[^=]*=", rel[-1])
+        if not head or hyps.get(head.group(1), "").count("->") == 0:
+            continue  # not an equation whose left side applies a function of the context
+        (plain if len(rel) == 1 else conditional).append(name)
+    out = []
+    if plain:
+        rewrite = "rewrite " + ", ".join(f"?{n}" for n in plain) + " in *"
+        out += [f"{rewrite}; {t}" for t in ("lra", "nra", "field", "lia")] + [rewrite]
+    for name in conditional[:2]:
+        out += [f"rewrite {name} by lra", f"rewrite {name} by lia"]
+    return out
+
+
 def _by_kind(hyps: dict[str, str], concl: str, whole: str, header: str) -> list[str]:
     """Decision procedures for the goal's kind, each only where its library is loaded by the header."""
     out: list[str] = []
@@ -110,7 +134,7 @@ def _by_kind(hyps: dict[str, str], concl: str, whole: str, header: str) -> list[
                     out.append(f"interval_intro ({fn} {term})")
     if real and _INEQUALITY.search(concl):
         out.append("psatz R 3")
-    if re.search(r"\b(mod|modulo|div|Z\.div|Nat\.div)\b|/", whole) and ({"Z", "nat"} & types):
+    if re.search(r"\b(mod|modulo|div|Z\.div|Nat\.div)\b|(?<!\\)/(?!\\)", whole) and ({"Z", "nat"} & types):
         out += ["zify; Z.div_mod_to_equations; nia"]
     if {"Z", "nat"} & types and _INEQUALITY.search(concl) and not real:
         out.append("psatz Z 3")

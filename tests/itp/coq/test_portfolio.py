@@ -90,3 +90,10 @@ def test_square_root_sign_facts(coq_env):
         thm,
         "pose proof (sqrt_pos (x)); assert (sqrt (x) * sqrt (x) = x) by (apply sqrt_sqrt; nra); nra",
     )
+
+
+def test_functions_given_by_defining_equations_are_rewritten(coq_env):
+    thm = theorem(
+        "t_defs", REALS, "forall (a b : R) (f : R -> R), (forall x, f x = a * x + b) -> f 7 = 4 -> f 6 = 3 -> f 3 = 0"
+    )
+    offered_and_proves(coq_env, thm, "rewrite ?H in *; lra")
