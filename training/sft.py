@@ -90,6 +90,7 @@ class TrainReport:
     world_size: int = 1
     train_loss: Optional[float] = None  # the mean loss over all optimiser steps (Trainer's `training_loss`)
     parallelism: str = "NO"  # accelerate's DistributedType as run: NO, MULTI_CPU, MULTI_GPU, FSDP, DEEPSPEED
+    steps_per_second: Optional[float] = None  # optimiser steps over the training loop's time (no start-up, no save)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -262,6 +263,12 @@ def train_sft(
 
     s = settings or SFTSettings()
     s.validate()
+    import torch
+
+    if s.sharding != "none" and not torch.cuda.is_available():
+        # accelerate turns FSDP / DeepSpeed on for GPU process groups only (state.py AcceleratorState); on CPU the
+        # run would quietly be plain DDP.
+        raise ValueError(f"sft.sharding {s.sharding!r} needs GPUs (one per worker); on CPU use sharding: none")
     t0 = time.monotonic()
     rows = usable_examples(examples, s)
     AutoConfig.from_pretrained(str(base))  # an unusable base fails here, before any worker starts
@@ -335,8 +342,8 @@ def training_arguments(s: SFTSettings, out: Path, n_rows: int, world_size: int):
             "fsdp_config": {"state_dict_type": "FULL_STATE_DICT"},
         }
     elif s.sharding == "zero3":
-        sharding = {"deepspeed": zero3_config(bf16)}
-    return SFTConfig(
+        sharding = {"deepspeed": zero3_config()}
+    kwargs = dict(
         output_dir=str(out / "trainer"),  # TensorBoard writes its event files under trainer/runs/
         num_train_epochs=s.epochs,
         lr_scheduler_type=s.lr_scheduler,
@@ -358,11 +365,12 @@ def training_arguments(s: SFTSettings, out: Path, n_rows: int, world_size: int):
         ddp_timeout=s.timeout_s,
         disable_tqdm=True,
         **sharding,
-        **s.extra,
     )
+    kwargs.update(s.extra)  # the config's own word wins (an explicit `bf16: true`, a `max_steps`)
+    return SFTConfig(**kwargs)
 
 
-def zero3_config(bf16: bool) -> dict:
+def zero3_config() -> dict:
     """DeepSpeed ZeRO-3 with the weights gathered into one 16-bit state dict at save time ("auto": from the
     Trainer's arguments, transformers integrations/deepspeed.py trainer_config_process)."""
     try:
@@ -371,7 +379,7 @@ def zero3_config(bf16: bool) -> dict:
         raise ValueError("sft.sharding zero3 needs DeepSpeed: pip install deepspeed (or use sharding: fsdp)") from None
     return {
         "zero_optimization": {"stage": 3, "stage3_gather_16bit_weights_on_model_save": True},
-        "bf16": {"enabled": bf16},
+        "bf16": {"enabled": "auto"},
         "train_micro_batch_size_per_gpu": "auto",
         "train_batch_size": "auto",
         "gradient_accumulation_steps": "auto",
@@ -440,4 +448,5 @@ def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSetti
         world_size,
         float(result.training_loss),
         str(trainer.accelerator.distributed_type).split(".")[-1],
+        result.metrics.get("train_steps_per_second"),
     )
