@@ -141,7 +141,7 @@ def coq_term(expr, order: list[str]) -> str:
     return re.sub(r"v(\d+)", lambda m: order[int(m.group(1))], text.replace("**", "^"))
 
 
-def square_hints(names: dict[str, str], concl: str) -> list[str]:
+def square_hints(names: dict[str, str], concl: str, hyps: Optional[dict[str, str]] = None) -> list[str]:
     """`nra` with squares as extra facts for a polynomial inequality over R: the goal's quadratic part as a sum of
     squares (LDL), its squared factors, and differences of variables."""
     sp = _sympy()
@@ -153,6 +153,18 @@ def square_hints(names: dict[str, str], concl: str) -> list[str]:
     left, op, right = rel
     a, b = to_sympy(left, names), to_sympy(right, names)
     diff = sp.expand(b - a if op in ("<=", "<") else a - b)  # to show: diff >= 0 (or > 0)
+    # Variables that hypotheses define (`y = x ^ 2 - 6 * x + 13`) replaced by their definitions: the squares are
+    # about what the goal means; nra still gets the definition from the context.
+    for typ in (hyps or {}).values():
+        m = re.fullmatch(r"\s*([A-Za-z_][\w']*)\s*=\s*(.+)", _SCOPE.sub("", typ))
+        if m and names.get(m.group(1)) == "R":
+            try:
+                value = to_sympy(m.group(2), names)
+            except _Unparsed:
+                continue
+            key = _symbol(f"v{order.index(m.group(1))}", "R")
+            if key not in value.free_symbols:
+                diff = sp.expand(diff.subs(key, value))
     syms = sorted(diff.free_symbols, key=str)
     if not syms or not diff.is_polynomial(*syms):
         return []
@@ -328,7 +340,7 @@ def hints(hyps: dict[str, str], concl: str, statement: str = "") -> list[str]:
     for make in (
         lambda: witness_hints(names, concl, numbers),
         lambda: sqrt_hints(hyps, concl),
-        lambda: square_hints(names, concl),
+        lambda: square_hints(names, concl, hyps),
     ):
         try:
             out += make()

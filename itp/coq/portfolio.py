@@ -31,6 +31,7 @@ CLOSERS = (
 )
 _DEFINED = re.compile(r"^(?:Definition|Fixpoint|Function)\s+([A-Za-z_][\w']*)")
 _TRANSCENDENTAL = re.compile(r"\b(sqrt|ln|exp|sin|cos|tan|PI|Rpower|atan)\b")
+_EQUATION = re.compile(r"(?<![<>:])=(?![>?])")
 _INEQUALITY = re.compile(r"<=|>=|(?<![<-])<(?![-=>])|(?<![-=<])>")
 # Complex equalities over Coquelicot's C = R * R: compare real and imaginary parts, each a real (in)equality.
 COMPLEX_PARTS = tuple(f"apply injective_projections; simpl; {t}" for t in ("ring", "field", "lra", "nra"))
@@ -132,13 +133,18 @@ def _by_kind(hyps: dict[str, str], concl: str, whole: str, header: str) -> list[
                 if not any(re.search(rf"\b{re.escape(n)}\b", arg) for n in hyps):
                     term = arg if re.fullmatch(r"[\w.]+", arg) else "(" + arg + ")"
                     out.append(f"interval_intro ({fn} {term})")
+    if real:
+        # Equations between fractions: cleared of denominators (their side conditions become goals, first).
+        out += [f"field_simplify_eq in {n}" for n, t in hyps.items() if "/" in t and _EQUATION.search(t)][:2]
+        if "<>" in concl:  # such a side condition, from a hypothesis that says the same up to arithmetic
+            out += [f"intro; apply {n}; lra" for n, t in hyps.items() if "<>" in t and "->" not in t][:3]
     if real and _INEQUALITY.search(concl):
         out.append("psatz R 3")
     if re.search(r"\b(mod|modulo|div|Z\.div|Nat\.div)\b|(?<!\\)/(?!\\)", whole) and ({"Z", "nat"} & types):
         out += ["zify; Z.div_mod_to_equations; nia"]
     if {"Z", "nat"} & types and _INEQUALITY.search(concl) and not real:
         out.append("psatz Z 3")
-    return out[:8]
+    return out[:10]
 
 
 def _local_definitions(header: str) -> list[str]:
