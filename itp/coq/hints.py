@@ -312,17 +312,27 @@ def _numeral(value, kind: str) -> str:
 
 
 def sqrt_hints(hyps: dict[str, str], concl: str) -> list[str]:
-    """Closed square roots of perfect squares rewritten to their values; for the others, sign facts
-    `0 <= sqrt e` and `sqrt e * sqrt e = e` before `nra`."""
+    """Square roots: `sqrt e = c` by its definition (`sqrt_lem_1`); closed roots of perfect squares rewritten to
+    their values (e.g. `sqrt (2 * 8 - 7)` to 3); for the others, `0 <= sqrt e` and `sqrt e * sqrt e = e` for nra."""
+    sp = _sympy()
     whole = concl + " " + " ".join(hyps.values())
     out = []
+    rel = relation(concl)
+    if rel and rel[1] == "=":
+        if re.match(r"^sqrt\b", rel[0]):
+            out.append("apply sqrt_lem_1; nra")
+        elif re.match(r"^sqrt\b", rel[2]):
+            out.append("symmetry; apply sqrt_lem_1; nra")
     facts = []
     for arg in applications(whole, "sqrt")[:3]:
-        number = re.fullmatch(r"\d+", arg.strip())
-        if number:
-            root = int(number.group(0)) ** 0.5
-            if root == int(root):
-                out.append(f"rewrite (sqrt_lem_1 {arg} {int(root)}) in * by lra")
+        try:
+            value = to_sympy(arg, {})
+        except _Unparsed:
+            value = None
+        if value is not None and value.is_rational and value >= 0 and sp.sqrt(value).is_rational:
+            root = sp.sqrt(value)
+            term = arg if re.fullmatch(r"[\w.]+", arg) else f"({arg})"
+            out.append(f"rewrite (sqrt_lem_1 {term} ({_numeral(root, 'R')})) in * by lra")
             continue
         facts.append(f"pose proof (sqrt_pos ({arg}))")
         facts.append(f"assert (sqrt ({arg}) * sqrt ({arg}) = {arg}) by (apply sqrt_sqrt; nra)")

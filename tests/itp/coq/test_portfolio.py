@@ -19,32 +19,43 @@ def theorem(name: str, imports: str, statement: str) -> Theorem:
     return Theorem(name, "coq", tactic_prelude("coq") + imports, f"Theorem {name} : {statement}.")
 
 
-def offered_and_proves(env, thm: Theorem, tactic: str, after: str = "", timeout: float = 30.0) -> None:
-    """`tactic` is among the candidates after `intros` (and `after`), and proves the theorem."""
+def offered_and_proves(env, thm: Theorem, tactic: str, after: str = "", then: str = "", timeout: float = 30.0) -> None:
+    """`tactic` is among the candidates after `intros` (and `after`), and proves the theorem (followed by `then`)."""
     state = env.start(thm)
     for step in ["intros"] + ([after] if after else []):
         state = env.step(state, step).state
     candidates = portfolio(state)
     assert tactic in candidates, candidates
-    proof = "Proof. intros. " + (after + ". " if after else "") + tactic + ". Qed."
+    proof = "Proof. intros. " + (after + ". " if after else "") + tactic + ". " + (then + ". " if then else "") + "Qed."
     verdict = env.check(thm, proof, timeout=timeout)
     assert verdict.kind is VerdictKind.PROVED, verdict.reason
 
 
+@pytest.fixture(scope="module")
+def patient_env():
+    """An environment whose audit may take minutes: `Print Assumptions` of an Interval proof walks the opaque proofs
+    of Interval, Flocq and Coquelicot (about 8 s of CPU here, far more wall time on a loaded machine)."""
+    from itp.config import CoqConfig
+    from itp.coq import CoqEnv
+
+    env = CoqEnv(CoqConfig(check_timeout=600))
+    yield env
+    env.close()
+
+
 @pytest.mark.skipif(not has_library("Interval"), reason="libcoq-interval is not installed (scripts/install.sh)")
-def test_interval_proves_a_bound_on_a_square_root(coq_env):
+def test_interval_proves_a_bound_on_a_square_root(patient_env):
     thm = theorem("t_interval", REALS, "forall x : R, 1 <= x <= 2 -> sqrt x <= 3/2")
-    # Print Assumptions walks the Interval library's opaque proofs: seconds of CPU, more on a loaded machine.
-    offered_and_proves(coq_env, thm, "interval", timeout=300)
+    offered_and_proves(patient_env, thm, "interval", timeout=600)
 
 
 @pytest.mark.skipif(not has_library("Interval"), reason="libcoq-interval is not installed (scripts/install.sh)")
-def test_interval_intro_bounds_a_closed_term(coq_env):
+def test_interval_intro_bounds_a_closed_term(patient_env):
     thm = theorem("t_interval_intro", REALS, "forall y : R, y = 10 * sqrt 2 -> 14 < y")
-    state = coq_env.start(thm)
-    state = coq_env.step(state, "intros").state
+    state = patient_env.start(thm)
+    state = patient_env.step(state, "intros").state
     assert "interval_intro (sqrt 2)" in portfolio(state)
-    verdict = coq_env.check(thm, "Proof. intros. interval_intro (sqrt 2). lra. Qed.", timeout=300)
+    verdict = patient_env.check(thm, "Proof. intros. interval_intro (sqrt 2). lra. Qed.", timeout=600)
     assert verdict.kind is VerdictKind.PROVED, verdict.reason
 
 
@@ -97,3 +108,15 @@ def test_functions_given_by_defining_equations_are_rewritten(coq_env):
         "t_defs", REALS, "forall (a b : R) (f : R -> R), (forall x, f x = a * x + b) -> f 7 = 4 -> f 6 = 3 -> f 3 = 0"
     )
     offered_and_proves(coq_env, thm, "rewrite ?H in *; lra")
+
+
+def test_square_root_of_a_closed_perfect_square_rewritten_to_its_value(coq_env):
+    thm = theorem("t_sqrt_value", REALS, "forall f : R -> R, (forall x, f x = 3 * sqrt (2 * x - 7) - 8) -> f 8 = 1")
+    offered_and_proves(
+        coq_env, thm, "rewrite (sqrt_lem_1 (2 * 8 - 7) ((3)%R)) in * by lra", after="rewrite ?H in *", then="lra"
+    )
+
+
+def test_square_root_equation_by_its_definition(coq_env):
+    thm = theorem("t_sqrt_def", REALS, "forall x y : R, x + y = 13 -> x * y = 24 -> sqrt (x ^ 2 + y ^ 2) = 11")
+    offered_and_proves(coq_env, thm, "apply sqrt_lem_1; nra")
