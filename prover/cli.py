@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from data import DataError, find_theorem, user_theorem
+from generation import EngineSettings
 from itp import (
     BACKENDS,
     BackendUnavailable,
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="benchmark files (default: $STP_DATA_DIR or ~/.local/share/stp/data)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     ItpSettings.add_arguments(p)
+    EngineSettings.add_arguments(p)
     return p
 
 
@@ -92,6 +94,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     backend = args.backend or default_backend()
     try:
         itp_config = ItpSettings.from_args(args).apply(ItpConfig())
+        engine = EngineSettings.from_args(args)
         ensure_available(backend)
         theorem = _theorem(args, backend)
         env = make_env(backend, itp_config)
@@ -100,7 +103,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     try:
         premises = _premises(args.retriever)
-        tactic_policy, proof_policy = make_policies(env, args.model, premises)
+        tactic_policy, proof_policy = make_policies(env, args.model, premises, engine=engine)
         config = ProveConfig(method=args.search, budget_seconds=args.budget)
         config.sampling.samples = args.samples
         config.rmaxts.samples = args.samples

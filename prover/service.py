@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from queue import Queue
 from typing import Any, Optional
 
+from generation import EngineSettings
 from itp import (
     ItpConfig,
     ItpSettings,
@@ -49,6 +50,7 @@ class ServerConfig:
     max_per_client: int = 64  # requests one client may have in flight (checks, suggestions, unfinished jobs): 429
     max_pending: int = 256  # requests in flight from all clients together; past it every new one gets 429
     itp: ItpSettings = field(default_factory=ItpSettings)  # tactic and check timeouts, memory, recycling
+    engine: EngineSettings = field(default_factory=EngineSettings)  # generation engine of --model (hf, vllm)
 
 
 @dataclass
@@ -108,7 +110,9 @@ class ProvingService:
         # Suggestions read only the goal text (automation is chosen from it), so they get their own environment.
         self.suggest_env = make_env(config.backend, self.itp_config)
         self.model_policies = (
-            make_policies(self.suggest_env, config.model, self.premises, self.models) if config.model else None
+            make_policies(self.suggest_env, config.model, self.premises, self.models, config.engine)
+            if config.model
+            else None
         )
         self.portfolio_tactics, _ = make_policies(self.suggest_env, None, self.premises)
         self.verifier = VerifierPool(lambda: make_env(config.backend, self.itp_config), self.itp_config.pool)

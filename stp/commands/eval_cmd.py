@@ -11,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from data import ResultLog, get_benchmark, load_benchmark, select_theorems
+from generation import EngineSettings
 from itp import BACKENDS, ItpConfig, ItpSettings, StatementError, default_backend, ensure_available, system_of
 from prover import make_policies
 from prover.parallel import run_with_envs
@@ -38,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="run folder (default: runs/eval-BENCH-SPLIT-BACKEND-SEARCH); rerun to resume")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     ItpSettings.add_arguments(p)
+    EngineSettings.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--workers, --budget and --samples must be positive")
     try:
         itp_config = ItpSettings.from_args(args).apply(ItpConfig())
+        engine = EngineSettings.from_args(args)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     backend = args.backend or default_backend()
@@ -110,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             todo,
             args.workers,
             backend,
-            setup=lambda env: (env, *make_policies(env, args.model, premises, shared=models)),
+            setup=lambda env: (env, *make_policies(env, args.model, premises, shared=models, engine=engine)),
             work=lambda ctx, theorem: _prove_one(theorem, *ctx, config),
             on_result=record,
             config=itp_config,

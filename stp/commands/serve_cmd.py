@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from generation import EngineSettings
 from itp import BACKENDS, ItpSettings, default_backend, ensure_available
 
 from ..errors import UsageError
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-per-client", type=int, default=64, help="requests in flight per client before 429")
     p.add_argument("--max-pending", type=int, default=256, help="requests in flight in all before 429")
     ItpSettings.add_arguments(p)
+    EngineSettings.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--max-request-bytes, --max-per-client and --max-pending must be positive")
     try:
         itp = ItpSettings.from_args(args)
+        engine = EngineSettings.from_args(args)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     backend = args.backend or default_backend()
@@ -74,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         max_per_client=args.max_per_client,
         max_pending=args.max_pending,
         itp=itp,
+        engine=engine,
     )
     try:
         service = ProvingService(config)

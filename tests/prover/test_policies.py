@@ -93,3 +93,33 @@ def test_search_and_sampling_run_end_to_end_with_a_tiny_model(tiny_models, coq_e
     sampled = sample_proofs(THM, HFProofPolicy(model), pool, SamplingConfig(samples=4, batch=2, ks=(1, 4)))
     assert sampled.samples == 4 and set(sampled.pass_at) == {"pass@1", "pass@4"}
     assert pool.stats.submitted <= 4  # every distinct sample went through the verifier
+
+
+def test_concurrent_searches_share_one_engine_and_their_requests_are_batched(tiny_models, coq_env):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared: dict = {}
+    policies = [make_policies(coq_env, str(tiny_models / "t5"), shared=shared) for _ in range(4)]
+    service = policies[0][0].service
+    assert all(t.service is service and p.service is service for t, p in policies)
+    state = coq_env.start(THM)
+    before = service.stats.engine_calls
+    with ThreadPoolExecutor(5) as pool:
+        with service.held():  # the four searches ask while the engine is busy: their requests wait together
+            futures = [pool.submit(t.suggest, state, 2) for t, _ in policies]
+            futures.append(pool.submit(policies[0][1].sample, THM, 2, "Proof.\n"))
+            while service.pending() < 5:
+                threading.Event().wait(0.01)
+        suggestions = [f.result() for f in futures[:4]]
+        proofs = futures[4].result()
+    assert all(1 <= len(s) <= 2 for s in suggestions)
+    assert len(proofs) == 2 and all(p.text.startswith("Proof.\n") for p in proofs)  # whole proofs with the prefix
+    assert service.stats.engine_calls - before == 1  # five requests, one engine call
+
+
+def test_engine_flags_are_checked(tmp_path):
+    from prover.cli import main
+
+    assert main(["--statement", "Theorem t : True.", "--engine-arg", "nonsense"]) == 2
+    assert main(["--statement", "Theorem t : True.", "--engine-arg", "max_batch=0"]) == 2
