@@ -55,7 +55,8 @@ class HFEngine(Engine):
             self.pad_id = self.eos_id
         params = inspect.signature(self.model.forward).parameters
         self._position_ids = "position_ids" in params
-        self._logits_to_keep = "logits_to_keep" in params
+        # Only the generated positions are projected onto the vocabulary (`num_logits_to_keep` before 4.50).
+        self._logits_to_keep = next((k for k in ("logits_to_keep", "num_logits_to_keep") if k in params), None)
         if settings.seed is not None:
             torch.manual_seed(settings.seed)
 
@@ -177,7 +178,7 @@ class HFEngine(Engine):
                 if self._position_ids:  # as generate numbers positions under left padding
                     kwargs["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0)
                 if self._logits_to_keep:
-                    kwargs["logits_to_keep"] = width + 1
+                    kwargs[self._logits_to_keep] = width + 1
                 logits = self.model(**kwargs).logits[:, -(width + 1) : -1]
             logits = logits.float()
             chosen = logits.gather(-1, generated[s:e, :, None]).squeeze(-1) - torch.logsumexp(logits, -1)
