@@ -17,6 +17,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
 from data import DataError, ResultLog, load_benchmark
 from itp import StatementError, VerdictKind
@@ -74,6 +75,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--split", default="valid", help="any split present in --data-dir (valid, test)")
     p.add_argument("--limit", type=int, help="the first N theorems of the split")
     p.add_argument("--sample", type=int, help="N theorems spread over the kinds of problem")
+    p.add_argument("--names", help="a file listing the theorems to run, one name per line")
     p.add_argument("--methods", default="all", help="comma-separated subset of the one-shots and `prove`")
     p.add_argument("--tactic-timeout", type=float, help="a tactic's longest time limit in the search (s)")
     p.add_argument("--data-dir", default="../shared/data")
@@ -104,6 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.names:
+        try:
+            wanted = set(Path(args.names).read_text(encoding="utf-8").split())
+        except OSError as exc:
+            print(f"error: cannot read --names {args.names}: {exc.strerror}", file=sys.stderr)
+            return 2
+        theorems = [t for t in theorems if t.name in wanted]
     theorems = sample(theorems, args.sample) if args.sample else theorems[: args.limit]
     prove_tag = f"prove@{PORTFOLIO_VERSION}"
 

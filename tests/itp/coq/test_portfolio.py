@@ -8,7 +8,7 @@ import pytest
 from data.benchmarks import tactic_prelude
 from itp import Theorem, VerdictKind
 from itp.coq import has_library
-from itp.coq.portfolio import COMPLEX_SPLIT, portfolio
+from itp.coq.portfolio import COMPLEX_SPLIT, DIV_MOD, portfolio
 
 REALS = "Require Import Reals.\nOpen Scope R_scope.\n"
 COMPLEX = "Require Import Reals.\nRequire Import Coquelicot.Coquelicot.\nOpen Scope C_scope.\n"
@@ -61,7 +61,12 @@ def test_interval_intro_bounds_a_closed_term(patient_env):
 
 def test_zify_with_division_facts_proves_a_remainder(coq_env):
     thm = theorem("t_zify", INTEGERS, "forall n : Z, n mod 4 = 3 -> (n + 5) mod 4 = 0")
-    offered_and_proves(coq_env, thm, "zify; Z.div_mod_to_equations; nia")
+    offered_and_proves(coq_env, thm, DIV_MOD + "; lia")
+
+
+def test_nat_remainders_become_integer_division_facts(coq_env):
+    thm = theorem("t_nat_mod", "Require Import Arith.\n", "forall n : nat, n mod 7 = 5 -> (5 * n) mod 7 = 4")
+    offered_and_proves(coq_env, thm, DIV_MOD + "; lia")
 
 
 def test_complex_equality_split_into_real_and_imaginary_parts(coq_env):
