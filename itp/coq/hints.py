@@ -85,6 +85,10 @@ def to_sympy(text: str, names: dict[str, str], integer: bool = False):
     s = s.replace("^", "**")
     if integer:
         s = s.replace("/", "//")
+    # sympify evaluates Python: only our names, numerals and arithmetic may reach it, and no power whose value would
+    # take long to compute (an exponent over 3 digits, a tower of powers) or numeral over 12 digits.
+    if not re.fullmatch(r"[\w\s+\-*/%().,]*", s) or re.search(r"\d{13}|\*\*[\s(]*\d{4}|\*\*[^+\-*/]*\*\*", s):
+        raise _Unparsed(text)
     local = dict(symbols, _sq=lambda e: e**2, _rpower=lambda a, b: a**b, Abs=sp.Abs, sqrt=sp.sqrt)
     local.update(log=sp.log, exp=sp.exp, sin=sp.sin, cos=sp.cos, tan=sp.tan, pi=sp.pi)
     try:
