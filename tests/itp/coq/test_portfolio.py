@@ -16,7 +16,7 @@ INTEGERS = "Require Import ZArith.\nOpen Scope Z_scope.\n"
 
 
 def theorem(name: str, imports: str, statement: str) -> Theorem:
-    return Theorem(name, "coq", tactic_prelude("coq") + imports, f"Theorem {name} : {statement}.")
+    return Theorem(name, "coq", tactic_prelude("coq", imports) + imports, f"Theorem {name} : {statement}.")
 
 
 def offered_and_proves(env, thm: Theorem, tactic: str, after: str = "", then: str = "", timeout: float = 30.0) -> None:
