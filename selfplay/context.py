@@ -31,9 +31,16 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def proof_records(folder: Path, stem: str, r: int, originals, headers: dict[str, str]) -> list[stp.ProofRecord]:
-    """One round's sampling log (summaries and their Parquet shards) as STP's per-proof records."""
+def proof_records(
+    folder: Path, stem: str, r: int, originals, headers: dict[str, str], order: Sequence[str] = ()
+) -> list[stp.ProofRecord]:
+    """One round's sampling log (summaries and their Parquet shards) as STP's per-proof records, statements in
+    `order` (the order they were scheduled in; others after, as logged). The streaming round logs statements as
+    their chunks finish, and STP's steps (a shuffle of the seeds, the training examples) depend on this order, so it
+    must not depend on timing."""
     rows = read_proofs(folder, stem)
+    rank = {name: i for i, name in enumerate(order)}
+    summaries = sorted(read_summaries(folder / f"{stem}.jsonl"), key=lambda s: rank.get(s.name, len(rank)))
     return [
         stp.ProofRecord(
             s.name,
@@ -47,7 +54,7 @@ def proof_records(folder: Path, stem: str, r: int, originals, headers: dict[str,
             s.name in originals,
             headers.get(s.name, ""),
         )
-        for s in read_summaries(folder / f"{stem}.jsonl")
+        for s in summaries
         for p in rows.get(s.name, ())
     ]
 
@@ -138,11 +145,16 @@ class Context:
         self.restore_conjecture_theorems(r)
         headers = {n: t.header for n, t in self.theorems.items()}
         rd = self.run.round(r)
-        out = proof_records(rd, "targets", r, self.by_name, headers)
-        out += proof_records(rd, "conjecture_proofs", r, self.by_name, headers)
+        out = proof_records(rd, "targets", r, self.by_name, headers, [t.theorem.name for t in self.targets])
+        out += proof_records(rd, "conjecture_proofs", r, self.by_name, headers, self.pool_order(r))
         if self.run.done(rd, "heldout"):
             self._proof_cache[r] = out
         return out
+
+    def pool_order(self, r: int) -> list[str]:
+        """Round r's conjectures in pool order (pool.json), the order they were sampled in."""
+        path = self.run.round(r) / "pool.json"
+        return json.loads(path.read_text())["pool"] if path.exists() else []
 
     def state(self, upto: int) -> tuple[dict[str, float], set[str]]:
         """STP's sampler state after rounds 0..upto (stp.update_rates over every round), from the best-proof index

@@ -1,12 +1,12 @@
 """Stage A: conjecture inputs from earlier rounds' proofs, conjectures written by the model (and our mutations),
-checked, pooled as STP pools them; and our disprove channel. Generation requests go to every policy actor at once,
-and the proof-assistant checks and refutations run in parallel over the context's check environments."""
+checked, pooled as STP pools them; and our disprove channel. A batch of inputs is one generation call per policy
+actor, all at once, and the proof-assistant checks and refutations run in parallel over the context's check
+environments."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 import numpy as np
@@ -15,11 +15,12 @@ from conjecturer import (
     Conjecture,
     ConjectureChecker,
     disprove_prompt,
-    model_conjectures,
     mutation_conjectures,
     normalize,
     parse_false_variant,
 )
+from conjecturer.generate import ConjectureInput as GenInput
+from conjecturer.generate import model_conjectures_batch
 from conjecturer.prompts import declaration_keyword, stp_no_lemma
 from data import ResultLog
 from data.counterexamples import CounterexampleSettings, false_variant_candidates, refute
@@ -55,18 +56,22 @@ def conjecture_inputs(ctx: Context, r: int, rates: dict[str, float], rng: np.ran
     )
 
 
-def _policy_generate(ctx: Context):
-    """generate(prompt, n) on the policy actors, round robin, safe to call from many threads at once."""
+INPUTS_PER_BATCH = 64  # conjecture inputs generated and checked together; a killed run redoes at most one batch
+
+
+def _generate_many(ctx: Context):
+    """generate_many(prompts, n): the prompts split over the policy actors, one generation call each, all at once."""
     import ray
 
-    actors = ctx.workers.policies
-    turn = iter(range(1 << 62))
+    def generate_many(prompts: list[str], n: int) -> list[list[str]]:
+        actors = ctx.workers.policies
+        if not prompts:
+            return []
+        size = -(-len(prompts) // len(actors))
+        refs = [a.generate.remote(prompts[i * size : (i + 1) * size], n) for i, a in enumerate(actors)]
+        return [texts for part in ray.get(refs) for texts in part]
 
-    def generate(prompt: str, n: int) -> list[str]:
-        actor = actors[next(turn) % len(actors)]
-        return ray.get(actor.generate.remote([prompt], n))[0]
-
-    return generate
+    return generate_many
 
 
 def _check_all(
@@ -112,29 +117,18 @@ def generate_conjectures(ctx: Context, r: int, inputs: list, rng: np.random.Gene
             if seen is not None:
                 seen |= {normalize(x["statement"]) for x in rec["conjectures"]}
         todo = [(str(i), inp) for i, inp in enumerate(inputs) if str(i) not in done]
-        batch = max(1, 4 * ctx.checks.size)  # a killed run redoes at most one batch
-        generate = _policy_generate(ctx)
-        with ThreadPoolExecutor(max(1, 2 * len(ctx.workers.policies))) as pool:
-            for b in range(0, len(todo), batch):
-                part = todo[b : b + batch]
-                made = list(
-                    pool.map(
-                        lambda x: model_conjectures(
-                            ctx.theorems[x[1].seed],
-                            x[1].proof,
-                            x[1].lemma or None,
-                            x[1].lemma_statement,
-                            generate,
-                            k,
-                            f"conj_r{r}_i{x[0]}",
-                        ),
-                        part,
-                    )
-                )
-                seeds = [ctx.theorems[inp.seed] for _, inp in part]
-                checked = _check_all(ctx, [m for m, _ in made], seeds, seen)
-                for (key, inp), (_, unparsable), group in zip(part, made, checked):
-                    log.append(GeneratedInput.of(key, inp, unparsable, group).to_dict())
+        generate_many = _generate_many(ctx)
+        for b in range(0, len(todo), INPUTS_PER_BATCH):
+            part = todo[b : b + INPUTS_PER_BATCH]
+            prompts = [
+                GenInput(ctx.theorems[inp.seed], inp.proof, inp.lemma or None, inp.lemma_statement, f"conj_r{r}_i{key}")
+                for key, inp in part
+            ]
+            made = model_conjectures_batch(prompts, generate_many, k)
+            seeds = [ctx.theorems[inp.seed] for _, inp in part]
+            checked = _check_all(ctx, [m for m, _ in made], seeds, seen)
+            for (key, inp), (_, unparsable), group in zip(part, made, checked):
+                log.append(GeneratedInput.of(key, inp, unparsable, group).to_dict())
         if c.mutations_per_seed:  # our addition: textual variants of each seed, no lemma
             names = [s for s in sorted({inp.seed for inp in inputs}) if f"mutations:{s}" not in done]
             made, seeds, mut_inputs = [], [], []
@@ -186,13 +180,8 @@ def disprove(ctx: Context, r: int, seed_names: list[str]) -> list[Refutations]:
     with ResultLog(rd / "counterexamples.jsonl", key="seed") as log:
         done = log.done()
         todo = [n for n in seed_names if n not in done]
-        generate = _policy_generate(ctx)
-
-        def model_variants(name: str) -> list[str]:
-            return generate(disprove_prompt(ctx.theorems[name]), c.disprove_per_seed) if c.disprove_per_seed else []
-
-        with ThreadPoolExecutor(max(1, 2 * len(ctx.workers.policies))) as pool:
-            texts = list(pool.map(model_variants, todo))
+        prompts = [disprove_prompt(ctx.theorems[n]) for n in todo]
+        texts = _generate_many(ctx)(prompts, c.disprove_per_seed) if c.disprove_per_seed else [[] for _ in todo]
         jobs: list[tuple[int, Theorem, Variant]] = []
         rejected = [Counter() for _ in todo]
         for s, (name, outs) in enumerate(zip(todo, texts)):

@@ -43,7 +43,7 @@ def run_selection_stage(ctx: Context, r: int, conjectures: ConjectureRound) -> S
     inputs = {c.name: c.as_input(ctx.theorems[c.seed].statement) for c in pool}
     written = {c.name: c.written for c in pool}
     headers = {n: t.header for n, t in ctx.theorems.items()}
-    conj = proof_records(rd, "conjecture_proofs", r, ctx.by_name, headers)
+    conj = proof_records(rd, "conjecture_proofs", r, ctx.by_name, headers, [c.name for c in pool])
     examples = stp.conjecture_examples(conj, inputs, s.max_pass_rate, s.min_pass_rate, not s.require_lemma_use)
     funnel = {
         "candidates": len({p.name for p in conj}),

@@ -113,3 +113,16 @@ def test_a_streaming_round_killed_mid_stream_resumes_without_loss_or_double_coun
 
     s = next(x for x in after if x.best_proof)
     assert coq_env.check(statement(int(s.name.split("_")[1])), s.best_proof).ok
+
+
+def test_proof_records_come_in_scheduled_order_whatever_order_chunks_finished_in(tmp_path):
+    """STP's steps shuffle seeds and order training examples from these records: the streaming round's completion
+    order must not leak into them."""
+    from selfplay.context import proof_records
+
+    with SampleLog(tmp_path, "targets") as log:  # chunks finished c, a, b
+        log.append([(_summary("c", 1, best="Proof. exact I. Qed."), _rows("c", 1))])
+        log.append([(_summary("a", 0), _rows("a", 0)), (_summary("b", 2, best="Proof. exact I. Qed."), _rows("b", 2))])
+    records = proof_records(tmp_path, "targets", 0, {"a", "b", "c"}, {}, ["a", "b", "c"])
+    assert [r.name for r in records] == ["a", "b", "b", "c", "c"]
+    assert [r.premises for r in records if r.ok] == [("I",), ("I",)]
