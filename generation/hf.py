@@ -10,6 +10,7 @@ raw model log-prob of the generated tokens (before temperature and top-p), the s
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections import defaultdict
 from typing import Any, Optional, Sequence
@@ -67,9 +68,17 @@ class HFEngine(Engine):
         for i, r in enumerate(requests):
             if r.n > 0:  # one generate call needs one n, one max_tokens, one way of decoding
                 groups[(r.beam, r.n, r.max_tokens, r.temperature, r.top_p, r.seed, r.stop)].append(i)
+        limit = self.settings.hf_max_rows
         for indices in groups.values():
-            n = requests[indices[0]].n
-            per_call = max(1, self.settings.hf_max_rows // n)
+            r = requests[indices[0]]
+            if r.n > limit and not r.beam:  # more samples than rows per call: in pieces (each with its own seed)
+                for i in indices:
+                    for k, start in enumerate(range(0, r.n, limit)):
+                        seed = None if r.seed is None else r.seed + k
+                        piece = dataclasses.replace(requests[i], n=min(limit, r.n - start), seed=seed)
+                        out[i] += self._generate([piece])[0]
+                continue
+            per_call = max(1, limit // r.n)
             for start in range(0, len(indices), per_call):
                 chunk = indices[start : start + per_call]
                 for i, completions in zip(chunk, self._generate([requests[i] for i in chunk])):

@@ -18,7 +18,7 @@ class EngineSettings:
     max_input_tokens: int = 2048  # prompt tokens kept (cut from the left: the goal is at the end)
     dtype: str = "auto"  # torch dtype of the weights: auto | bfloat16 | float16 | float32
     device: Optional[str] = None  # hf: cuda where there is one, else cpu
-    hf_max_rows: int = 256  # hf: sequences (prompts x n) per generate call, bounding the KV cache
+    hf_max_rows: int = 64  # hf: sequences (prompts x n) per generate call, bounding the KV cache (7B: ~0.5 MB a token)
     hf_score_bytes: int = 1 << 28  # hf: float32 logits scored at once when computing log-probs (rows are chunked)
     tensor_parallel_size: int = 1  # vllm: GPUs per model
     gpu_memory_utilization: float = 0.9  # vllm: share of each GPU for weights, activations and the KV cache

@@ -86,3 +86,11 @@ def test_beam_search_and_embeddings_on_an_encoder_decoder(tiny_models):
 def test_a_missing_checkpoint_is_a_clear_error(tmp_path):
     with pytest.raises(PolicyUnavailable, match="cannot load model"):
         GenerationService.start(str(tmp_path / "nothing"), EngineSettings(device="cpu"))
+
+
+def test_more_samples_than_rows_per_call_come_in_pieces(tiny_models):
+    engine = make_engine(str(tiny_models / "gpt"), EngineSettings(device="cpu", hf_max_rows=2))
+    [five, three] = engine.generate(
+        [GenerationRequest("a", n=5, max_tokens=3, seed=1), GenerationRequest("b", n=3, max_tokens=3, seed=1)]
+    )
+    assert len(five) == 5 and len(three) == 3
