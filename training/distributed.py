@@ -110,6 +110,7 @@ def launch(rows: list[TrainingExample], base: str, out: Path, settings: SFTSetti
                 p.wait()
         for log in logs:
             log.close()
+        spec.unlink(missing_ok=True)  # a copy of the training data: not part of the checkpoint
     if failed is not None:
         raise TrainingFailed(_failure_message(folder, failed, procs[failed].returncode))
     report = folder / "report.json"

@@ -63,6 +63,7 @@ def test_two_workers_take_the_step_one_process_takes_and_write_one_checkpoint(tm
     assert summary["train_loss"] == pytest.approx(summary["last_loss"], rel=1e-3)
     assert list((tmp_path / "ddp" / "trainer" / "runs").rglob("events.out.tfevents.*"))  # rank 0's curves
     assert not list((tmp_path / "ddp" / "workers").glob("error-*.txt"))
+    assert not (tmp_path / "ddp" / "workers" / "spec.pkl").exists()
 
     base = tmp_path / "base"  # what `model: init` built for the run
     single = train_sft(EXAMPLES, base, tmp_path / "one", SFTSettings(**sft))
