@@ -214,13 +214,7 @@ def witness_hints(names: dict[str, str], concl: str, statement_numbers: list[int
     if not m:
         return []
     binders, body = m.group(1), _SCOPE.sub("", m.group(2))
-    typed = re.findall(r"\(([\w' ]+):\s*([^()]+)\)", binders)
-    if typed:
-        bound = [(n, t.strip()) for names_, t in typed for n in names_.split()]
-    else:
-        bound = [(n, "") for n in binders.replace(":", " : ").split(" : ")[0].split()]
-    if len(binders.split(":")) == 2 and not typed:
-        bound = [(n, binders.split(":")[1].strip()) for n in binders.split(":")[0].split()]
+    bound = _binders(binders)
     out = []
     for name, _ in bound[:1]:
         fn = re.search(rf"forall\s+(\w+)\s*(?::\s*\w+)?\s*,\s*{re.escape(name)}\s+\1\s*=\s*(.+?)\)?\s*(->|/\\|$)", body)
@@ -268,6 +262,15 @@ def witness_hints(names: dict[str, str], concl: str, statement_numbers: list[int
         if all(v.is_number if hasattr(v, "is_number") else True for v in values):
             out.append("exists " + ", ".join(_numeral(v, k) for v, k in zip(values, kinds.values())))
     return list(dict.fromkeys(out))
+
+
+def _binders(text: str) -> list[tuple[str, str]]:
+    """[(name, type)] of `x y : T`, `(x : T) (y : U)` or `x y` (type "" where none is written)."""
+    typed = re.findall(r"\(([\w' ]+):\s*([^()]+)\)", text)
+    if typed:
+        return [(n, t.strip()) for group, t in typed for n in group.split()]
+    names, _, typ = text.partition(":")
+    return [(n, typ.strip()) for n in names.split()]
 
 
 def _guess_kind(name: str, body: str, names: dict[str, str]) -> Optional[str]:
