@@ -26,6 +26,7 @@ from .examples import TrainingExample
 from .sft import SFTSettings, TrainReport
 
 POLL_S = 0.5
+GRACE_S = 5.0  # how long the other workers get to fail after the first
 
 
 class TrainingFailed(RuntimeError):
@@ -60,6 +61,7 @@ def _worker_env(rank: int, world_size: int, port: int, threads: int) -> dict:
     # N processes share the cores: without this each would start one thread per core (torchrun sets 1).
     env.setdefault("OMP_NUM_THREADS", str(threads))
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    env["PYTHONUNBUFFERED"] = "1"  # a killed worker's log still ends where it stopped
     # The package must import in the worker however the parent was started (an installed `stp` or a source tree).
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -111,34 +113,40 @@ def launch(rows: list[TrainingExample], base: str, out: Path, settings: SFTSetti
         for log in logs:
             log.close()
         spec.unlink(missing_ok=True)  # a copy of the training data: not part of the checkpoint
-    if failed is not None:
-        raise TrainingFailed(_failure_message(folder, failed, procs[failed].returncode))
+    if failed:
+        reasons = "\n".join(_failure_message(folder, rank, procs[rank].returncode) for rank in failed)
+        raise TrainingFailed(f"training worker(s) {', '.join(map(str, failed))} failed (logs: {folder}):\n{reasons}")
     report = folder / "report.json"
     if not report.exists():
         raise TrainingFailed(f"the training workers exited without a report; see {folder}/rank-*.log")
     return TrainReport(**json.loads(report.read_text()))
 
 
-def _watch(procs: list[subprocess.Popen]) -> Optional[int]:
-    """Wait for every worker; the rank of the first that fails (its peers are then stopped), else None."""
+def _watch(procs: list[subprocess.Popen]) -> list[int]:
+    """Wait for every worker; the ranks that failed (empty when all succeeded). After the first failure the others
+    get a moment to fail on their own, so that the one that caused it (a killed worker) is among those named."""
     while True:
         codes = [p.poll() for p in procs]
-        for rank, code in enumerate(codes):
-            if code not in (None, 0):
-                return rank
+        if any(code not in (None, 0) for code in codes):
+            deadline = time.monotonic() + GRACE_S
+            while time.monotonic() < deadline and any(p.poll() is None for p in procs):
+                time.sleep(POLL_S / 5)
+            return [rank for rank, p in enumerate(procs) if p.poll() not in (None, 0)]
         if all(code == 0 for code in codes):
-            return None
+            return []
         time.sleep(POLL_S)
 
 
 def _failure_message(folder: Path, rank: int, code: Optional[int]) -> str:
     error = folder / f"error-{rank}.txt"
     if error.exists():
-        reason = error.read_text(encoding="utf-8", errors="replace").strip()
-    else:  # killed (out of memory, a signal) before it could write one: the end of its log
-        log = (folder / f"rank-{rank}.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        reason = f"exit status {code}; last lines of its log:\n" + "\n".join(log[-15:])
-    return f"training worker {rank} failed: {reason} (logs: {folder}/rank-*.log)"
+        return f"worker {rank}: " + error.read_text(encoding="utf-8", errors="replace").strip()
+    # Killed (out of memory, a signal) before it could write an error: the end of its log.
+    how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+    if code == -9:
+        how += " (out of memory?)"
+    log = (folder / f"rank-{rank}.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return f"worker {rank}: {how}; the end of its log:\n" + "\n".join(log[-10:])
 
 
 def _init_process_group(settings: SFTSettings) -> None:

@@ -98,6 +98,57 @@ def test_a_failing_worker_ends_the_run_with_its_error(tmp_path):
     )
     proc = stp("train", "--config", config, "--workers", 2, "--json", timeout=300)
     assert proc.returncode == 1
-    assert "training worker" in proc.stderr and "failed" in proc.stderr and "Traceback" not in proc.stderr
+    assert "training worker(s)" in proc.stderr and "worker 0: SafetensorError" in proc.stderr
+    assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
     assert stp("train", "--config", config, "--workers", 3).returncode == 2  # 4 examples a step do not split in 3
+
+
+def test_a_worker_killed_mid_training_ends_the_run_instead_of_leaving_its_peer_waiting(tmp_path):
+    """Rank 1 is killed (as the kernel kills a process out of memory) while rank 0 needs it for every gradient
+    all-reduce: the run ends with exit status 1 naming the killed worker, and no worker process is left behind."""
+    import os
+    import signal
+    import time
+
+    import psutil
+
+    write_examples(tmp_path / "ex.jsonl", EXAMPLES)
+    config = tmp_path / "train.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "out": str(tmp_path / "out"),
+                "model": {"init": {"kind": "tiny-gpt2", "width": 32, "layers": 1, "heads": 2, "context": 64}},
+                "examples": [str(tmp_path / "ex.jsonl")],
+                "sft": {"epochs": 10000, "batch_size": 2, "logging_steps": 1, "timeout_s": 120},
+            }
+        )
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stp", "train", "--config", str(config), "--workers", "2", "--json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        log = tmp_path / "out" / "workers" / "rank-0.log"
+        for _ in range(600):  # until rank 0 has logged a training step
+            if log.exists() and "'loss'" in log.read_text(errors="replace"):
+                break
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.5)
+        else:
+            pytest.fail("training never started")
+        workers = [c for c in psutil.Process(proc.pid).children() if "training.distributed" in " ".join(c.cmdline())]
+        assert len(workers) == 2
+        victim = next(w for w in workers if w.environ().get("RANK") == "1")
+        os.kill(victim.pid, signal.SIGKILL)
+        out, err = proc.communicate(timeout=240)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1 and out == ""
+    assert "worker 1: killed by signal 9" in err
+    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
