@@ -22,4 +22,3 @@ def load_vllm(name_or_path: str, settings: Optional[EngineSettings] = None, **en
     settings = settings or EngineSettings()
     settings = dataclasses.replace(settings, engine="vllm", args={**settings.args, **engine_args})
     return GenerationService.start(name_or_path, settings)
-
