@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"itp", "policy", "data", "retrieval", "prover", "search", "conjecturer", "selfplay", "training", "stp"}
+OURS = {"itp", "policy", "generation", "data", "retrieval", "prover", "search", "conjecturer", "selfplay", "training", "stp"}
 # What each package must never import (directly or in a function body).
 FORBIDDEN = {
     "itp": OURS - {"itp"},
     "policy": OURS - {"itp", "policy"},
+    "generation": OURS - {"itp", "policy", "generation"},
     "search": {"prover", "conjecturer", "selfplay", "training", "stp"},
     "retrieval": {"prover", "search", "conjecturer", "selfplay", "training", "stp"},
     "training": {"prover", "search", "conjecturer", "selfplay", "stp"},
