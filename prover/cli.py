@@ -29,6 +29,7 @@ from policy import PolicyUnavailable
 from search import get_search, search_names
 
 from .factory import make_policies
+from .policy_settings import PolicySettings
 from .prove import ProveConfig, prove_theorem
 
 
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     ItpSettings.add_arguments(p)
     EngineSettings.add_arguments(p)
+    PolicySettings.add_arguments(p)
     return p
 
 
@@ -95,19 +97,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         itp_config = ItpSettings.from_args(args).apply(ItpConfig())
         engine = EngineSettings.from_args(args)
+        policy = PolicySettings.from_args(args)
         ensure_available(backend)
         theorem = _theorem(args, backend)
         env = make_env(backend, itp_config)
     except (DataError, BackendUnavailable, ValueError) as exc:
         print(f"prove: error: {exc}", file=sys.stderr)
         return 2
+    memory = None
     try:
         premises = _premises(args.retriever)
-        tactic_policy, proof_policy = make_policies(env, args.model, premises, engine=engine)
+        memory = policy.open_memory()
+        tactic_policy, proof_policy = make_policies(
+            env, args.model, premises, engine=engine, policy=policy, memory=memory
+        )
         config = ProveConfig(method=args.search, budget_seconds=args.budget)
         config.sampling.samples = args.samples
         config.rmaxts.samples = args.samples
-        result = prove_theorem(theorem, env, tactic_policy, proof_policy, config)
+        result = prove_theorem(theorem, env, tactic_policy, proof_policy, config, memory=memory)
     except StatementError as exc:
         print(f"prove: error: {theorem.name}: {exc}", file=sys.stderr)
         return 2
@@ -116,6 +123,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     finally:
         env.close()
+        if memory is not None:
+            memory.close()
     seconds = time.monotonic() - t0
     if args.json:
         print(
@@ -126,6 +135,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     "proof": result.proof,
                     "backend": backend,
                     "search": args.search,
+                    "policy": policy.resolved(args.model),
                     "seconds": round(seconds, 3),
                     "expansions": result.expansions,
                     "stats": result.to_dict(),

@@ -10,7 +10,10 @@ from generation import EngineSettings, shared_service, split_model
 from itp import ProofEnv
 from policy import ProofPolicy, TacticPolicy
 
+from .memory import MemoryTacticPolicy, TacticMemory
+from .mixture import MixturePart, MixtureTacticPolicy
 from .model_policies import GenerationConfig, ModelProofPolicy, ModelTacticPolicy
+from .policy_settings import PolicySettings
 from .portfolio import PortfolioProofPolicy, PortfolioTacticPolicy, PremiseSource
 
 
@@ -21,11 +24,29 @@ def make_policies(
     shared: Optional[dict] = None,
     engine: Optional[EngineSettings] = None,
     config: Optional[GenerationConfig] = None,
+    policy: Optional[PolicySettings] = None,
+    memory: Optional[TacticMemory] = None,
 ) -> tuple[TacticPolicy, ProofPolicy]:
     """(tactic policy, proof policy) for `model`; `shared` is the cache of loaded models (default: process-wide),
-    safe to share between threads."""
-    if not model:
-        return PortfolioTacticPolicy(env, premises), PortfolioProofPolicy(env)
-    checkpoint, settings = split_model(model, engine)
-    service = shared_service(checkpoint, settings, shared)
-    return ModelTacticPolicy(service, premises, config=config), ModelProofPolicy(service, config=config)
+    safe to share between threads. `policy` picks the tactic policy (default: the mixture of the model, `memory` and
+    the portfolio when either is given, else the portfolio)."""
+    settings = policy or PolicySettings()
+    settings.validate(model)
+    portfolio = PortfolioTacticPolicy(env, premises)
+    model_tactics, proof_policy = None, PortfolioProofPolicy(env)
+    if model:
+        checkpoint, engine_settings = split_model(model, engine)
+        service = shared_service(checkpoint, engine_settings, shared)
+        model_tactics = ModelTacticPolicy(service, premises, config=config)
+        proof_policy = ModelProofPolicy(service, config=config)
+    kind = settings.resolved(model)
+    if kind == "model":
+        return model_tactics, proof_policy
+    if kind == "portfolio":
+        return portfolio, proof_policy
+    parts = [MixturePart(portfolio, settings.portfolio_weight, "portfolio")]
+    if model_tactics is not None:
+        parts.insert(0, MixturePart(model_tactics, settings.model_weight, "model"))
+    if memory is not None:
+        parts.insert(0, MixturePart(MemoryTacticPolicy(memory), settings.memory_weight, "memory"))
+    return MixtureTacticPolicy(parts), proof_policy

@@ -10,6 +10,8 @@ from itp import ProofEnv, Theorem, VerifierPool
 from policy import ProofPolicy, TacticPolicy
 from search import SearchConfig, SearchContext, SearchResult, run_search
 
+from .memory import TacticMemory
+
 # The prover's name for the search settings (method, budget, each method's own): one typed place, kept in search/.
 ProveConfig = SearchConfig
 
@@ -22,8 +24,12 @@ def prove_theorem(
     config: Optional[ProveConfig] = None,
     pool: Optional[VerifierPool] = None,
     cancel: Optional[threading.Event] = None,
+    memory: Optional[TacticMemory] = None,
 ) -> SearchResult:
     """Search for a proof; a reported proof has passed `check` in a fresh context. Raises StatementError when the
-    statement does not elaborate, ValueError for an unknown method."""
+    statement does not elaborate, ValueError for an unknown method. A verified proof goes into `memory` at once."""
     ctx = SearchContext(theorem, env, tactic_policy, proof_policy, config or ProveConfig(), pool, cancel)
-    return run_search(ctx)
+    result = run_search(ctx)
+    if memory is not None and result.proved and result.proof:
+        memory.learn_proof(env, theorem, result.proof)
+    return result

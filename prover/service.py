@@ -27,6 +27,9 @@ from itp import (
 from policy import Candidate, TacticPolicy
 
 from .factory import make_policies
+from .policy_settings import PolicySettings
+
+MODEL_ONLY = PolicySettings(policy="model")
 from .prove import ProveConfig, prove_theorem
 
 POLICIES = ("model", "portfolio")
@@ -110,7 +113,8 @@ class ProvingService:
         # Suggestions read only the goal text (automation is chosen from it), so they get their own environment.
         self.suggest_env = make_env(config.backend, self.itp_config)
         self.model_policies = (
-            make_policies(self.suggest_env, config.model, self.premises, self.models, config.engine)
+            # A request names its policy ("model" or "portfolio"), so the model's own policies, not the mixture.
+            make_policies(self.suggest_env, config.model, self.premises, self.models, config.engine, policy=MODEL_ONLY)
             if config.model
             else None
         )

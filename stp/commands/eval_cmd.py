@@ -15,6 +15,7 @@ from generation import EngineSettings
 from itp import BACKENDS, ItpConfig, ItpSettings, StatementError, default_backend, ensure_available, system_of
 from prover import make_policies
 from prover.parallel import run_with_envs
+from prover.policy_settings import PolicySettings
 from prover.prove import ProveConfig, prove_theorem
 from search import search_names
 
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     ItpSettings.add_arguments(p)
     EngineSettings.add_arguments(p)
+    PolicySettings.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -49,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         itp_config = ItpSettings.from_args(args).apply(ItpConfig())
         engine = EngineSettings.from_args(args)
+        policy = PolicySettings.from_args(args)
+        memory = policy.open_memory()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     backend = args.backend or default_backend()
@@ -73,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
                 "backend": backend,
                 "model": args.model,
                 "search": args.search,
+                "policy": policy.resolved(args.model),
+                "memory": args.memory,
                 "budget": args.budget,
                 "samples": args.samples,
                 "workers": args.workers,
@@ -113,12 +119,17 @@ def run(args: argparse.Namespace) -> int:
             todo,
             args.workers,
             backend,
-            setup=lambda env: (env, *make_policies(env, args.model, premises, shared=models, engine=engine)),
-            work=lambda ctx, theorem: _prove_one(theorem, *ctx, config),
+            setup=lambda env: (
+                env,
+                *make_policies(env, args.model, premises, shared=models, engine=engine, policy=policy, memory=memory),
+            ),
+            work=lambda ctx, theorem: _prove_one(theorem, *ctx, config, memory),
             on_result=record,
             config=itp_config,
         )
         bar.close()
+        if memory is not None:
+            memory.close()
         names = {t.name for t in theorems}
         records = [r for r in log.records() if r["name"] in names]
     summary = summarize(records)
@@ -134,10 +145,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prove_one(theorem, env, tactic_policy, proof_policy, config) -> dict:
+def _prove_one(theorem, env, tactic_policy, proof_policy, config, memory=None) -> dict:
     t0 = time.monotonic()
     try:
-        result = prove_theorem(theorem, env, tactic_policy, proof_policy, config)
+        result = prove_theorem(theorem, env, tactic_policy, proof_policy, config, memory=memory)
     except StatementError as exc:
         return {
             "name": theorem.name,

@@ -142,9 +142,10 @@ def test_engine_arguments_sampling_parameters_and_outputs(vllm_double):
 def test_policies_reach_vllm_through_the_model_prefix(vllm_double, coq_env):
     from itp import Theorem
     from prover import make_policies
+    from prover.policy_settings import PolicySettings
 
     thm = Theorem("t", "coq", "", "Theorem t : True.")
-    tactics, proofs = make_policies(coq_env, "vllm:some/model", shared={})
+    tactics, proofs = make_policies(coq_env, "vllm:some/model", shared={}, policy=PolicySettings(policy="model"))
     [llm] = LLMDouble.instances
     assert tactics.service is proofs.service and tactics.service.engine_name == "vllm"
     samples = proofs.sample(thm, 2, prefix="Proof.\n")

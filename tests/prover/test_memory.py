@@ -85,3 +85,41 @@ def test_a_proof_learnt_online_lets_the_mixture_prove_what_the_portfolio_cannot(
     mixture = MixtureTacticPolicy([MixturePart(MemoryTacticPolicy(memory)), MixturePart(portfolio)])
     result = BestFirstSearch(coq_env, mixture, config).search(target)
     assert result.proved and "rev_involutive" in result.proof
+
+
+def test_prove_with_a_memory_learns_and_reuses_a_proof_from_the_command_line(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    memory = tmp_path / "memory.jsonl"
+
+    def prove(name: str, typ: str, *extra: str) -> dict:
+        statement = f"Theorem {name} : forall l : list {typ}, rev (rev l) = l."
+        cmd = [sys.executable, "-m", "prover.cli", "--statement", statement, "--header", LISTS, "--budget", "20"]
+        done = subprocess.run(cmd + ["--json", *extra], capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert done.returncode in (0, 1), done.stderr
+        return json.loads(done.stdout)
+
+    # The portfolio alone does not find it; the memory has nothing yet to add.
+    assert not prove("a", "nat", "--memory", str(memory))["proved"]
+    assert not memory.exists() or memory.read_text() == ""
+    # A user's proof of a sibling enters the memory the moment it is verified (through the one entry point).
+    from itp import make_env
+    from prover.memory import TacticMemory
+
+    with make_env("coq") as env:
+        learnt = Theorem("b", "coq", LISTS, "Theorem b : forall l : list bool, rev (rev l) = l.")
+        mem = TacticMemory(memory)
+        assert mem.learn_proof(env, learnt, "Proof. intros l. apply rev_involutive. Qed.") == 2
+        mem.close()
+    out = prove("c", "nat", "--memory", str(memory))
+    assert out["proved"] and out["policy"] == "mixture" and "rev_involutive" in out["proof"]
+    assert prove("d", "nat", "--memory", str(memory), "--policy", "portfolio")["proved"] is False
+    bad = subprocess.run(
+        [sys.executable, "-m", "prover.cli", "--theorem", "examples/add_zero_right", "--policy", "model"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "--policy model needs --model" in bad.stderr

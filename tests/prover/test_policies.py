@@ -11,6 +11,9 @@ import pytest
 from itp import Theorem
 from prover import PolicyUnavailable, PortfolioProofPolicy, PortfolioTacticPolicy, make_policies
 from prover.hf import GenerationConfig, HFModel, HFProofPolicy, HFTacticPolicy
+from prover.policy_settings import PolicySettings
+
+MODEL_ONLY = PolicySettings(policy="model")
 
 THM = Theorem(
     "t",
@@ -62,9 +65,11 @@ def test_hf_proof_policy_samples_n_whole_proofs(tiny_models):
 
 def test_make_policies_loads_a_checkpoint_once_for_all_workers(tiny_models, coq_env):
     shared: dict = {}
-    a, p = make_policies(coq_env, str(tiny_models / "t5"), shared=shared)
-    b, _ = make_policies(coq_env, str(tiny_models / "t5"), shared=shared)
+    a, p = make_policies(coq_env, str(tiny_models / "t5"), shared=shared, policy=MODEL_ONLY)
+    b, _ = make_policies(coq_env, str(tiny_models / "t5"), shared=shared, policy=MODEL_ONLY)
     assert a.service is b.service is p.service and len(shared) == 1
+    mixed, _ = make_policies(coq_env, str(tiny_models / "t5"), shared=shared)  # a model's default: the mixture
+    assert [part.name for part in mixed.parts] == ["model", "portfolio"] and mixed.parts[0].policy.service is a.service
 
 
 def test_missing_model_or_engine_is_a_clear_error(coq_env, tmp_path):
@@ -100,7 +105,7 @@ def test_concurrent_searches_share_one_engine_and_their_requests_are_batched(tin
     from concurrent.futures import ThreadPoolExecutor
 
     shared: dict = {}
-    policies = [make_policies(coq_env, str(tiny_models / "t5"), shared=shared) for _ in range(4)]
+    policies = [make_policies(coq_env, str(tiny_models / "t5"), shared=shared, policy=MODEL_ONLY) for _ in range(4)]
     service = policies[0][0].service
     assert all(t.service is service and p.service is service for t, p in policies)
     state = coq_env.start(THM)
