@@ -180,7 +180,7 @@ def _mean_tokens(examples: list[TrainingExample], tok_dir: Path, max_length: int
 
 
 def _loss_plot(report, path: Path) -> Optional[str]:
-    history = getattr(report, "losses", None)
+    history = report.loss_curve
     if not history:
         return None
     import matplotlib

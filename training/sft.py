@@ -91,6 +91,8 @@ class TrainReport:
     train_loss: Optional[float] = None  # the mean loss over all optimiser steps (Trainer's `training_loss`)
     parallelism: str = "NO"  # accelerate's DistributedType as run: NO, MULTI_CPU, MULTI_GPU, FSDP, DEEPSPEED
     steps_per_second: Optional[float] = None  # optimiser steps over the training loop's time (no start-up, no save)
+    loss_curve: list = field(default_factory=list)  # [step, loss] at each logging step, for plots
+
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -437,7 +439,8 @@ def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSetti
             _set_config_dtype(out / "config.json", save_dtype)
     if not trainer.args.should_save:
         return None
-    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h and math.isfinite(h["loss"])]
+    curve = [[h["step"], h["loss"]] for h in trainer.state.log_history if "loss" in h and math.isfinite(h["loss"])]
+    losses = [loss for _, loss in curve]
     return TrainReport(
         str(out),
         len(rows),
@@ -449,4 +452,5 @@ def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSetti
         float(result.training_loss),
         str(trainer.accelerator.distributed_type).split(".")[-1],
         result.metrics.get("train_steps_per_second"),
+        curve,
     )

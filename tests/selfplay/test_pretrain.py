@@ -8,7 +8,7 @@ from selfplay.pretrain import PretrainConfig, PretrainData, pretrain_examples
 from tests.conftest import ROOT
 
 TINY = [
-    "--set", "data.max_per_kind=40", "--set", "train.min_steps=3", "--set", "train.epochs=0",
+    "--set", "data.max_per_kind=40", "--set", "train.min_steps=3", "--set", "train.logging_steps=1", "--set", "train.epochs=0",
     "--set", "train.batch_size=4", "--set", "vocab_size=400", "--set", "model.width=32", "--set", "model.layers=1",
     "--set", "model.heads=2", "--set", "model.intermediate=64", "--set", "model.context=512",
 ]  # fmt: skip
@@ -35,7 +35,7 @@ def test_stp_pretrain_trains_a_model_inference_can_load(traced_dir, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout)
     assert summary["steps"] == 3 and summary["parameters"] > 0 and summary["tokens_seen"] > 0
-    assert summary["last_loss"] is not None
+    assert summary["last_loss"] is not None and summary["loss_plot"].endswith("loss.png")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(summary["checkpoint"])
