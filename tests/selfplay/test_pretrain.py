@@ -8,7 +8,8 @@ from selfplay.pretrain import PretrainConfig, PretrainData, pretrain_examples
 from tests.conftest import ROOT
 
 TINY = [
-    "--set", "data.max_per_kind=40", "--set", "train.min_steps=3", "--set", "train.logging_steps=1", "--set", "train.epochs=0",
+    "--set", "data.max_per_kind=40", "--set", "train.min_steps=3", "--set", "train.logging_steps=1",
+    "--set", "train.epochs=0",
     "--set", "train.batch_size=4", "--set", "vocab_size=400", "--set", "model.width=32", "--set", "model.layers=1",
     "--set", "model.heads=2", "--set", "model.intermediate=64", "--set", "model.context=512",
 ]  # fmt: skip
