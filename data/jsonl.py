@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from .benchmarks import DataError
 
@@ -88,7 +88,13 @@ class ResultLog:
         return {rec[self.key] for rec in self.records() if self.key in rec}
 
     def append(self, record: dict[str, Any]) -> None:
-        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        self.append_many([record])
+
+    def append_many(self, records: Iterable[dict[str, Any]]) -> None:
+        """Append records with one write and one fsync for them all; on failure none of them stays."""
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+        if not data:
+            return
         size = os.fstat(self._fd).st_size
         try:
             view = memoryview(data)

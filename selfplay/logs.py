@@ -17,8 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
-from data import read_log
-from data.jsonl import ResultLogError
+from data import ResultLog, read_log
 
 REASON_CHARS = 300  # a verdict's reason is kept this long: enough to see why, not the whole Coq transcript
 
@@ -112,42 +111,6 @@ def _read_shard(path: Path, names: Optional[set[str]], ok_only: bool) -> list[Pr
     return out
 
 
-class _Appender:
-    """Appends batches of JSON lines with one fsync per batch; a torn last line (a killed writer) is cut on open."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            data = path.read_bytes()
-            if data and not data.endswith(b"\n"):
-                with open(path, "r+b") as fh:
-                    fh.truncate(data.rfind(b"\n") + 1)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-
-    def append(self, records: Iterable[dict[str, Any]]) -> None:
-        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
-        if not data:
-            return
-        size = os.fstat(self._fd).st_size
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._fd, view) :]
-            os.fsync(self._fd)
-        except OSError as exc:  # undone, so the file never holds half a batch
-            try:
-                os.ftruncate(self._fd, size)
-            except OSError:
-                pass
-            raise ResultLogError(f"cannot write results to {self.path}: {exc.strerror or exc}") from None
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-
-
 class BestIndex:
     """Per statement, the best pass rate of any round and the shortest verified proof, appended as they improve.
 
@@ -160,7 +123,7 @@ class BestIndex:
         self.best: dict[str, BestEntry] = {}
         for e in self.entries:
             self._merge(e)
-        self._out: Optional[_Appender] = None
+        self._out: Optional[ResultLog] = None
 
     def _merge(self, e: BestEntry) -> None:
         old = self.best.get(e.name)
@@ -187,8 +150,8 @@ class BestIndex:
                 self._merge(e)
         if fresh:
             if self._out is None:
-                self._out = _Appender(self.path)
-            self._out.append(asdict(e) for e in fresh)
+                self._out = ResultLog(self.path)
+            self._out.append_many(asdict(e) for e in fresh)
 
     def state(self, upto: int) -> tuple[dict[str, float], set[str]]:
         """STP's sampler state after rounds 0..upto: best pass rate per statement, and the statements ever proved."""
@@ -214,7 +177,7 @@ class SampleLog:
         self.summary_path = folder / f"{stem}.jsonl"
         self.shards = folder / f"{stem}.proofs"
         self.shards.mkdir(parents=True, exist_ok=True)
-        self._out = _Appender(self.summary_path)
+        self._out = ResultLog(self.summary_path)
         self.index, self.round = index, round_
         done = read_summaries(self.summary_path)
         self._done = {s.name for s in done}
@@ -235,7 +198,7 @@ class SampleLog:
         summaries = [s for s, _ in batch]
         for s in summaries:
             s.shard = shard
-        self._out.append(s.to_dict() for s in summaries)
+        self._out.append_many(s.to_dict() for s in summaries)
         self._done |= {s.name for s in summaries}
         if self.index is not None:
             self.index.update(self.round, summaries)
