@@ -227,6 +227,14 @@ class SelfPlayConfig:
         missing = [p for p in self.training.extra_examples if not Path(p).exists()]
         if missing:
             raise ConfigError(f"training.extra_examples: no file {', '.join(missing)}")
+        try:
+            self.sft.validate()
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if 0 < self.ray.training_gpus < self.sft.workers:
+            raise ConfigError(
+                f"sft.workers ({self.sft.workers}) train on one GPU each: set ray.training_gpus to at least that"
+            )
 
 
 @dataclass

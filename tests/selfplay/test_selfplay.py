@@ -221,6 +221,13 @@ def test_config_errors_name_the_key(tmp_path):
     assert config.rounds == 1 and config.prover.samples == 3 and config.prover.portfolio_samples == 8
     gpu = load_config(ROOT / "configs" / "selfplay_gpu_lean.yaml")
     assert gpu.backend == "lean" and gpu.ray.address == "auto" and gpu.prover.samples_round0 == 64
+    # Distributed training and the vLLM engine by configuration alone; what cannot run is refused when loading.
+    assert gpu.sft.workers == gpu.ray.training_gpus == 8 and gpu.sft.sharding == "fsdp"
+    assert gpu.prover.engine.engine == "vllm"
+    with pytest.raises(ConfigError, match="ray.training_gpus"):
+        load_config(ROOT / "configs" / "selfplay_gpu_lean.yaml", {"ray": {"training_gpus": 2}})
+    with pytest.raises(ConfigError, match="multiple of"):
+        load_config(TINY, {"sft": {"workers": 3}})
 
 
 def test_cli_reports_bad_configs_as_usage_errors(tmp_path):

@@ -371,5 +371,6 @@ def test_gpu_config_is_stps_defaults_and_our_additions_are_off():
         assert c.conjecturer.disprove_per_seed == 0 and c.conjecturer.disprove_mutations_per_seed == 0
         assert c.prover.portfolio_samples == 0 and c.conjecturer.max_seeds is None
     assert gpu.sft.batch_size * gpu.sft.extra["gradient_accumulation_steps"] == 2048  # BATCH_SIZE (RL_utils.py:26)
-    differ = {"batch_size", "max_length", "extra"}  # the GPU's batch shape; everything else is STP's default
+    # The GPU's batch shape and its parallelism (8 FSDP workers); everything else is STP's default.
+    differ = {"batch_size", "max_length", "extra", "workers", "sharding"}
     assert all(getattr(gpu.sft, k) == v for k, v in default.sft.__dict__.items() if k not in differ)
