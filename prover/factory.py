@@ -44,7 +44,7 @@ def make_policies(
         return model_tactics, proof_policy
     if kind == "portfolio":
         return portfolio, proof_policy
-    parts = [MixturePart(portfolio, settings.portfolio_weight, "portfolio")]
+    parts = [MixturePart(portfolio, settings.portfolio_weight, "portfolio", keep=True)]
     if model_tactics is not None:
         parts.insert(0, MixturePart(model_tactics, settings.model_weight, "model"))
     if memory is not None:

@@ -29,11 +29,14 @@ class MixturePart:
     policy: TacticPolicy
     weight: float = 1.0
     name: str = ""
+    keep: bool = False  # every candidate of this part is tried (after the merged top n): the default stays whole
 
 
 class MixtureTacticPolicy(TacticPolicy):
     """Each part's calibrated probabilities, weighted and summed per tactic; a tactic several parts propose ranks
-    higher. The log of the mixture probability is the candidate's score, so best-first search orders by it."""
+    higher. The log of the mixture probability is the candidate's score, so best-first search orders by it. The
+    merged top n is returned, then what a `keep` part proposed that fell below it (the mixture adds to the
+    portfolio, it never drops one of its candidates)."""
 
     def __init__(self, parts: list[MixturePart]):
         if not parts:
@@ -44,9 +47,13 @@ class MixtureTacticPolicy(TacticPolicy):
         total_weight = sum(p.weight for p in self.parts) or 1.0
         score: dict[str, float] = defaultdict(float)
         order: dict[str, int] = {}
+        kept: set[str] = set()
         for part in self.parts:
             for text, p in calibrated(part.policy.suggest(state, n)).items():
                 score[text] += part.weight / total_weight * p
                 order.setdefault(text, len(order))
-        ranked = sorted(score, key=lambda t: (-score[t], order[t]))[:n]
-        return [Candidate(t, math.log(score[t])) for t in ranked]
+                if part.keep:
+                    kept.add(text)
+        ranked = sorted(score, key=lambda t: (-score[t], order[t]))
+        chosen = ranked[:n] + [t for t in ranked[n:] if t in kept]
+        return [Candidate(t, math.log(score[t])) for t in chosen]

@@ -70,6 +70,11 @@ def test_calibrated_mixture_merges_and_ranks_agreement_higher():
     mixed = MixtureTacticPolicy([MixturePart(model), MixturePart(portfolio)]).suggest(None, 8)
     assert [c.text for c in mixed] == ["lia", "apply foo", "auto"]  # both propose lia
     assert math.isclose(sum(math.exp(c.logprob) for c in mixed), 1.0)
+    # Each part is asked for n; past the merged top n only a `keep` part's candidates stay (the portfolio's).
+    top = MixtureTacticPolicy([MixturePart(model), MixturePart(portfolio)]).suggest(None, 1)
+    assert [c.text for c in top] == ["apply foo"]
+    kept = MixtureTacticPolicy([MixturePart(model), MixturePart(portfolio, keep=True)]).suggest(None, 1)
+    assert [c.text for c in kept] == ["apply foo", "lia"]
 
 
 def test_a_proof_learnt_online_lets_the_mixture_prove_what_the_portfolio_cannot(coq_env, tmp_path):
