@@ -107,7 +107,9 @@ def judge(
             )
     axioms, problems = parse_assumptions(outputs.get("assumptions", ""))
     declared = header_assumptions(header)
-    from_header = [a for a in axioms if a in declared]
+    # By the last component: a header can nest its axiom in modules named like a library's (`Module Coq. Module
+    # Floats. ...`), and Coq then prints it under a standard-looking name. Such a name counts as the header's.
+    from_header = [a for a in axioms if a.rsplit(".", 1)[-1] in declared]
     standard = [a for a in axioms if a not in from_header]
     why = audit_axioms(standard, problems, set(allowed))
     if why:

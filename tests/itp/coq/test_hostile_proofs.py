@@ -111,6 +111,22 @@ def test_axioms_the_header_declares_are_part_of_the_problem_and_listed_apart(coq
         assert verdict.to_dict()["header_axioms"] == verdict.header_axioms
 
 
+@pytest.mark.parametrize(
+    "path, name",
+    [("Floats FloatAxioms", "add_spec"), ("Logic Classical_Prop", "classic")],
+)
+def test_a_header_axiom_named_like_a_standard_one_is_still_the_headers(coq_env, path, name):
+    # Nested modules make Coq print the header's axiom as `Coq.<path>.<name>`, a name on the standard list.
+    modules = ["Coq", *path.split()]
+    header = "".join(f"Module {m}.\n" for m in modules) + f"Axiom {name} : False.\n"
+    header += "".join(f"End {m}.\n" for m in reversed(modules))
+    thm = Theorem("t", "coq", header, "Theorem t : 1 = 2.")
+    full = ".".join([*modules, name])
+    for check in (coq_env.check, coq_env.check_cold):
+        verdict = check(thm, f"Proof. destruct {full}. Qed.")
+        assert verdict.header_axioms == [full] and full not in verdict.axioms, verdict
+
+
 def test_restating_the_same_statement_is_accepted(coq_env):
     thm = Theorem("same", "coq", HEADER, "Theorem same (n : nat) : n + 0 = n.")
     for check in (coq_env.check, coq_env.check_cold):
