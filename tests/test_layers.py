@@ -6,7 +6,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"itp", "policy", "generation", "data", "retrieval", "prover", "search", "conjecturer", "selfplay", "training", "stp"}
+OURS = {
+    "itp",
+    "policy",
+    "generation",
+    "data",
+    "retrieval",
+    "prover",
+    "search",
+    "conjecturer",
+    "selfplay",
+    "training",
+    "stp",
+}
 # What each package must never import (directly or in a function body).
 FORBIDDEN = {
     "itp": OURS - {"itp"},

@@ -93,7 +93,6 @@ class TrainReport:
     steps_per_second: Optional[float] = None  # optimiser steps over the training loop's time (no start-up, no save)
     loss_curve: list = field(default_factory=list)  # [step, loss] at each logging step, for plots
 
-
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
