@@ -61,3 +61,15 @@ def repl_double_command(*uses: str, extra: Path | None = None, hang_on=(), exit_
     for e in exit_on:
         cmd += ["--exit-on", e]
     return cmd
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory):
+    """Tiny Hugging Face checkpoints built from a config (no download): `gpt` a decoder like DeepSeek-Prover,
+    `t5` an encoder-decoder like ReProver."""
+    from training import TinyModelConfig, init_model
+
+    root = tmp_path_factory.mktemp("generation-models")
+    for name, kind in (("t5", "tiny-t5"), ("gpt", "tiny-gpt2")):
+        init_model(root / name, TinyModelConfig(kind=kind, width=64, layers=2, heads=2, context=1024))
+    return root

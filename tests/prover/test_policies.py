@@ -23,16 +23,6 @@ THM = Theorem(
 )
 
 
-@pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory):
-    from training import TinyModelConfig, init_model
-
-    root = tmp_path_factory.mktemp("models")
-    for name, kind in (("t5", "tiny-t5"), ("gpt", "tiny-gpt2")):
-        init_model(root / name, TinyModelConfig(kind=kind, width=64, layers=2, heads=2, context=1024))
-    return root
-
-
 def test_portfolio_ranks_the_backends_own_automation(coq_env):
     state = coq_env.start(THM)
     cands = PortfolioTacticPolicy(coq_env).suggest(state, 8)
