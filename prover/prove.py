@@ -4,9 +4,10 @@ search's registry (`search.search_names()`); this module only assembles the cont
 from __future__ import annotations
 
 import threading
+import time
 from typing import Optional
 
-from itp import ProofEnv, Theorem, VerifierPool
+from itp import ProofEnv, StatementError, Theorem, VerifierPool
 from policy import ProofPolicy, TacticPolicy
 from search import SearchConfig, SearchContext, SearchResult, run_search
 
@@ -33,3 +34,29 @@ def prove_theorem(
     if memory is not None and result.proved and result.proof:
         memory.learn_proof(env, theorem, result.proof)
     return result
+
+
+def prove_record(
+    theorem: Theorem,
+    env: ProofEnv,
+    tactic_policy: TacticPolicy,
+    proof_policy: ProofPolicy,
+    config: ProveConfig,
+    memory: Optional[TacticMemory] = None,
+) -> dict:
+    """`prove_theorem` as a result-log record keyed by `name`; a statement that does not elaborate is a record with
+    status "bad_statement", not an exception (one bad problem must not stop an evaluation)."""
+    t0 = time.monotonic()
+    try:
+        result = prove_theorem(theorem, env, tactic_policy, proof_policy, config, memory=memory)
+    except StatementError as exc:
+        return {
+            "name": theorem.name,
+            "proved": False,
+            "status": "bad_statement",
+            "message": str(exc)[:500],
+            "seconds": round(time.monotonic() - t0, 3),
+        }
+    record = result.to_dict()
+    record["name"] = record.pop("theorem")
+    return record

@@ -72,6 +72,12 @@ class HeldOutSettings:
     limit: Optional[int] = None
     names: Optional[list[str]] = None
     samples: int = 32  # model-only samples per theorem: the number that says whether the model learned
+    # Our addition: > 0 also runs best-first search on every held-out statement, this many seconds each, with the
+    # mixture tactic policy (the round's model, the memory, the portfolio), and once with the portfolio alone before
+    # round 0 (the baseline at the same budget). The memory is read, never taught, here: no held-out proof leaks
+    # into a later round.
+    search_budget: float = 0.0
+    search_workers: int = 2
 
 
 @dataclass
@@ -166,6 +172,17 @@ class Stage1Settings:
 
 
 @dataclass
+class MemorySettings:
+    """Our addition, Tactician-style: a (proof state -> tactic) memory in the run folder (memory.jsonl), seeded from
+    traced data and taught every round's verified proofs (targets and conjectures) the moment the round's sampling
+    ends; the held-out search consults it."""
+
+    enabled: bool = False
+    seed_from: Optional[str] = None  # a traced-data folder whose train part seeds a new memory
+    seed_limit: Optional[int] = None
+
+
+@dataclass
 class RaySettings:
     address: Optional[str] = None  # None: a local Ray on this machine; "auto" or "host:port": a cluster
     num_cpus: Optional[int] = None  # local Ray only
@@ -196,6 +213,7 @@ class SelfPlayConfig:
     training: TrainDataSettings = field(default_factory=TrainDataSettings)
     sft: SFTSettings = field(default_factory=lambda: stp_sft_settings())
     stage1: Stage1Settings = field(default_factory=Stage1Settings)
+    memory: MemorySettings = field(default_factory=MemorySettings)
     ray: RaySettings = field(default_factory=RaySettings)
     itp: ItpSettings = field(default_factory=ItpSettings)  # tactic/check timeouts, memory, recycling (all backends)
 
@@ -224,6 +242,11 @@ class SelfPlayConfig:
             raise ConfigError(f"prover.engine.{exc}") from None
         if self.prover.samples < 1 or self.prover.samples_round0 < 1:
             raise ConfigError("prover.samples and prover.samples_round0 must be positive")
+        if self.heldout.search_budget < 0 or self.heldout.search_workers < 1:
+            raise ConfigError("heldout.search_budget must be >= 0 and heldout.search_workers positive")
+        seed = self.memory.seed_from
+        if self.memory.enabled and seed and not (Path(seed) / "corpus.jsonl").is_file():
+            raise ConfigError(f"memory.seed_from: {seed} holds no traced data (`stp data trace --out {seed}`)")
         missing = [p for p in self.training.extra_examples if not Path(p).exists()]
         if missing:
             raise ConfigError(f"training.extra_examples: no file {', '.join(missing)}")

@@ -17,6 +17,7 @@ from data import read_log
 from itp import ItpConfig, Theorem, make_env
 from itp.env import ProofEnv
 from policy import ProofPolicy
+from prover.memory import TacticMemory
 
 from . import stp
 from .config import SelfPlayConfig
@@ -113,6 +114,7 @@ class Context:
     traced_folder: Optional[str]
     say: Callable[[str], None]
     checks: EnvPool
+    memory: Optional[TacticMemory] = None  # the run's tactic memory (stages/memory.py), when on
     theorems: dict[str, Theorem] = field(default_factory=dict)  # targets, and conjectures as they are made
     sampling_stats: list[dict] = field(default_factory=list)
     _proof_cache: dict[int, list[stp.ProofRecord]] = field(default_factory=dict)
@@ -130,8 +132,9 @@ class Context:
         return self.cfg.mode == "selfplay"
 
     def close(self) -> None:
-        for obj in (self.workers, self.env, self.index, self.checks):
-            obj.close()
+        for obj in (self.workers, self.env, self.index, self.checks, self.memory):
+            if obj is not None:
+                obj.close()
 
     # -- the run folder's history ---------------------------------------------------------------------------------
     def records(self, r: int, name: str) -> list[dict]:

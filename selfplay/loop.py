@@ -6,13 +6,14 @@ A. conjecture inputs from the earlier rounds' verified proofs of original statem
    dropped and at most N (the number of targets) kept;
 B. the unsolved targets (and solved ones again when their pass rate is below 0.35, or 5% of the others) and the
    conjectures are sampled with the same number of samples each, verified, and each verified proof's premises read
-   from the proof assistant;
+   from the proof assistant; (B2, ours, when `memory.enabled`) the tactic memory learns the verified proofs;
 C. selection: conjectures proved with pass rate below 0.25 (relabelled "no lemma" when their proofs do not invoke
    the lemma), the least elegant fifth per lemma group dropped, then matched to the unsolved targets (weights;
    unmatched ones dropped);
 D. training, continuing from the round's checkpoint, on every verified proof of the last 3 rounds with pass rate
    <= 0.5 and on the selected conjectures as the conjecturer's completions;
-E. held-out evaluation of the new checkpoint and one metrics line.
+E. held-out evaluation of the new checkpoint (the model alone; E2, ours, with `heldout.search_budget`: best-first
+   search with the mixture of the model, the memory and the portfolio) and one metrics line.
 Expert iteration samples the unsolved targets only and re-trains from the starting checkpoint on all rounds' target
 proofs. The final model is re-trained from the base model on every round's data plus the library proofs.
 Every stage appends to the run folder as it goes and is skipped once done, so a killed run resumes where it stopped.
@@ -45,6 +46,8 @@ from .records import ConjectureRound, Selection
 from .rundir import RunDir
 from .stages.conjecture import run_conjecture_stage
 from .stages.evaluation import heldout_eval, heldout_summary, round_metrics
+from .stages.heldout_search import heldout_search, search_summary
+from .stages.memory import learn_round, open_run_memory
 from .stages.sample import run_sampling_stage
 from .stages.selection import run_selection_stage
 from .stages.training import run_final_training, run_training_stage
@@ -126,6 +129,7 @@ class SelfPlay:
             traced_folder=folder or None,
             say=self.say,
             checks=make_check_pool(self.cfg, itp_config),
+            memory=open_run_memory(self.cfg.memory, self.run.root),
         )
         return self.ctx
 
@@ -147,10 +151,16 @@ class SelfPlay:
             )
             self.stage1()
             start = ctx.start_checkpoint()
-            heldout_eval(ctx, start, self.run.round(0) / "heldout_base.jsonl", "held-out (start)")
+            rd0 = self.run.round(0)
+            heldout_eval(ctx, start, rd0 / "heldout_base.jsonl", "held-out (start)")
+            heldout_search(ctx, None, rd0 / "heldout_search_portfolio.jsonl", "portfolio")
+            heldout_search(ctx, start, rd0 / "heldout_search_base.jsonl", "mixture")
             if not self.metrics.has("base"):
-                summary = heldout_summary(self.run.round(0) / "heldout_base.jsonl").to_dict()
-                self.metrics.log.append({"round": "base", "checkpoint": start, **summary})
+                summary = heldout_summary(rd0 / "heldout_base.jsonl").to_dict()
+                summary |= search_summary(rd0 / "heldout_search_portfolio.jsonl", "heldout_portfolio")
+                summary |= search_summary(rd0 / "heldout_search_base.jsonl", "heldout_mixture")
+                memory = {"memory_entries": len(ctx.memory)} if ctx.memory is not None else {}
+                self.metrics.log.append({"round": "base", "checkpoint": start, **summary, **memory})
             for r in range(self.cfg.rounds):
                 self.round(r)
             if self.cfg.final_retrain and self.cfg.mode == "selfplay":
@@ -224,14 +234,17 @@ class SelfPlay:
         if ctx.selfplay:  # A
             conjectures = run_conjecture_stage(ctx, r, rates, ctx.rng(r))
         run_sampling_stage(ctx, r, solved, rates, conjectures)  # B
+        learned = learn_round(ctx, r)  # B2
         selection = Selection([], {})
         if ctx.selfplay:  # C
             selection = run_selection_stage(ctx, r, conjectures)
         trained = run_training_stage(ctx, r, ckpt_in, selection, conjectures)  # D
         heldout_eval(ctx, trained.checkpoint_out, rd / "heldout.jsonl", f"round {r} held-out")  # E
+        heldout_search(ctx, trained.checkpoint_out, rd / "heldout_search.jsonl", "mixture")  # E2
         self.run.mark_done(rd, "heldout")
         if not self.metrics.has(r):
             record = round_metrics(ctx, r, trained, conjectures, selection, time.monotonic() - t0)
+            record |= learned | search_summary(rd / "heldout_search.jsonl", "heldout_mixture")
             self.metrics.append(record)
             self.say(
                 f"round {r}: targets proved {record['targets_proved_cumulative']}/{len(ctx.targets)}, conjectures "

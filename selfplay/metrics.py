@@ -69,6 +69,9 @@ class Metrics:
         ax = axes[0]
         ax.plot(xs, [r.get("targets_proved_cumulative", 0) for r in rows], "o-", label="targets proved (cumulative)")
         ax.plot(xs, [r.get("heldout_proved", 0) for r in rows], "s-", label="held-out proved (model only)")
+        if any("heldout_mixture_proved" in r for r in rows):
+            mixture = [r.get("heldout_mixture_proved", 0) for r in rows]
+            ax.plot(xs, mixture, "^-", label="held-out proved (search, mixture)")
         ax.set_xlabel("round")
         ax.set_ylabel("statements")
         ax.legend()

@@ -44,6 +44,7 @@ def conjecture_stats(ctx: Context, r: int, conjectures: ConjectureRound, selecti
     distinct = {normalize(x.statement) for x in made}
     refutations = conjectures.refutations
     return {
+        "conjecture_funnel": conjecture_funnel(generated, {e.name for e in selection.examples}),
         "seeds": len({g.seed for g in generated}),
         "conjecture_inputs": sum(1 for g in generated if not g.input.startswith("mutations:")),
         "conjectures_generated": len(made) + reasons["unparsable"],
@@ -60,6 +61,30 @@ def conjecture_stats(ctx: Context, r: int, conjectures: ConjectureRound, selecti
         "counterexamples_found": sum(len(x.counterexamples) for x in refutations),
         "counterexamples_rejected": dict(sum((Counter(x.rejected) for x in refutations), Counter())),
     }
+
+
+# A check's verdict -> how far the conjecture got: it parsed (unparsable ones never reach a check), it elaborated in
+# the proof assistant (a duplicate is left out before that check), it passed every check.
+_ELABORATED = {"ok", "trivial", "contradictory"}
+FUNNEL = ("written", "parsed", "elaborated", "passing", "selected")
+
+
+def conjecture_funnel(generated: list, selected: set[str]) -> dict[str, dict[str, int]]:
+    """Per source ("model", "mutation"): conjectures written, parsed, elaborated, passing every check (ok), and
+    selected to train the conjecturer. The model's pass share is passing / written."""
+    out: dict[str, dict[str, int]] = {}
+    for g in generated:
+        for x in g.conjectures:
+            row = out.setdefault(x.source, dict.fromkeys(FUNNEL, 0))
+            row["written"] += 1
+            row["parsed"] += x.check != "unparsable"
+            row["elaborated"] += x.check in _ELABORATED
+            row["passing"] += x.check == "ok"
+            row["selected"] += x.name in selected
+        if g.unparsable:
+            row = out.setdefault("model", dict.fromkeys(FUNNEL, 0))
+            row["written"] += g.unparsable
+    return out
 
 
 def round_metrics(

@@ -12,11 +12,11 @@ from tqdm import tqdm
 
 from data import ResultLog, get_benchmark, load_benchmark, select_theorems
 from generation import EngineSettings
-from itp import BACKENDS, ItpConfig, ItpSettings, StatementError, default_backend, ensure_available, system_of
+from itp import BACKENDS, ItpConfig, ItpSettings, default_backend, ensure_available, system_of
 from prover import make_policies
 from prover.parallel import run_with_envs
 from prover.policy_settings import PolicySettings
-from prover.prove import ProveConfig, prove_theorem
+from prover.prove import ProveConfig, prove_record
 from search import search_names
 
 from ..errors import UsageError
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
                 env,
                 *make_policies(env, args.model, premises, shared=models, engine=engine, policy=policy, memory=memory),
             ),
-            work=lambda ctx, theorem: _prove_one(theorem, *ctx, config, memory),
+            work=lambda ctx, theorem: prove_record(theorem, *ctx, config, memory),
             on_result=record,
             config=itp_config,
         )
@@ -143,20 +143,3 @@ def run(args: argparse.Namespace) -> int:
         print(format_summary(title, summary))
         print(f"  results: {out / 'results.jsonl'}, plot: {plot}")
     return 0
-
-
-def _prove_one(theorem, env, tactic_policy, proof_policy, config, memory=None) -> dict:
-    t0 = time.monotonic()
-    try:
-        result = prove_theorem(theorem, env, tactic_policy, proof_policy, config, memory=memory)
-    except StatementError as exc:
-        return {
-            "name": theorem.name,
-            "proved": False,
-            "status": "bad_statement",
-            "message": str(exc)[:500],
-            "seconds": round(time.monotonic() - t0, 3),
-        }
-    record = result.to_dict()
-    record["name"] = record.pop("theorem")
-    return record

@@ -163,21 +163,28 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
         assert all(
             e["prompt"].endswith("<hard theorem>") and e["completion"].endswith("\n</hard theorem>") for e in taught
         )
+        funnel = rounds[str(r)]["conjecture_funnel"]  # written >= parsed >= elaborated >= passing, per source
+        assert all(row["written"] >= row["parsed"] >= row["elaborated"] >= row["passing"] for row in funnel.values())
+        assert sum(row["selected"] for row in funnel.values()) == len(chosen) == rounds[str(r)]["conjectures_selected"]
     trained = _lines(run / "round-000" / "train.jsonl") + _lines(run / "round-001" / "train.jsonl")
     assert any(e["source"] == "disprove" and e["role"] == "conjecturer" for e in trained)
     assert (run / "plots" / "selfplay.png").stat().st_size > 0 and any((run / "tb").iterdir())
 
 
 @pytest.mark.ray
-def test_expert_iteration_retrains_from_the_start_each_round_on_all_rounds(tmp_path, shared_data):
+def test_expert_iteration_retrains_from_the_start_each_round_on_all_rounds(tmp_path, shared_data, traced_dir, coq_env):
     """STP's baseline (run_RL_expert_iter.sh: Sampler_naive, 64 samples every round, RL_step3_final_model.py from the
     base on the target proofs of rounds 0..r): no conjectures, unsolved targets only, every round's model trained
-    from the starting checkpoint, and its data includes the earlier rounds' proofs."""
+    from the starting checkpoint, and its data includes the earlier rounds' proofs. With the memory on, it learns
+    each round's verified proofs; the held-out search runs with the portfolio alone once and the mixture each round."""
     run = tmp_path / "ei"
     config = _config(tmp_path)
     sets = [
         "prover.samples_expert_iteration=3",
         "heldout.samples=0",
+        "heldout.search_budget=3",
+        "memory.enabled=true",
+        f"memory.seed_from={traced_dir}",
         "stage1.enabled=false",
         "targets.trace=[]",
         "targets.traced_limit=0",
@@ -206,6 +213,31 @@ def test_expert_iteration_retrains_from_the_start_each_round_on_all_rounds(tmp_p
     assert proofs0 and proofs0 <= proofs1  # round 1 re-trains on round 0's proofs too
     assert not (run / "final" / "model.json").exists()
 
+    # The memory: seeded from the traced data, then taught round 0's verified target proofs (no retraining).
+    rows = {str(rec["round"]): rec for rec in _lines(run / "metrics.jsonl")}
+    memory = _lines(run / "memory.jsonl")
+    seeded = sum(1 for m in memory if m["source"] == "traced")
+    assert seeded == rows["base"]["memory_entries"] > 0
+    proved0 = {n for n, rec in round0.items() if rec["correct"]}
+    assert rows["0"]["memory_proofs_learned"] == len(proved0) > 0
+    learnt = {m["source"] for m in memory[seeded:]}
+    assert learnt and learnt <= proved0 and rows["0"]["memory_entries"] == seeded + rows["0"]["memory_pairs_added"]
+    # The held-out search: the portfolio alone and the starting model's mixture before round 0, each round's after.
+    assert rows["base"]["heldout_portfolio_total"] == rows["base"]["heldout_mixture_total"] == 2
+    for r in (0, 1):
+        recs = _lines(run / f"round-{r:03d}" / "heldout_search.jsonl")
+        assert {x["policy"] for x in recs} == {"mixture"} and rows[str(r)]["heldout_mixture_total"] == 2
+        assert {x["checkpoint"] for x in recs} == {str(run / f"round-{r:03d}" / "checkpoint")}
+        assert rows[str(r)]["heldout_mixture_proved"] == sum(1 for x in recs if x["proved"])
+    portfolio = _lines(run / "round-000" / "heldout_search_portfolio.jsonl")
+    assert {x["policy"] for x in portfolio} == {"portfolio"} and {x["checkpoint"] for x in portfolio} == {None}
+    from data import load_benchmark
+
+    valid = {t.name: t for t in load_benchmark("miniF2F", "valid", "coq", str(shared_data))}
+    for rec in portfolio + _lines(run / "round-001" / "heldout_search.jsonl"):
+        if rec["proved"]:  # every reported proof checks again in a fresh context
+            assert coq_env.check(valid[rec["name"]], rec["proof"]).ok
+
 
 def test_config_errors_name_the_key(tmp_path):
     bad = tmp_path / "bad.yaml"
@@ -228,6 +260,12 @@ def test_config_errors_name_the_key(tmp_path):
         load_config(ROOT / "configs" / "selfplay_gpu_lean.yaml", {"ray": {"training_gpus": 2}})
     with pytest.raises(ConfigError, match="multiple of"):
         load_config(TINY, {"sft": {"workers": 3}})
+    base = ROOT / "configs" / "selfplay_base_coq.yaml"
+    with pytest.raises(ConfigError, match="memory.seed_from"):
+        load_config(base, {"memory": {"seed_from": str(tmp_path / "none")}})
+    config = load_config(base, {"memory": {"enabled": False}})
+    assert config.model.base == "runs/pretrain-coq/checkpoint" and config.prover.prompt == "ours"
+    assert config.heldout.search_budget > 0 and config.rounds == 3
 
 
 def test_cli_reports_bad_configs_as_usage_errors(tmp_path):

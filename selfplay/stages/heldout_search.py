@@ -1,0 +1,49 @@
+"""Stage E2 (our addition): best-first search on the held-out statements at a fixed budget each, with the mixture
+tactic policy (the round's model, the run's memory, the portfolio) or the portfolio alone: what a user of `prove`
+gets from the round's model, next to what the model proves alone (stage E)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from data import ResultLog, read_log
+from prover import make_policies
+from prover.parallel import run_with_envs
+from prover.policy_settings import PolicySettings
+from prover.prove import ProveConfig, prove_record
+
+from ..context import Context
+
+
+def heldout_search(ctx: Context, checkpoint: Optional[str], path: Path, policy: str) -> None:
+    """Search every held-out statement not yet in the log at `path` (resumable) with `policy` ("mixture" with
+    `checkpoint`, or "portfolio"). The memory is consulted but never taught here."""
+    budget = ctx.cfg.heldout.search_budget
+    if budget <= 0 or not ctx.heldout:
+        return
+    settings = PolicySettings(policy=policy)
+    model = checkpoint if policy != "portfolio" else None
+    memory = ctx.memory if policy != "portfolio" else None
+    config = ProveConfig(method="best-first", budget_seconds=budget)
+    with ResultLog(path, key="name") as log:
+        done = log.done()
+        todo = [t for t in ctx.heldout if t.name not in done]
+        models: dict = {}
+        run_with_envs(
+            todo,
+            ctx.cfg.heldout.search_workers,
+            ctx.cfg.backend,
+            setup=lambda env: (env, *make_policies(env, model, shared=models, policy=settings, memory=memory)),
+            work=lambda ctx_, theorem: prove_record(theorem, *ctx_, config),
+            on_result=lambda _, rec: log.append({**rec, "policy": policy, "checkpoint": model}),
+            config=ctx.itp_config,
+        )
+
+
+def search_summary(path: Path, prefix: str) -> dict[str, int]:
+    """{prefix_proved, prefix_total} from a held-out search log; empty when the search did not run."""
+    recs = read_log(path)
+    if not recs:
+        return {}
+    return {f"{prefix}_proved": sum(1 for r in recs if r.get("proved")), f"{prefix}_total": len(recs)}

@@ -1,0 +1,45 @@
+"""Stage B2 (our addition): the Tactician-style memory learns the round's verified proofs, targets and conjectures,
+as soon as sampling ends; no retraining. The memory lives in the run folder (memory.jsonl), so a resumed run has it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+from prover.memory import TacticMemory, traced_entries
+
+from ..config import MemorySettings
+from ..context import Context
+
+MEMORY_FILE = "memory.jsonl"
+
+
+def open_run_memory(settings: MemorySettings, root: Path) -> Optional[TacticMemory]:
+    """The run's memory (None when off); a new one is seeded from `seed_from`'s train part."""
+    if not settings.enabled:
+        return None
+    memory = TacticMemory(root / MEMORY_FILE)
+    if settings.seed_from and not len(memory):
+        memory.add(traced_entries(Path(settings.seed_from), settings.seed_limit))
+    return memory
+
+
+def learn_round(ctx: Context, r: int) -> dict[str, int]:
+    """Teach the memory the shortest verified proof of every statement round r proved; returns the counts the
+    round's metrics report (proofs replayed, pairs new to the memory, the memory's size after)."""
+    memory = ctx.memory
+    rd = ctx.run.round(r)
+    if memory is None:
+        return {}
+    if (rd / "memory.json").exists():
+        return json.loads((rd / "memory.json").read_text())
+    best: dict[str, str] = {}
+    for rec in ctx.round_proofs(r):
+        if rec.ok and rec.name in ctx.theorems and len(rec.proof) < len(best.get(rec.name, rec.proof + " ")):
+            best[rec.name] = rec.proof
+    items = sorted(best.items())
+    added = ctx.checks.map(lambda env, item: memory.learn_proof(env, ctx.theorems[item[0]], item[1]), items)
+    counts = {"memory_proofs_learned": len(items), "memory_pairs_added": sum(added), "memory_entries": len(memory)}
+    ctx.run.write_json(rd / "memory.json", counts)
+    return counts
