@@ -62,6 +62,9 @@ def run_mode(mode: str, args, heldout: tuple[str, str, list], start: str | None)
         here.mkdir(parents=True, exist_ok=True)
         for name in START_LOGS:
             if (first / name).exists() and not (here / name).exists():
+                shards = (first / name).with_suffix(".proofs")  # a sampling log's proofs sit beside its summaries
+                if shards.is_dir():
+                    shutil.copytree(shards, here / shards.name, dirs_exist_ok=True)
                 shutil.copy(first / name, here / name)
     config = load_config(saved if saved.exists() else args.config, overrides)
     print(f"== {mode}: {run_dir}", file=sys.stderr)
@@ -107,6 +110,8 @@ def plot(results: dict, path: Path, budget: float) -> None:
     if first.get("portfolio") is not None:
         ax.axhline(first["portfolio"], color="grey", linestyle=":", label="portfolio alone")
     ax.set_xticks(xs, labels)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel(f"held-out proved (of {first['heldout_total']})")
     ax.set_title(f"learning curve, {budget:g} s per problem")
     ax.legend(fontsize=7)
@@ -140,7 +145,8 @@ def figures(results: dict) -> list[str]:
         model = sp["conjecture_funnel"].get("model", {})
         written, passing = model.get("written", 0), model.get("passing", 0)
         out.append(
-            f"model conjectures passing every check: {passing}/{written} ({passing / max(1, written):.0%}; >= 30%)"
+            f"model conjectures passing every check: {passing}/{written} ({passing / max(1, written):.0%}; "
+            "target >= 30%)"
         )
     return out
 
