@@ -53,3 +53,14 @@ def test_bad_pretrain_input_is_exit_2(tmp_path):
     ]:
         done = subprocess.run(base + extra, capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_cpu_and_gpu_configs_load_and_the_cpu_one_is_sized_for_an_hour(traced_dir):
+    from selfplay import load_config
+    from selfplay.pretrain import PretrainConfig
+
+    cpu = load_config(ROOT / "configs" / "pretrain_coq.yaml", {"traced": str(traced_dir)}, cls=PretrainConfig)
+    gpu = load_config(ROOT / "configs" / "pretrain_coq_gpu.yaml", {"traced": str(traced_dir)}, cls=PretrainConfig)
+    # 1,000 optimiser steps of 16 on the CPU (what fits 60 minutes here); the GPU config trains on everything.
+    assert cpu.train.max_examples // cpu.train.batch_size == 1000 and gpu.train.max_examples is None
+    assert gpu.model.width * gpu.model.layers > 4 * cpu.model.width * cpu.model.layers
