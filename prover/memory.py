@@ -122,6 +122,18 @@ class TacticMemory:
             self._log.close()
 
 
+def open_memory(path: Path, seed_from: Optional[Path] = None, seed_limit: Optional[int] = None) -> TacticMemory:
+    """The memory persisted at `path`; a new (empty) one is first seeded with the train part of traced data."""
+    memory = TacticMemory(Path(path))
+    if seed_from and not len(memory):
+        try:
+            memory.add(traced_entries(Path(seed_from), seed_limit))
+        except ValueError:
+            memory.close()
+            raise
+    return memory
+
+
 def traced_entries(folder: Path, limit: Optional[int] = None) -> list[MemoryEntry]:
     """(state, tactic) pairs of the train part of traced data (`stp data trace`'s output); never test theorems."""
     records, _ = training_part(Path(folder))

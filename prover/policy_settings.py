@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from .memory import TacticMemory, traced_entries
+from .memory import TacticMemory, open_memory
 
 POLICIES = ("auto", "model", "portfolio", "mixture")
 
@@ -66,11 +66,4 @@ class PolicySettings:
         """The memory this run reads and extends (one object shared by all threads), or None."""
         if not self.memory:
             return None
-        memory = TacticMemory(Path(self.memory))
-        if self.memory_from and not len(memory):
-            try:
-                memory.add(traced_entries(Path(self.memory_from)))
-            except ValueError:
-                memory.close()
-                raise
-        return memory
+        return open_memory(Path(self.memory), Path(self.memory_from) if self.memory_from else None)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from prover.memory import TacticMemory, traced_entries
+from prover.memory import TacticMemory, open_memory
 
 from ..config import MemorySettings
 from ..context import Context
@@ -19,10 +19,8 @@ def open_run_memory(settings: MemorySettings, root: Path) -> Optional[TacticMemo
     """The run's memory (None when off); a new one is seeded from `seed_from`'s train part."""
     if not settings.enabled:
         return None
-    memory = TacticMemory(root / MEMORY_FILE)
-    if settings.seed_from and not len(memory):
-        memory.add(traced_entries(Path(settings.seed_from), settings.seed_limit))
-    return memory
+    seed = Path(settings.seed_from) if settings.seed_from else None
+    return open_memory(root / MEMORY_FILE, seed, settings.seed_limit)
 
 
 def learn_round(ctx: Context, r: int) -> dict[str, int]:
