@@ -26,22 +26,25 @@ from data import load_benchmark
 from itp import system_of
 from selfplay import ConfigError, load_config, parse_overrides, run_selfplay
 from selfplay.loop import CONFIG_FILE
+from selfplay.statements import benchmark_targets
 
 MODES = ("selfplay", "expert_iteration")
 # Held-out results of the starting model: the same for both modes, measured in the first run and copied.
 START_LOGS = ("heldout_base.jsonl", "heldout_search_portfolio.jsonl", "heldout_search_base.jsonl")
 
 
-def heldout_names(config_path: str, spec: str, count: int, seed: int, data_dir: str | None) -> tuple[str, str, list]:
-    """(benchmark, split, names): `count` problems of BENCH/SPLIT drawn with `seed`, none of them a target."""
-    bench, _, split = spec.partition("/")
+def heldout_names(args) -> tuple[str, str, list]:
+    """(benchmark, split, names): --count problems of --heldout drawn with --seed, none of them a target of the
+    configuration as the run will see it (--set included; the loop's own target selection)."""
+    bench, _, split = args.heldout.partition("/")
     if not bench or not split:
-        raise ConfigError(f"--heldout {spec!r}: expected BENCHMARK/SPLIT, e.g. miniF2F/valid")
-    config = load_config(config_path)
-    theorems = load_benchmark(bench, split, system_of(config.backend), data_dir)
-    targets = set(config.targets.names or [])
+        raise ConfigError(f"--heldout {args.heldout!r}: expected BENCHMARK/SPLIT, e.g. miniF2F/valid")
+    config = load_config(args.config, parse_overrides(args.set))
+    system = system_of(config.backend)
+    theorems = load_benchmark(bench, split, system, args.data_dir)
+    targets = {t.theorem.name for t in benchmark_targets(config.targets, system)}
     pool = sorted(t.name for t in theorems if t.name not in targets)
-    return bench, split, sorted(random.Random(seed).sample(pool, min(count, len(pool))))
+    return bench, split, sorted(random.Random(args.seed).sample(pool, min(args.count, len(pool))))
 
 
 def run_mode(mode: str, args, heldout: tuple[str, str, list], start: str | None) -> dict:
@@ -169,7 +172,7 @@ def main() -> int:
         print("learning_curve: --modes, --count, --budget and --rounds need sensible values", file=sys.stderr)
         return 2
     try:
-        heldout = heldout_names(args.config, args.heldout, args.count, args.seed, args.data_dir)
+        heldout = heldout_names(args)
         results, start = {}, None
         for mode in modes:
             summary = run_mode(mode, args, heldout, start)
