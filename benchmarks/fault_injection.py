@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve_load import descendants, records  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-STP = [sys.executable, "-m", "stp"]
+STP = [sys.executable, "-m", "stp_prover"]
 
 
 def verdicts(path: Path) -> list[dict]:

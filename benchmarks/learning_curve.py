@@ -22,11 +22,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from data import load_benchmark
-from itp import system_of
-from selfplay import ConfigError, load_config, parse_overrides, run_selfplay
-from selfplay.loop import CONFIG_FILE
-from selfplay.statements import benchmark_targets
+from stp_prover.data import load_benchmark
+from stp_prover.itp import system_of
+from stp_prover.selfplay import ConfigError, load_config, parse_overrides, run_selfplay
+from stp_prover.selfplay.loop import CONFIG_FILE
+from stp_prover.selfplay.statements import benchmark_targets
 
 MODES = ("selfplay", "expert_iteration")
 # Held-out results of the starting model: the same for both modes, measured in the first run and copied.

@@ -19,11 +19,11 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from data import DataError, ResultLog, load_benchmark
-from itp import StatementError, VerdictKind
-from itp.coq import has_library
-from itp.coq.hints import warm_up
-from itp.coq.portfolio import PORTFOLIO_VERSION
+from stp_prover.data import DataError, ResultLog, load_benchmark
+from stp_prover.itp import StatementError, VerdictKind
+from stp_prover.itp.coq import has_library
+from stp_prover.itp.coq.hints import warm_up
+from stp_prover.itp.coq.portfolio import PORTFOLIO_VERSION
 
 ONE_SHOT = ["lia", "nia", "lra", "nra", "sauto"]
 # Kinds of problem, first match wins: the specific ones before "reals", which catches the rest over R.
@@ -88,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     # Heavy imports after argument parsing, so --help and bad arguments answer at once.
     from tqdm import tqdm
 
-    from prover import make_policies
-    from prover.parallel import run_with_envs
-    from prover.prove import ProveConfig, prove_theorem
+    from stp_prover.prover import make_policies
+    from stp_prover.prover.parallel import run_with_envs
+    from stp_prover.prover.prove import ProveConfig, prove_theorem
 
     tactics = [t for t in ONE_SHOT if t != "sauto" or has_library("Hammer")]
     every = tactics + ["prove"]

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from data.traced import SPLITS, read_jsonl, split_theorems
-from retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate
-from retrieval.train import train_encoder
+from stp_prover.data.traced import SPLITS, read_jsonl, split_theorems
+from stp_prover.retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate
+from stp_prover.retrieval.train import train_encoder
 
 METRICS = ("recall@1", "recall@10", "recall@100", "mrr")
 
@@ -37,7 +37,7 @@ def seen_in_training(train: list[dict], test: list[dict]) -> float:
 
 def needed_premises(corpus: PremiseCorpus, test: list[dict], max_queries: int, seed: int) -> np.ndarray:
     """Indices of the premises the sampled test queries can rank (their accessible ones): only these need embedding."""
-    from data.traced import tactic_examples
+    from stp_prover.data.traced import tactic_examples
 
     queries = [ex for ex in tactic_examples(test) if any(p in corpus.index_of for p in ex["premises"])]
     if max_queries and len(queries) > max_queries:  # the same draw as `evaluate`'s

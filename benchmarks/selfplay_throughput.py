@@ -32,10 +32,10 @@ from typing import Optional
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from itp import ItpConfig, PoolConfig, Theorem  # noqa: E402
-from itp.ray_pool import RayVerifierPool  # noqa: E402
-from selfplay.logs import BestIndex, SampleLog, read_proofs, read_summaries  # noqa: E402
-from selfplay.sampling import StreamSettings, sample_and_verify  # noqa: E402
+from stp_prover.itp import ItpConfig, PoolConfig, Theorem  # noqa: E402
+from stp_prover.itp.ray_pool import RayVerifierPool  # noqa: E402
+from stp_prover.selfplay.logs import BestIndex, SampleLog, read_proofs, read_summaries  # noqa: E402
+from stp_prover.selfplay.sampling import StreamSettings, sample_and_verify  # noqa: E402
 
 HEADER = "Require Import Arith Lia.\n"
 # Known proofs. "cheap" ones are checked in milliseconds, which makes the loop's own overhead look as large as it can
@@ -223,7 +223,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 def _warm_job(i: int):
-    from itp import VerifyJob
+    from stp_prover.itp import VerifyJob
 
     return VerifyJob(statement(10**6 + i), "Proof. intros; apply Nat.add_comm. Qed.")
 

@@ -122,7 +122,7 @@ def baseline(recs: list[dict], workers: int, folder: Path) -> tuple[dict[str, st
     src.write_text("".join(json.dumps({k: r[k] for k in ("header", "formal_statement", "proof")}) + "\n" for r in recs))
     out = folder / "verdicts.jsonl"
     t0 = time.monotonic()
-    cmd = [sys.executable, "-m", "stp", "verify", str(src), "--backend", "coq", "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "stp_prover", "verify", str(src), "--backend", "coq", "--workers", str(workers)]
     subprocess.run(cmd + ["--out", str(out), "--json"], cwd=folder, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - t0
     kinds = {}
@@ -150,7 +150,7 @@ def main() -> int:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "stp", "serve", "--port", str(port), "--backend", "coq"]
+    cmd = [sys.executable, "-m", "stp_prover", "serve", "--port", str(port), "--backend", "coq"]
     cmd += ["--workers", str(args.workers)]
     server = subprocess.Popen(cmd, cwd=folder, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120

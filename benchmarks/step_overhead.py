@@ -16,10 +16,10 @@ import sys
 import time
 from collections import defaultdict
 
-from data import load_benchmark
-from itp import CoqConfig, StatementError, StepKind
-from itp.coq import CoqEnv
-from itp.coq.policy import screen_tactic
+from stp_prover.data import load_benchmark
+from stp_prover.itp import CoqConfig, StatementError, StepKind
+from stp_prover.itp.coq import CoqEnv
+from stp_prover.itp.coq.policy import screen_tactic
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -19,14 +19,14 @@ import re
 import time
 from pathlib import Path
 
-from data.traced import NameIndex, load_traced, transitive_imports
-from itp import source_files
-from itp.config import CoqConfig
-from itp.coq.coqtop import CoqTop, CoqTopDied, CoqTopTimeout
-from itp.coq.trace import trace_file
-from itp.coq.trace_goals import focused_goals
-from itp.coq.trace_names import NameResolver
-from itp.trace import written_as
+from stp_prover.data.traced import NameIndex, load_traced, transitive_imports
+from stp_prover.itp import source_files
+from stp_prover.itp.config import CoqConfig
+from stp_prover.itp.coq.coqtop import CoqTop, CoqTopDied, CoqTopTimeout
+from stp_prover.itp.coq.trace import trace_file
+from stp_prover.itp.coq.trace_goals import focused_goals
+from stp_prover.itp.coq.trace_names import NameResolver
+from stp_prover.itp.trace import written_as
 
 
 def substitute(tactic: str, written: str, qualified: str) -> str:

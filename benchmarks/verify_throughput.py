@@ -19,8 +19,8 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from data import load_benchmark
-from itp import ItpConfig, PoolConfig, VerifierPool, VerifyJob, make_env
+from stp_prover.data import load_benchmark
+from stp_prover.itp import ItpConfig, PoolConfig, VerifierPool, VerifyJob, make_env
 
 # One-line automation a sampler or the portfolio prover would produce; most fail, as most samples do.
 TACTICS = [
@@ -65,7 +65,7 @@ PREFIXES = ["", "idtac; ", "try idtac; ", "cbv beta; ", "idtac; idtac; ", "try c
 
 def mixed_jobs(theorems: int, per_theorem: int, share: float) -> list[VerifyJob]:
     """`per_theorem` distinct proofs of each of `theorems` statements, `share` of them correct."""
-    from itp import Theorem
+    from stp_prover.itp import Theorem
 
     jobs = []
     for i in range(theorems):

@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Optional, Sequence
 
-from itp import Theorem
-from itp.dialect import dialect, rename
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import dialect, rename
 
 from .checks import ConjectureChecker
 from .generate import Generate

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from itp import ProofEnv, State, StatementError, StepKind, Theorem
-from itp.dialect import declared_name
+from stp_prover.itp import ProofEnv, State, StatementError, StepKind, Theorem
+from stp_prover.itp.dialect import declared_name
 
 REASONS = ("ok", "unparsable", "duplicate", "does_not_elaborate", "contradictory", "trivial", "error")
 # The hypotheses are contradictory when False follows from them: introduce them, switch the goal to False, and try

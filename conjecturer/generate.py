@@ -7,9 +7,9 @@ import random
 from dataclasses import asdict, dataclass
 from typing import Callable, Optional, Sequence
 
-from data.variants import variants
-from itp import Theorem
-from itp.dialect import rename
+from stp_prover.data.variants import variants
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import rename
 
 from .prompts import stp_conjecture_prompt, stp_parse_conjecture
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from itp import Theorem
-from itp.dialect import dialect
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import dialect
 
 LEMMA_OPEN, LEMMA_CLOSE = "<lemma>", "</lemma>"
 EASY_OPEN, EASY_CLOSE = "<easy theorem>", "</easy theorem>"

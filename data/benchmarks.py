@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from itp.types import Theorem
+from stp_prover.itp.types import Theorem
 
 DATA_DIR_ENV = "STP_DATA_DIR"
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "stp" / "data"
@@ -27,7 +27,7 @@ def tactic_prelude(system: str, header: str = "") -> str:
     """Tactic libraries loaded before a theorem's header (`header`: what follows, which decides Interval)."""
     if system != "coq":
         return ""
-    from itp.coq import has_library
+    from stp_prover.itp.coq import has_library
 
     hammer = COQ_HAMMER_PRELUDE + "\n" if has_library("Hammer") else ""
     interval = _REAL_HEADER.search(header) and has_library("Interval")

@@ -12,8 +12,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Callable, Optional
 
-from itp import Theorem
-from itp.dialect import dialect
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import dialect
 
 # steps, tactic lines -> for each step the index of the tactic line it precedes (non-decreasing)
 Aligner = Callable[[list[str], list[str]], list[int]]

@@ -9,8 +9,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Iterator, Optional
 
-from itp import ProofEnv, StatementError, StepKind, Theorem
-from itp.dialect import declared_name, dialect
+from stp_prover.itp import ProofEnv, StatementError, StepKind, Theorem
+from stp_prover.itp.dialect import declared_name, dialect
 
 from .variants import Variant, drop_hypotheses, named, perturb_constants, proposition
 

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Optional
 
-from itp.coq.sentences import SentenceError, split_sentences
+from stp_prover.itp.coq.sentences import SentenceError, split_sentences
 
 from .benchmarks import DataError, data_dir, get_benchmark
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from itp import TracedFile, project_files, source_files, trace_source
-from itp.backends import spec, tactic_mentions
-from itp.trace import written_as
+from stp_prover.itp import TracedFile, project_files, source_files, trace_source
+from stp_prover.itp.backends import spec, tactic_mentions
+from stp_prover.itp.trace import written_as
 
 from .jsonl import ResultLog, read_jsonl, read_log
 

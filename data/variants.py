@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from itp.dialect import declared_name, dialect, rename, top_level_indices
+from stp_prover.itp.dialect import declared_name, dialect, rename, top_level_indices
 
 _NUMBER = re.compile(r"(?<![\w.'#])(\d+)(?![\w#]|\.\d)")
 

@@ -11,7 +11,7 @@ from .records import Completion, GenerationRequest
 from .settings import ENGINE_NAMES, EngineSettings
 
 # name -> "module:class"; imported on first use (torch / vllm are heavy and vllm is optional).
-ENGINES = {"hf": "generation.hf:HFEngine", "vllm": "generation.vllm_engine:VLLMEngine"}
+ENGINES = {"hf": "stp_prover.generation.hf:HFEngine", "vllm": "stp_prover.generation.vllm_engine:VLLMEngine"}
 assert tuple(ENGINES) == ENGINE_NAMES
 
 

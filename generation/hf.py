@@ -19,7 +19,7 @@ import torch
 import transformers
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from policy import PolicyUnavailable
+from stp_prover.policy import PolicyUnavailable
 
 from .engines import Engine
 from .records import Completion, GenerationRequest

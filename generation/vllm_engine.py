@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 from typing import Any, Sequence
 
-from policy import PolicyUnavailable
+from stp_prover.policy import PolicyUnavailable
 
 from .engines import Engine
 from .records import Completion, GenerationRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
-from itp import State, Theorem
+from stp_prover.itp import State, Theorem
 
 
 @dataclass(frozen=True)

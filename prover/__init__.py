@@ -1,6 +1,6 @@
 """Policies (Hugging Face, vLLM, the built-in tactic portfolio), prompt formats and the `prove` entry point."""
 
-from policy import Candidate, PolicyUnavailable, ProofPolicy, TacticPolicy, dedupe
+from stp_prover.policy import Candidate, PolicyUnavailable, ProofPolicy, TacticPolicy, dedupe
 
 from .factory import make_policies
 from .portfolio import PortfolioProofPolicy, PortfolioTacticPolicy

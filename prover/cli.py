@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from data import DataError, find_theorem, user_theorem
-from generation import EngineSettings
-from itp import (
+from stp_prover.data import DataError, find_theorem, user_theorem
+from stp_prover.generation import EngineSettings
+from stp_prover.itp import (
     BACKENDS,
     BackendUnavailable,
     ItpConfig,
@@ -24,9 +24,9 @@ from itp import (
     make_env,
     system_of,
 )
-from itp.dialect import declared_name
-from policy import PolicyUnavailable
-from search import get_search, search_names
+from stp_prover.itp.dialect import declared_name
+from stp_prover.policy import PolicyUnavailable
+from stp_prover.search import get_search, search_names
 
 from .factory import make_policies
 from .policy_settings import PolicySettings
@@ -80,7 +80,7 @@ def _theorem(args: argparse.Namespace, backend: str) -> Theorem:
 def _premises(index: Optional[str]):
     if not index:
         return None
-    from retrieval import premise_source
+    from stp_prover.retrieval import premise_source
 
     if not Path(index).exists():
         raise DataError(f"no premise index at {index}; build one with `stp retrieval index`")

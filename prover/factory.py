@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from generation import EngineSettings, shared_service, split_model
-from itp import ProofEnv
-from policy import ProofPolicy, TacticPolicy
+from stp_prover.generation import EngineSettings, shared_service, split_model
+from stp_prover.itp import ProofEnv
+from stp_prover.policy import ProofPolicy, TacticPolicy
 
 from .memory import MemoryTacticPolicy, TacticMemory
 from .mixture import MixturePart, MixtureTacticPolicy

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Optional, Union
 
-from generation import EngineSettings, GenerationRequest, GenerationService
+from stp_prover.generation import EngineSettings, GenerationRequest, GenerationService
 
 from .model_policies import GenerationConfig, ModelProofPolicy, ModelTacticPolicy
 from .portfolio import PremiseSource

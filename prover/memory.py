@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
-from data import ResultLog
-from data.traced import training_part
-from itp import ProofEnv, State, Theorem
-from itp.replay import proof_tactics, replay_steps
-from policy import Candidate, TacticPolicy
+from stp_prover.data import ResultLog
+from stp_prover.data.traced import training_part
+from stp_prover.itp import ProofEnv, State, Theorem
+from stp_prover.itp.replay import proof_tactics, replay_steps
+from stp_prover.policy import Candidate, TacticPolicy
 
 _TOKEN = re.compile(r"[A-Za-z_][\w'.]*|\d+|[^\s\w]+")
 # A feature that occurs in more states than this share (2%, at least 64) tells little about which tactic to use;

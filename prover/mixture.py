@@ -7,8 +7,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from itp import State
-from policy import Candidate, TacticPolicy
+from stp_prover.itp import State
+from stp_prover.policy import Candidate, TacticPolicy
 
 
 def calibrated(candidates: list[Candidate]) -> dict[str, float]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from generation import GenerationRequest, GenerationService
-from itp import State, Theorem
-from policy import Candidate, ProofPolicy, TacticPolicy, dedupe
+from stp_prover.generation import GenerationRequest, GenerationService
+from stp_prover.itp import State, Theorem
+from stp_prover.policy import Candidate, ProofPolicy, TacticPolicy, dedupe
 
 from .portfolio import PremiseSource
 from .prompts import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from queue import Empty, Queue
 from typing import Callable, Iterable, Optional, TypeVar
 
-from itp import ItpConfig, ProofEnv, make_env
+from stp_prover.itp import ItpConfig, ProofEnv, make_env
 
 T = TypeVar("T")
 C = TypeVar("C")

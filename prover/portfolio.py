@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from typing import Callable, Optional
 
-from itp import ProofEnv, State, Theorem
-from itp.dialect import dialect
-from policy import Candidate, ProofPolicy, TacticPolicy
+from stp_prover.itp import ProofEnv, State, Theorem
+from stp_prover.itp.dialect import dialect
+from stp_prover.policy import Candidate, ProofPolicy, TacticPolicy
 
 # Premises, when a retriever is configured: state -> premises, best first; each a name, or a record with `full_name`
 # (what a tactic writes) and `code` (the statement a prompt shows), as `retrieval.premise_source` returns them.

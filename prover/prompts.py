@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from itp import Theorem
-from itp.dialect import dialect
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import dialect
 
 
 def whole_proof_prompt(theorem: Theorem, informal: bool = False) -> str:

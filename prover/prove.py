@@ -7,9 +7,9 @@ import threading
 import time
 from typing import Optional
 
-from itp import ProofEnv, StatementError, Theorem, VerifierPool
-from policy import ProofPolicy, TacticPolicy
-from search import SearchConfig, SearchContext, SearchResult, run_search
+from stp_prover.itp import ProofEnv, StatementError, Theorem, VerifierPool
+from stp_prover.policy import ProofPolicy, TacticPolicy
+from stp_prover.search import SearchConfig, SearchContext, SearchResult, run_search
 
 from .memory import TacticMemory
 

@@ -19,10 +19,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from data import DataError, find_theorem, user_theorem
-from itp import StatementError, UntrustedInput
-from itp.dialect import declared_name, dialect
-from search import search_names
+from stp_prover.data import DataError, find_theorem, user_theorem
+from stp_prover.itp import StatementError, UntrustedInput
+from stp_prover.itp.dialect import declared_name, dialect
+from stp_prover.search import search_names
 
 from .service import JobConflict, ProvingService
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from queue import Queue
 from typing import Any, Optional
 
-from generation import EngineSettings
-from itp import (
+from stp_prover.generation import EngineSettings
+from stp_prover.itp import (
     ItpConfig,
     ItpSettings,
     ProofEnv,
@@ -24,7 +24,7 @@ from itp import (
     make_env,
     system_of,
 )
-from policy import Candidate, TacticPolicy
+from stp_prover.policy import Candidate, TacticPolicy
 
 from .factory import make_policies
 from .policy_settings import PolicySettings
@@ -102,7 +102,7 @@ class ProvingService:
         self.models: dict = {}
         self.premises = None
         if config.retriever:
-            from retrieval import premise_source
+            from stp_prover.retrieval import premise_source
 
             self.premises = premise_source(config.retriever)
         self.itp_config = replace(config.itp, workers=max(1, config.workers)).apply(ItpConfig())
@@ -153,7 +153,7 @@ class ProvingService:
 
     def encode(self, text: str) -> list[float]:
         if self._encoder is None:
-            from retrieval.dense import Encoder
+            from stp_prover.retrieval.dense import Encoder
 
             self._encoder = Encoder(self.config.encoder)
         self._count("encode")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Optional
 
-from generation import EngineSettings, GenerationService
-from generation.vllm_engine import INSTALL_HINT
+from stp_prover.generation import EngineSettings, GenerationService
+from stp_prover.generation.vllm_engine import INSTALL_HINT
 
 from .model_policies import ModelProofPolicy, ModelTacticPolicy
 

@@ -29,7 +29,7 @@ class Premise:
 
 class PremiseCorpus:
     def __init__(self, files: list[dict], digest: str = ""):
-        from data.traced import transitive_imports
+        from stp_prover.data.traced import transitive_imports
 
         self.digest = digest  # sha256 of the corpus file it was read from: what an index was built from
         self.premises: list[Premise] = []

@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 
-from data import DataError
+from stp_prover.data import DataError
 
 from .bm25 import top_k
 from .corpus import PremiseCorpus

@@ -8,7 +8,7 @@ from typing import Iterable, Optional, Protocol, Sequence
 
 import numpy as np
 
-from data.traced import tactic_examples
+from stp_prover.data.traced import tactic_examples
 
 from .corpus import PremiseCorpus
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from itp import State
+from stp_prover.itp import State
 
 from .bm25 import BM25Retriever
 from .corpus import Premise, PremiseCorpus

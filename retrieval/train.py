@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
-from data.traced import tactic_examples
+from stp_prover.data.traced import tactic_examples
 
 from .bm25 import BM25Retriever
 from .corpus import PremiseCorpus

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from itp import ProofEnv, State, StepKind, Theorem, Verdict
-from itp.dialect import dialect
-from policy import Candidate, TacticPolicy
+from stp_prover.itp import ProofEnv, State, StepKind, Theorem, Verdict
+from stp_prover.itp.dialect import dialect
+from stp_prover.policy import Candidate, TacticPolicy
 
 from .results import SearchResult
 from .stats import SHARED_STATS, TacticStats

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Protocol, Sequence
 
-from itp import Theorem, Verdict, VerifyJob
+from stp_prover.itp import Theorem, Verdict, VerifyJob
 
 EMPTY_REASON = "empty"  # the reason recorded for a blank sample, which is never checked
 

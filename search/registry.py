@@ -9,8 +9,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Optional
 
-from itp import PoolConfig, ProofEnv, Theorem, VerifierPool, VerifyJob
-from policy import ProofPolicy, TacticPolicy
+from stp_prover.itp import PoolConfig, ProofEnv, Theorem, VerifierPool, VerifyJob
+from stp_prover.policy import ProofPolicy, TacticPolicy
 
 from .best_first import BestFirstConfig, BestFirstSearch
 from .results import SearchResult

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from itp import Theorem, VerifierPool, VerifyJob
-from policy import ProofPolicy
+from stp_prover.itp import Theorem, VerifierPool, VerifyJob
+from stp_prover.policy import ProofPolicy
 
 from .results import SearchResult
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from math import comb
 from typing import Optional, Sequence
 
-from itp import Theorem, VerifierPool
-from policy import ProofPolicy
+from stp_prover.itp import Theorem, VerifierPool
+from stp_prover.policy import ProofPolicy
 
 from .pipeline import Tally, verify_tallies
 from .results import SearchResult

@@ -10,10 +10,10 @@ from typing import Any, Optional
 
 import yaml
 
-from conjecturer import CheckSettings, SelectionSettings
-from generation import EngineSettings
-from itp import ItpSettings
-from training import SFTSettings, TinyModelConfig
+from stp_prover.conjecturer import CheckSettings, SelectionSettings
+from stp_prover.generation import EngineSettings
+from stp_prover.itp import ItpSettings
+from stp_prover.training import SFTSettings, TinyModelConfig
 
 MODES = ("selfplay", "expert_iteration")
 PROMPTS = ("stp", "ours")

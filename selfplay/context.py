@@ -13,11 +13,11 @@ from typing import Callable, Optional, Sequence, TypeVar
 
 import numpy as np
 
-from data import read_log
-from itp import ItpConfig, Theorem, make_env
-from itp.env import ProofEnv
-from policy import ProofPolicy
-from prover.memory import TacticMemory
+from stp_prover.data import read_log
+from stp_prover.itp import ItpConfig, Theorem, make_env
+from stp_prover.itp.env import ProofEnv
+from stp_prover.policy import ProofPolicy
+from stp_prover.prover.memory import TacticMemory
 
 from . import stp
 from .config import SelfPlayConfig

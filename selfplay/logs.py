@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
-from data import ResultLog, read_log
+from stp_prover.data import ResultLog, read_log
 
 REASON_CHARS = 300  # a verdict's reason is kept this long: enough to see why, not the whole Coq transcript
 

@@ -32,10 +32,10 @@ from typing import Callable
 
 import yaml
 
-from data.traced import build_dataset, trace_library
-from itp import ItpConfig, make_env, system_of
-from prover.portfolio import PortfolioProofPolicy
-from training import TrainingExample, init_model, is_checkpoint, write_examples
+from stp_prover.data.traced import build_dataset, trace_library
+from stp_prover.itp import ItpConfig, make_env, system_of
+from stp_prover.prover.portfolio import PortfolioProofPolicy
+from stp_prover.training import TrainingExample, init_model, is_checkpoint, write_examples
 
 from . import stage1 as stage1_data
 from .config import ConfigError, SelfPlayConfig, to_dict

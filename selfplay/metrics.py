@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from data import ResultLog
+from stp_prover.data import ResultLog
 
 PASS_RATE_BINS = (0.0, 0.25, 0.5, 0.75, 1.0)
 

@@ -12,13 +12,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from data.traced import training_part
-from itp import Theorem
-from itp.dialect import dialect
-from prover.prompts import tactic_prompt, whole_proof_prompt
-from training import SFTSettings, TrainingExample, read_examples, train_sft, write_examples
-from training.base_model import BaseModelConfig, init_base_model
-from training.tokenizer import train_bpe_tokenizer
+from stp_prover.data.traced import training_part
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import dialect
+from stp_prover.prover.prompts import tactic_prompt, whole_proof_prompt
+from stp_prover.training import SFTSettings, TrainingExample, read_examples, train_sft, write_examples
+from stp_prover.training.base_model import BaseModelConfig, init_base_model
+from stp_prover.training.tokenizer import train_bpe_tokenizer
 
 from .config import ConfigError
 from .statements import traced_training_theorems

@@ -3,9 +3,9 @@ STP checkpoint expects, byte for byte) and ours."""
 
 from __future__ import annotations
 
-from itp import Theorem
-from itp.dialect import dialect
-from prover.prompts import whole_proof_prompt
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import dialect
+from stp_prover.prover.prompts import whole_proof_prompt
 
 
 def stp_proof_prompt(theorem: Theorem) -> str:

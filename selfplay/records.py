@@ -6,8 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from conjecturer import Conjecture
-from itp import Theorem
+from stp_prover.conjecturer import Conjecture
+from stp_prover.itp import Theorem
 
 from .stp import ConjectureExample, ConjectureInput
 

@@ -19,9 +19,9 @@ from typing import Any, Callable, Optional, Protocol, Sequence
 
 from tqdm import tqdm
 
-from itp import Theorem
-from policy import ProofPolicy
-from search.pipeline import Pool, StatementCounts, Tally, verify_tallies
+from stp_prover.itp import Theorem
+from stp_prover.policy import ProofPolicy
+from stp_prover.search.pipeline import Pool, StatementCounts, Tally, verify_tallies
 
 from .logs import ProofRow, SampleLog, StatementSummary
 

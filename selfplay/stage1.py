@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from conjecturer.prompts import stp_conjecture_target, stp_conjecture_training_prompt
-from itp import Theorem
-from itp.dialect import dialect
-from training import TrainingExample
+from stp_prover.conjecturer.prompts import stp_conjecture_target, stp_conjecture_training_prompt
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import dialect
+from stp_prover.training import TrainingExample
 
 from .prompts import proof_prompt, proof_target
 from .statements import traced_training_theorems

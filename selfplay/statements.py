@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
 
-from data import load_benchmark, select_theorems
-from data.benchmarks import tactic_prelude
-from data.traced import read_jsonl, training_part
-from itp import ProofEnv, StatementError, Theorem
-from itp.dialect import declared_name, dialect
+from stp_prover.data import load_benchmark, select_theorems
+from stp_prover.data.benchmarks import tactic_prelude
+from stp_prover.data.traced import read_jsonl, training_part
+from stp_prover.itp import ProofEnv, StatementError, Theorem
+from stp_prover.itp.dialect import declared_name, dialect
 
 from .config import HeldOutSettings, TargetSettings
 

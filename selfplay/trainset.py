@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from conjecturer import autoformalize_prompt, disprove_completion, disprove_prompt
-from itp import Theorem
-from itp.dialect import declared_name
-from prover.prompts import cot_whole_proof_prompt, whole_proof_prompt
-from training import TrainingExample
+from stp_prover.conjecturer import autoformalize_prompt, disprove_completion, disprove_prompt
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import declared_name
+from stp_prover.prover.prompts import cot_whole_proof_prompt, whole_proof_prompt
+from stp_prover.training import TrainingExample
 
 
 def proof_completion(proof: str) -> str:

@@ -9,9 +9,9 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-from itp import ItpConfig, Theorem
-from itp.ray_pool import RayVerifierPool
-from training import SFTSettings, TrainReport, read_examples, train_sft
+from stp_prover.itp import ItpConfig, Theorem
+from stp_prover.itp.ray_pool import RayVerifierPool
+from stp_prover.training import SFTSettings, TrainReport, read_examples, train_sft
 
 from .config import ProverSettings, RaySettings
 
@@ -38,7 +38,7 @@ def _policy_actor_class():
         method sends its whole chunk to the engine in one call."""
 
         def __init__(self, checkpoint: str, prover: ProverSettings, conjecture_tokens: int):
-            from generation import EngineSettings, GenerationService
+            from stp_prover.generation import EngineSettings, GenerationService
 
             self.checkpoint = checkpoint
             self.settings = getattr(prover, "engine", None) or EngineSettings()
@@ -49,7 +49,7 @@ def _policy_actor_class():
             self._embedder_lock = threading.Lock()  # the actor is threaded (max_concurrency)
 
         def _proof_requests(self, theorems: list[Theorem], n: int) -> list:
-            from generation import GenerationRequest
+            from stp_prover.generation import GenerationRequest
 
             from .prompts import proof_prompt
 
@@ -63,7 +63,7 @@ def _policy_actor_class():
         def sample_proofs_scored(self, theorems: list[Theorem], n: int) -> list[list[tuple[str, float]]]:
             """n whole proofs per theorem with the model's log-probability of each (all theorems in one engine
             call)."""
-            from prover.prompts import cut_whole_proof
+            from stp_prover.prover.prompts import cut_whole_proof
 
             if n <= 0:
                 return [[] for _ in theorems]
@@ -75,7 +75,7 @@ def _policy_actor_class():
 
         def generate(self, prompts: list[str], n: int) -> list[list[str]]:
             """n free-text continuations per prompt (conjectures, refutations), all prompts in one engine call."""
-            from generation import GenerationRequest
+            from stp_prover.generation import GenerationRequest
 
             if n <= 0:
                 return [[] for _ in prompts]
@@ -95,7 +95,7 @@ def _policy_actor_class():
                 if self._embedder is None:
                     import dataclasses
 
-                    from generation import GenerationService
+                    from stp_prover.generation import GenerationService
 
                     hf = dataclasses.replace(self.settings, engine="hf", device=self.settings.device or "cpu", args={})
                     self._embedder = GenerationService.start(self.checkpoint, hf)

@@ -26,7 +26,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def coq_env():
     """One warm Coq environment for the whole session (real coqtop)."""
-    from itp.coq import CoqEnv
+    from stp_prover.itp.coq import CoqEnv
 
     if shutil.which("coqtop") is None:
         pytest.fail("coqtop is not installed: run scripts/install.sh")
@@ -41,7 +41,7 @@ TRACED_FILES = ["theories/Arith/Between.v", "theories/Arith/Compare_dec.v", "the
 @pytest.fixture(scope="session")
 def traced_dir(tmp_path_factory):
     """Three Coq standard-library files traced for real, with corpus, theorems and splits built."""
-    from data.traced import build_dataset, trace_library
+    from stp_prover.data.traced import build_dataset, trace_library
 
     out = tmp_path_factory.mktemp("traced")
     trace_library("coq", out, TRACED_FILES)
@@ -67,7 +67,7 @@ def repl_double_command(*uses: str, extra: Path | None = None, hang_on=(), exit_
 def tiny_models(tmp_path_factory):
     """Tiny Hugging Face checkpoints built from a config (no download): `gpt` a decoder like DeepSeek-Prover,
     `t5` an encoder-decoder like ReProver."""
-    from training import TinyModelConfig, init_model
+    from stp_prover.training import TinyModelConfig, init_model
 
     root = tmp_path_factory.mktemp("generation-models")
     for name, kind in (("t5", "tiny-t5"), ("gpt", "tiny-gpt2")):

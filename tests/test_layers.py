@@ -1,4 +1,5 @@
-"""Dependencies point downwards only (DESIGN.md's layer table): each package imports only the packages below it."""
+"""Dependencies point downwards only (DESIGN.md's layer table): each layer imports only the layers below it, always
+through the one namespace `stp_prover`."""
 
 import ast
 from pathlib import Path
@@ -6,7 +7,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {
+NAMESPACE = "stp_prover"
+# Every layer, bottom-up; each is a folder at the repository root mapped to `stp_prover.<layer>` (pyproject.toml).
+LAYERS = (
     "itp",
     "policy",
     "generation",
@@ -15,43 +18,77 @@ OURS = {
     "prover",
     "search",
     "conjecturer",
-    "selfplay",
     "training",
-    "stp",
-}
-# What each package must never import (directly or in a function body).
+    "selfplay",
+    "cli",
+)
+# What each layer must never import (directly or in a function body).
 FORBIDDEN = {
-    "itp": OURS - {"itp"},
-    "policy": OURS - {"itp", "policy"},
-    "generation": OURS - {"itp", "policy", "generation"},
-    "search": {"prover", "conjecturer", "selfplay", "training", "stp"},
-    "retrieval": {"prover", "search", "conjecturer", "selfplay", "training", "stp"},
-    "training": {"prover", "search", "conjecturer", "selfplay", "stp"},
+    "itp": set(LAYERS) - {"itp"},
+    "policy": set(LAYERS) - {"itp", "policy"},
+    "generation": set(LAYERS) - {"itp", "policy", "generation"},
+    "data": {"prover", "search", "conjecturer", "selfplay", "training", "cli", "generation", "retrieval"},
+    "retrieval": {"prover", "search", "conjecturer", "selfplay", "training", "cli"},
+    "prover": {"conjecturer", "selfplay", "training", "cli"},
+    "search": {"prover", "conjecturer", "selfplay", "training", "cli"},
+    "conjecturer": {"selfplay", "training", "cli"},
+    "training": {"prover", "search", "conjecturer", "selfplay", "cli"},
+    "selfplay": {"cli"},
+    "cli": set(),
 }
+# The packages that are not layers: the namespace's own root and the code around the package.
+OUTSIDE = ("stp_prover", "tests", "benchmarks")
 
 
 def _imports(path: Path) -> set[str]:
+    """The layers `path` imports (`stp_prover.<layer>...`); a bare layer name (`import data`) is reported as
+    `bare:<name>`, since it would import someone else's `data` (or nothing) once installed."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
+    modules = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
+            modules += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.split(".")[0])
+            modules.append(node.module)
+    for module in modules:
+        parts = module.split(".")
+        if parts[0] == NAMESPACE and len(parts) > 1:
+            found.add(parts[1])
+        elif parts[0] in LAYERS:
+            found.add(f"bare:{parts[0]}")
     return found
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_a_package_imports_nothing_above_it(package):
+def _sources(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def test_every_layer_has_a_rule_and_a_folder():
+    assert set(FORBIDDEN) == set(LAYERS)
+    for layer in LAYERS:
+        assert (ROOT / layer / "__init__.py").is_file(), layer
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_layer_imports_nothing_above_it(layer):
     bad = {
         f"{path.relative_to(ROOT)} imports {name}"
-        for path in (ROOT / package).rglob("*.py")
-        for name in _imports(path) & FORBIDDEN[package]
+        for path in _sources(layer)
+        for name in _imports(path) & FORBIDDEN[layer]
     }
     assert not bad, sorted(bad)
 
 
-def test_the_check_sees_an_upward_import(tmp_path):
+@pytest.mark.parametrize("folder", LAYERS + OUTSIDE)
+def test_no_module_imports_a_layer_outside_the_namespace(folder):
+    bad = {
+        f"{path.relative_to(ROOT)}: {name}" for path in _sources(folder) for name in _imports(path) if ":" in name
+    }
+    assert not bad, sorted(bad)
+
+
+def test_the_check_sees_an_upward_import_and_a_bare_one(tmp_path):
     bad = tmp_path / "m.py"
-    bad.write_text("def f():\n    from prover.hf import HFModel\n")
-    assert "prover" in _imports(bad)
+    bad.write_text("def f():\n    from stp_prover.prover.hf import HFModel\n    import data.jsonl\n")
+    assert _imports(bad) == {"prover", "bare:data"}

@@ -2,7 +2,7 @@
 LOCAL_RANK, MASTER_ADDR, MASTER_PORT in each one's environment; torch/distributed/run.py) and watched so that one
 failing worker ends the run with its error instead of leaving the others waiting in a collective.
 
-The parent writes the run's inputs to `<out>/workers/spec.pkl`; each worker (`python -m training.distributed SPEC`)
+The parent writes the run's inputs to `<out>/workers/spec.pkl`; each worker (`python -m stp_prover.training.distributed SPEC`)
 starts the process group itself (gloo on CPU, NCCL on GPU, with the run's timeout: transformers passes no timeout to
 accelerate on the CPU path, training_args.py _setup_devices), then runs `sft.train_process`, which the Hugging Face
 Trainer turns into DDP / FSDP / ZeRO-3 (accelerate's PartialState reuses the started group, state.py). Rank 0 writes
@@ -62,9 +62,6 @@ def _worker_env(rank: int, world_size: int, port: int, threads: int) -> dict:
     env.setdefault("OMP_NUM_THREADS", str(threads))
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     env["PYTHONUNBUFFERED"] = "1"  # a killed worker's log still ends where it stopped
-    # The package must import in the worker however the parent was started (an installed `stp` or a source tree).
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
 
@@ -92,7 +89,7 @@ def launch(rows: list[TrainingExample], base: str, out: Path, settings: SFTSetti
             logs.append(log)
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "training.distributed", str(spec)],
+                    [sys.executable, "-m", "stp_prover.training.distributed", str(spec)],
                     env=_worker_env(rank, n, port, threads),
                     stdout=log,
                     stderr=subprocess.STDOUT,

@@ -100,7 +100,7 @@ class TrainReport:
 def _encode(tok, ex: TrainingExample, seq2seq: bool, max_length: int) -> dict:
     """The prompt's ids exactly as inference encodes them (generation/tokens.py: BOS where the tokenizer adds one,
     cut from the left), then the completion without special tokens and EOS; prompt tokens are masked out."""
-    from generation.tokens import encode_example
+    from stp_prover.generation.tokens import encode_example
 
     prompt, completion = encode_example(tok, ex.prompt, ex.completion, max_length, encoder=seq2seq)
     if seq2seq:  # the prompt is the encoder's input, with its own budget

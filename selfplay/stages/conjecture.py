@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 
-from conjecturer import (
+from stp_prover.conjecturer import (
     Conjecture,
     ConjectureChecker,
     disprove_prompt,
@@ -19,14 +19,14 @@ from conjecturer import (
     normalize,
     parse_false_variant,
 )
-from conjecturer.generate import ConjectureInput as GenInput
-from conjecturer.generate import model_conjectures_batch
-from conjecturer.prompts import declaration_keyword, stp_no_lemma
-from data import ResultLog
-from data.counterexamples import CounterexampleSettings, false_variant_candidates, refute
-from data.variants import Variant
-from itp import Theorem
-from itp.dialect import rename
+from stp_prover.conjecturer.generate import ConjectureInput as GenInput
+from stp_prover.conjecturer.generate import model_conjectures_batch
+from stp_prover.conjecturer.prompts import declaration_keyword, stp_no_lemma
+from stp_prover.data import ResultLog
+from stp_prover.data.counterexamples import CounterexampleSettings, false_variant_candidates, refute
+from stp_prover.data.variants import Variant
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import rename
 
 from .. import stp
 from ..context import Context

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from conjecturer import normalize
+from stp_prover.conjecturer import normalize
 
 from ..context import Context
 from ..logs import read_proofs, read_summaries

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from data import ResultLog, read_log
-from prover import make_policies
-from prover.parallel import run_with_envs
-from prover.policy_settings import PolicySettings
-from prover.prove import ProveConfig, prove_record
+from stp_prover.data import ResultLog, read_log
+from stp_prover.prover import make_policies
+from stp_prover.prover.parallel import run_with_envs
+from stp_prover.prover.policy_settings import PolicySettings
+from stp_prover.prover.prove import ProveConfig, prove_record
 
 from ..context import Context
 

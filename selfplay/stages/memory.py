@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from prover.memory import TacticMemory, open_memory
+from stp_prover.prover.memory import TacticMemory, open_memory
 
 from ..config import MemorySettings
 from ..context import Context

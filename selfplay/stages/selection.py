@@ -22,7 +22,7 @@ def similarity(ctx: Context, conjectures: list[str], targets: list[str]) -> np.n
         a = np.array(ray.get(ctx.workers.policy.embed.remote(conjectures)))
         b = np.array(ray.get(ctx.workers.policy.embed.remote(targets)))
     else:
-        from retrieval.dense import Encoder
+        from stp_prover.retrieval.dense import Encoder
 
         enc = Encoder(None)
         a, b = np.asarray(enc.encode(conjectures)), np.asarray(enc.encode(targets))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from conjecturer.prompts import declaration_keyword, stp_conjecture_target, stp_conjecture_training_prompt, stp_no_lemma
-from training import TrainingExample, read_examples, write_examples
+from stp_prover.conjecturer.prompts import declaration_keyword, stp_conjecture_target, stp_conjecture_training_prompt, stp_no_lemma
+from stp_prover.training import TrainingExample, read_examples, write_examples
 
 from .. import stp
 from ..context import Context

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from conjecturer import (
+from stp_prover.conjecturer import (
     ConjectureChecker,
     model_conjectures,
     mutation_conjectures,
@@ -16,7 +16,7 @@ from conjecturer import (
     stp_conjecture_training_prompt,
     stp_parse_conjecture,
 )
-from itp import Theorem
+from stp_prover.itp import Theorem
 
 HEADER = "From Coq Require Import Lia Lra Psatz.\nRequire Import Reals.\nOpen Scope R_scope.\n"
 SEED = Theorem("seed", "coq", HEADER, "Theorem seed (x : R) (h0 : 2 * x = 6) : x = 3.")

@@ -8,9 +8,9 @@ import tarfile
 
 import pytest
 
-from data import COQ_TACTIC_PRELUDE, DataError, FetchError, fetch_benchmark, find_theorem, load_benchmark
-from data.fetch import coq_record, lean_record
-from itp.coq import split_sentences
+from stp_prover.data import COQ_TACTIC_PRELUDE, DataError, FetchError, fetch_benchmark, find_theorem, load_benchmark
+from stp_prover.data.fetch import coq_record, lean_record
+from stp_prover.itp.coq import split_sentences
 
 
 def test_minif2f_valid_loads_in_both_systems(shared_data):

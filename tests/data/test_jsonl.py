@@ -1,4 +1,4 @@
-from data import ResultLog
+from stp_prover.data import ResultLog
 
 
 def test_result_log_resumes_and_drops_a_torn_last_line(tmp_path):
@@ -15,7 +15,7 @@ def test_result_log_resumes_and_drops_a_torn_last_line(tmp_path):
 
 
 def test_read_log_reads_without_writing_and_skips_a_torn_line(tmp_path):
-    from data import read_log
+    from stp_prover.data import read_log
 
     path = tmp_path / "log.jsonl"
     assert read_log(path) == [] and not path.exists()
@@ -29,7 +29,7 @@ LINE_BREAKERS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def test_records_survive_every_line_breaking_character(tmp_path):
-    from data import read_log
+    from stp_prover.data import read_log
 
     path = tmp_path / "log.jsonl"
     texts = [f"a{c}b" for c in LINE_BREAKERS] + ["\r\n", "\r"]
@@ -51,7 +51,7 @@ def test_a_write_that_fails_leaves_no_torn_line_and_says_why(tmp_path):
     script = textwrap.dedent(
         f"""
         import resource, signal
-        from data import ResultLog, ResultLogError
+        from stp_prover.data import ResultLog, ResultLogError
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
         with ResultLog({str(path)!r}) as log:
@@ -71,7 +71,7 @@ def test_a_write_that_fails_leaves_no_torn_line_and_says_why(tmp_path):
 def test_a_results_path_under_a_file_is_a_clear_error(tmp_path):
     import pytest
 
-    from data import ResultLogError
+    from stp_prover.data import ResultLogError
 
     (tmp_path / "file").write_text("x")
     with pytest.raises(ResultLogError, match="cannot write results"):
@@ -83,7 +83,7 @@ def test_any_text_survives_the_log_round_trip(tmp_path_factory):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from data import read_log
+    from stp_prover.data import read_log
 
     folder = tmp_path_factory.mktemp("logs")
     counter = iter(range(10**9))

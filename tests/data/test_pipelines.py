@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from data import load_benchmark
-from data.bootstrap import comment_proof, heuristic_alignment, informal_steps, safe_comment_text
-from data.countermath import read_countermath
-from itp import Theorem
-from stp.cli import main
+from stp_prover.data import load_benchmark
+from stp_prover.data.bootstrap import comment_proof, heuristic_alignment, informal_steps, safe_comment_text
+from stp_prover.data.countermath import read_countermath
+from stp_prover.itp import Theorem
+from stp_prover.cli.main import main
 
 BOOT = ["mathd_algebra_51", "amc12a_2008_p2", "aime_1991_p1"]  # two the portfolio proves, one it does not
 REFUTE = ["mathd_algebra_51", "amc12a_2008_p2", "mathd_numbertheory_35"]
@@ -148,14 +148,14 @@ def test_countermath_import_validates(tmp_path):
     assert read_countermath(good)[0]["label"] is False
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"statement": "x", "label": "maybe"}\n')
-    from data import DataError
+    from stp_prover.data import DataError
 
     with pytest.raises(DataError, match="bad.jsonl:1"):
         read_countermath(bad)
 
 
 def test_autoformalize_keeps_statements_that_pass_every_check(coq_env, minif2f):
-    from conjecturer import ConjectureChecker, autoformalize
+    from stp_prover.conjecturer import ConjectureChecker, autoformalize
 
     theorem = minif2f["mathd_algebra_51"]
     # Test double of a model: what a real one writes, good and bad.
@@ -175,7 +175,7 @@ def test_autoformalize_keeps_statements_that_pass_every_check(coq_env, minif2f):
 
 
 def test_autoformalize_command_runs_a_real_model_and_reports_reasons(tmp_path, shared_data):
-    from training import TinyModelConfig, init_model
+    from stp_prover.training import TinyModelConfig, init_model
 
     model = init_model(tmp_path / "tiny", TinyModelConfig(width=32, layers=1, heads=2))
     problems = tmp_path / "problems.jsonl"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import random
 
-from data.leandojo import read_corpus, read_split
-from data.traced import (
+from stp_prover.data.leandojo import read_corpus, read_split
+from stp_prover.data.traced import (
     SPLITS,
     load_traced,
     read_jsonl,
@@ -16,8 +16,8 @@ from data.traced import (
     trace_library,
     training_part,
 )
-from itp import ItpConfig, LeanConfig, trace_source
-from retrieval import PremiseCorpus
+from stp_prover.itp import ItpConfig, LeanConfig, trace_source
+from stp_prover.retrieval import PremiseCorpus
 from tests.conftest import TRACED_FILES as FILES
 from tests.conftest import repl_double_command
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data.variants import drop_hypotheses, perturb_constants, transform_conclusion, variants
+from stp_prover.data.variants import drop_hypotheses, perturb_constants, transform_conclusion, variants
 
 COQ_ARROWS = "Theorem t :\n  forall (x : R), 0 < x -> x < 3 ->\n  x * x < 9."
 COQ_BINDERS = "Theorem t (x y : R) (h0 : x + y = 10) (h1 : x - y = 2) : x = 6."
@@ -43,9 +43,9 @@ def test_variants_are_distinct():
 
 
 def test_statements_become_propositions_with_their_variables():
-    from data.variants import proposition
-    from itp.dialect import COQ as COQ_DIALECT
-    from itp.dialect import LEAN as LEAN_DIALECT
+    from stp_prover.data.variants import proposition
+    from stp_prover.itp.dialect import COQ as COQ_DIALECT
+    from stp_prover.itp.dialect import LEAN as LEAN_DIALECT
 
     prop, variables = proposition(COQ_BINDERS, "coq")
     assert prop == "forall (x y : R) (h0 : x + y = 10) (h1 : x - y = 2), x = 6"

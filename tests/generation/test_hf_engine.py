@@ -8,8 +8,8 @@ import math
 import pytest
 import torch
 
-from generation import EngineSettings, GenerationRequest, GenerationService, encode_prompt, make_engine
-from policy import PolicyUnavailable
+from stp_prover.generation import EngineSettings, GenerationRequest, GenerationService, encode_prompt, make_engine
+from stp_prover.policy import PolicyUnavailable
 
 
 def _reference_logprob(engine, prompt: str, text_tokens: list[int]) -> float:

@@ -7,16 +7,16 @@ import math
 
 import pytest
 
-from itp import Theorem
+from stp_prover.itp import Theorem
 
 
 @pytest.mark.ray
 def test_a_chunk_of_theorems_is_one_engine_call(tiny_models):
     import ray
 
-    from generation import EngineSettings
-    from selfplay.config import ProverSettings
-    from selfplay.workers import _policy_actor_class
+    from stp_prover.generation import EngineSettings
+    from stp_prover.selfplay.config import ProverSettings
+    from stp_prover.selfplay.workers import _policy_actor_class
 
     started = not ray.is_initialized()
     if started:

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-import generation.service as service_module
-from generation import EngineSettings, GenerationRequest, GenerationService, shared_service
+import stp_prover.generation.service as service_module
+from stp_prover.generation import EngineSettings, GenerationRequest, GenerationService, shared_service
 
 
 class CountingHFEngine:
@@ -27,7 +27,7 @@ class CountingHFEngine:
 
 
 def test_concurrent_callers_are_batched_into_fewer_engine_calls(tiny_models):
-    from generation import make_engine
+    from stp_prover.generation import make_engine
 
     counting: list[CountingHFEngine] = []
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generation import EngineSettings, split_model
+from stp_prover.generation import EngineSettings, split_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ def test_model_prefix_selects_vllm():
 
 
 def test_selfplay_yaml_carries_the_engine_and_the_gpu_config_uses_vllm():
-    from selfplay.config import ConfigError, load_config, parse_overrides
+    from stp_prover.selfplay.config import ConfigError, load_config, parse_overrides
 
     gpu = load_config(ROOT / "configs" / "selfplay_gpu_lean.yaml")
     assert gpu.prover.engine.engine == "vllm" and gpu.prover.engine.max_model_len == 4096

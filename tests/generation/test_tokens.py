@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from generation import encode_example, encode_prompt, special_tokens
+from stp_prover.generation import encode_example, encode_prompt, special_tokens
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from generation import EngineSettings, GenerationRequest, GenerationService, make_engine
-from policy import PolicyUnavailable
+from stp_prover.generation import EngineSettings, GenerationRequest, GenerationService, make_engine
+from stp_prover.policy import PolicyUnavailable
 
 SAMPLING_FIELDS = {"n", "temperature", "top_p", "max_tokens", "stop", "seed", "logprobs"}
 
@@ -140,9 +140,9 @@ def test_engine_arguments_sampling_parameters_and_outputs(vllm_double):
 
 
 def test_policies_reach_vllm_through_the_model_prefix(vllm_double, coq_env):
-    from itp import Theorem
-    from prover import make_policies
-    from prover.policy_settings import PolicySettings
+    from stp_prover.itp import Theorem
+    from stp_prover.prover import make_policies
+    from stp_prover.prover.policy_settings import PolicySettings
 
     thm = Theorem("t", "coq", "", "Theorem t : True.")
     tactics, proofs = make_policies(coq_env, "vllm:some/model", shared={}, policy=PolicySettings(policy="model"))

@@ -7,8 +7,8 @@ import inspect
 
 import pytest
 
-from itp import backends
-from itp.backends import (
+from stp_prover.itp import backends
+from stp_prover.itp.backends import (
     BACKENDS,
     CHECK_BACKENDS,
     SYSTEMS,
@@ -24,9 +24,9 @@ from itp.backends import (
     system_of,
     trace_source,
 )
-from itp.config import LeanConfig
-from itp.env import BackendUnavailable
-from itp.types import Theorem, VerdictKind
+from stp_prover.itp.config import LeanConfig
+from stp_prover.itp.env import BackendUnavailable
+from stp_prover.itp.types import Theorem, VerdictKind
 
 
 def test_the_registered_backends():

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from itp import LeanConfig, Theorem, VerdictKind
-from itp.lean import LeanEnv
+from stp_prover.itp import LeanConfig, Theorem, VerdictKind
+from stp_prover.itp.lean import LeanEnv
 from tests.conftest import repl_double_command
 
 ARITH = "From Coq Require Import Lia.\n"

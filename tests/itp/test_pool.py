@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from itp import ItpConfig, PoolConfig, Theorem, Verdict, VerdictKind, VerifierPool, VerifyJob, make_env
-from itp.env import ProofEnv
+from stp_prover.itp import ItpConfig, PoolConfig, Theorem, Verdict, VerdictKind, VerifierPool, VerifyJob, make_env
+from stp_prover.itp.env import ProofEnv
 
 ARITH = "Require Import Arith Lia.\n"
 REALS = "Require Import Reals Lra.\nOpen Scope R_scope.\n"
@@ -111,7 +111,7 @@ def test_hostile_proofs_do_not_take_the_pool_down():
 @pytest.mark.ray
 def test_ray_pool_gives_the_same_verdicts_as_the_local_pool():
     ray = pytest.importorskip("ray")
-    from itp.ray_pool import RayVerifierPool
+    from stp_prover.itp.ray_pool import RayVerifierPool
 
     jobs = [
         VerifyJob(thm("r1", ": 3 * 3 = 9"), "Proof. reflexivity. Qed."),
@@ -135,7 +135,7 @@ def test_ray_pool_gives_the_same_verdicts_as_the_local_pool():
 def test_ray_pool_spreads_one_header_over_every_actor():
     """miniF2F-Lean has one header: sharding by header would give all the work to one actor."""
     ray = pytest.importorskip("ray")
-    from itp.ray_pool import RayVerifierPool
+    from stp_prover.itp.ray_pool import RayVerifierPool
 
     jobs = [VerifyJob(thm(f"one_{i}", f": {i} + 0 = {i}"), "Proof. reflexivity. Qed.") for i in range(24)]
     jobs += jobs[:4]  # duplicates are checked once

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from itp import PoolConfig, Theorem, VerdictKind, VerifierPool, VerifyJob, make_env
+from stp_prover.itp import PoolConfig, Theorem, VerdictKind, VerifierPool, VerifyJob, make_env
 
 HEADER = "Require Import Arith Lia.\n"
 PROOFS = {

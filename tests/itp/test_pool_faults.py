@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 
-from itp import PoolConfig, Theorem, VerdictKind, VerifierPool, VerifyJob, make_env
+from stp_prover.itp import PoolConfig, Theorem, VerdictKind, VerifierPool, VerifyJob, make_env
 
 
 def coqtop_pids(pool: VerifierPool) -> set[int]:

@@ -7,7 +7,7 @@ import argparse
 
 import pytest
 
-from itp import ItpConfig, ItpSettings, make_env
+from stp_prover.itp import ItpConfig, ItpSettings, make_env
 
 
 def test_settings_reach_every_backend_config_and_the_pool():
@@ -42,7 +42,7 @@ def test_search_and_checks_use_the_environment_tactic_timeout():
 
 
 def test_the_selfplay_yaml_has_an_itp_section_and_refuses_bad_values(tmp_path):
-    from selfplay.config import ConfigError, load_config, parse_overrides
+    from stp_prover.selfplay.config import ConfigError, load_config, parse_overrides
     from tests.conftest import ROOT
 
     config = load_config(ROOT / "configs" / "selfplay_tiny_coq.yaml", parse_overrides(["itp.tactic_timeout=2"]))

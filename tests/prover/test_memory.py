@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-from itp import Theorem
-from itp.replay import proof_tactics
-from policy import Candidate, TacticPolicy
-from prover import PortfolioTacticPolicy
-from prover.memory import MemoryEntry, MemoryTacticPolicy, TacticMemory, traced_entries
-from prover.mixture import MixturePart, MixtureTacticPolicy, calibrated
-from search import BestFirstConfig, BestFirstSearch
+from stp_prover.itp import Theorem
+from stp_prover.itp.replay import proof_tactics
+from stp_prover.policy import Candidate, TacticPolicy
+from stp_prover.prover import PortfolioTacticPolicy
+from stp_prover.prover.memory import MemoryEntry, MemoryTacticPolicy, TacticMemory, traced_entries
+from stp_prover.prover.mixture import MixturePart, MixtureTacticPolicy, calibrated
+from stp_prover.search import BestFirstConfig, BestFirstSearch
 
 LISTS = "Require Import List.\n"
 
@@ -103,7 +103,7 @@ def test_prove_with_a_memory_learns_and_reuses_a_proof_from_the_command_line(tmp
 
     def prove(name: str, typ: str, *extra: str) -> dict:
         statement = f"Theorem {name} : forall l : list {typ}, rev (rev l) = l."
-        cmd = [sys.executable, "-m", "prover.cli", "--statement", statement, "--header", LISTS, "--budget", "20"]
+        cmd = [sys.executable, "-m", "stp_prover.prover.cli", "--statement", statement, "--header", LISTS, "--budget", "20"]
         done = subprocess.run(cmd + ["--json", *extra], capture_output=True, text=True, cwd=ROOT, timeout=300)
         assert done.returncode in (0, 1), done.stderr
         return json.loads(done.stdout)
@@ -112,8 +112,8 @@ def test_prove_with_a_memory_learns_and_reuses_a_proof_from_the_command_line(tmp
     assert not prove("a", "nat", "--memory", str(memory))["proved"]
     assert not memory.exists() or memory.read_text() == ""
     # A user's proof of a sibling enters the memory the moment it is verified (through the one entry point).
-    from itp import make_env
-    from prover.memory import TacticMemory
+    from stp_prover.itp import make_env
+    from stp_prover.prover.memory import TacticMemory
 
     with make_env("coq") as env:
         learnt = Theorem("b", "coq", LISTS, "Theorem b : forall l : list bool, rev (rev l) = l.")
@@ -124,7 +124,7 @@ def test_prove_with_a_memory_learns_and_reuses_a_proof_from_the_command_line(tmp
     assert out["proved"] and out["policy"] == "mixture" and "rev_involutive" in out["proof"]
     assert prove("d", "nat", "--memory", str(memory), "--policy", "portfolio")["proved"] is False
     bad = subprocess.run(
-        [sys.executable, "-m", "prover.cli", "--theorem", "examples/add_zero_right", "--policy", "model"],
+        [sys.executable, "-m", "stp_prover.prover.cli", "--theorem", "examples/add_zero_right", "--policy", "model"],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )  # fmt: skip
     assert bad.returncode == 2 and "--policy model needs --model" in bad.stderr

@@ -8,10 +8,10 @@ import math
 
 import pytest
 
-from itp import Theorem
-from prover import PolicyUnavailable, PortfolioProofPolicy, PortfolioTacticPolicy, make_policies
-from prover.hf import GenerationConfig, HFModel, HFProofPolicy, HFTacticPolicy
-from prover.policy_settings import PolicySettings
+from stp_prover.itp import Theorem
+from stp_prover.prover import PolicyUnavailable, PortfolioProofPolicy, PortfolioTacticPolicy, make_policies
+from stp_prover.prover.hf import GenerationConfig, HFModel, HFProofPolicy, HFTacticPolicy
+from stp_prover.prover.policy_settings import PolicySettings
 
 MODEL_ONLY = PolicySettings(policy="model")
 
@@ -73,8 +73,8 @@ def test_missing_model_or_engine_is_a_clear_error(coq_env, tmp_path):
 
 
 def test_search_and_sampling_run_end_to_end_with_a_tiny_model(tiny_models, coq_env):
-    from itp import PoolConfig, VerifierPool
-    from search import BestFirstConfig, BestFirstSearch, SamplingConfig, sample_proofs
+    from stp_prover.itp import PoolConfig, VerifierPool
+    from stp_prover.search import BestFirstConfig, BestFirstSearch, SamplingConfig, sample_proofs
 
     model = HFModel(
         str(tiny_models / "t5"), device="cpu", config=GenerationConfig(max_new_tokens_tactic=8, max_new_tokens_proof=24)
@@ -114,7 +114,7 @@ def test_concurrent_searches_share_one_engine_and_their_requests_are_batched(tin
 
 
 def test_engine_flags_are_checked(tmp_path):
-    from prover.cli import main
+    from stp_prover.prover.cli import main
 
     assert main(["--statement", "Theorem t : True.", "--engine-arg", "nonsense"]) == 2
     assert main(["--statement", "Theorem t : True.", "--engine-arg", "max_batch=0"]) == 2

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itp import Theorem
-from itp.dialect import declared_name, dialect, rename, top_level_indices
-from prover.prompts import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import declared_name, dialect, rename, top_level_indices
+from stp_prover.prover.prompts import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 TEXT = st.one_of(

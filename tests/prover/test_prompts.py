@@ -1,5 +1,5 @@
-from itp import Theorem
-from prover import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt
+from stp_prover.itp import Theorem
+from stp_prover.prover import clean_tactic, cut_whole_proof, tactic_prompt, whole_proof_prompt
 
 LEAN = Theorem(
     "t",
@@ -41,8 +41,8 @@ def test_clean_tactic():
 
 
 def test_chain_of_thought_and_few_shot_nl_fl_prompts():
-    from itp import Theorem
-    from prover.prompts import cot_whole_proof_prompt, nl_fl_few_shot_prompt
+    from stp_prover.itp import Theorem
+    from stp_prover.prover.prompts import cot_whole_proof_prompt, nl_fl_few_shot_prompt
 
     t = Theorem("t", "lean", "import Mathlib\n", "theorem t : 1 + 1 = 2 := by", "One plus one is two.", "Compute.")
     cot = cot_whole_proof_prompt(t)

@@ -3,10 +3,10 @@ LeanDojo run kept one Dojo, a Lean process, per theorem)."""
 
 from __future__ import annotations
 
-from itp import Theorem
-from itp.lean import LeanDojoEnv
-from policy import Candidate, ProofPolicy, TacticPolicy
-from prover.prove import ProveConfig, prove_theorem
+from stp_prover.itp import Theorem
+from stp_prover.itp.lean import LeanDojoEnv
+from stp_prover.policy import Candidate, ProofPolicy, TacticPolicy
+from stp_prover.prover.prove import ProveConfig, prove_theorem
 from tests.itp.lean import lean_dojo_double as dojo_double
 
 

@@ -44,7 +44,7 @@ def call(base: str, method: str, path: str, body=None, timeout: float = 120):
 def launch(args: list[str], env: dict, ready) -> tuple[subprocess.Popen, str]:
     """`stp serve ARGS` on a free loopback port, started in its own session; returns once `ready(base)` is 200."""
     port = _free_port()
-    cmd = [sys.executable, "-m", "stp", "serve", "--port", str(port), *args]
+    cmd = [sys.executable, "-m", "stp_prover", "serve", "--port", str(port), *args]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -68,7 +68,7 @@ def stop(proc: subprocess.Popen) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from training import TinyModelConfig, init_model
+    from stp_prover.training import TinyModelConfig, init_model
 
     model = init_model(tmp_path_factory.mktemp("model") / "tiny", TinyModelConfig(width=32, layers=1, heads=2))
     env = dict(os.environ, STP_DATA_DIR=str(SHARED / "data"))
@@ -123,7 +123,7 @@ def test_check_accepts_a_proof_and_refuses_cheats(server):
 def test_prove_a_theorem_and_a_goal_with_a_verified_proof(server, coq_env):
     status, body = call(server, "POST", "/prove", {"theorem": EASY, "policy": "portfolio"})
     assert status == 200 and body["status"] == "done" and body["proved"], body
-    from data import user_theorem
+    from stp_prover.data import user_theorem
 
     assert coq_env.check(user_theorem("t", "coq", HEADER, EASY["statement"]), body["proof"]).ok
     status, body = call(server, "POST", "/prove", {"goal": "forall n : nat, n + 0 = n", "policy": "portfolio"})

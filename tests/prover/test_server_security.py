@@ -114,8 +114,8 @@ def test_an_internal_error_answers_500_without_a_traceback():
     """In-process: a route that fails unexpectedly (a TEST DOUBLE service stands in for the proving service)."""
     from fastapi.testclient import TestClient
 
-    from prover.server import create_app
-    from prover.service import ServerConfig
+    from stp_prover.prover.server import create_app
+    from stp_prover.prover.service import ServerConfig
 
     class ServiceDouble:
         system = "coq"
@@ -134,7 +134,7 @@ def test_an_internal_error_answers_500_without_a_traceback():
 
 
 def test_llmstep_context_over_the_text_limit_keeps_its_end():
-    from prover.server import MAX_TEXT, LLMStepRequest
+    from stp_prover.prover.server import MAX_TEXT, LLMStepRequest
 
     req = LLMStepRequest(tactic_state="n : nat\n⊢ n = n", context="x" * (MAX_TEXT + 10) + "END")
     assert len(req.context) == MAX_TEXT and req.context.endswith("END")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrieval.align import EmbeddingAligner, monotone_alignment
+from stp_prover.retrieval.align import EmbeddingAligner, monotone_alignment
 
 
 def test_monotone_alignment_maximises_the_score_in_order():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from data.traced import read_jsonl
-from itp import State, Theorem
-from prover.prompts import tactic_prompt
-from retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate, premise_source, tokenize
+from stp_prover.data.traced import read_jsonl
+from stp_prover.itp import State, Theorem
+from stp_prover.prover.prompts import tactic_prompt
+from stp_prover.retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate, premise_source, tokenize
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +56,8 @@ def test_dense_index_roundtrip_and_recall(tmp_path, traced_dir, corpus, packaged
 def test_an_index_of_another_corpus_is_refused(tmp_path, traced_dir, corpus, packaged):
     import shutil
 
-    from data import DataError
-    from retrieval import StaleIndex
+    from stp_prover.data import DataError
+    from stp_prover.retrieval import StaleIndex
 
     corpus_path = tmp_path / "corpus.jsonl"
     shutil.copy(traced_dir / "corpus.jsonl", corpus_path)
@@ -73,7 +73,7 @@ def test_an_index_of_another_corpus_is_refused(tmp_path, traced_dir, corpus, pac
 
 
 def test_training_produces_an_encoder_that_loads(tmp_path, traced_dir, corpus):
-    from retrieval.train import train_encoder, training_triples
+    from stp_prover.retrieval.train import train_encoder, training_triples
 
     theorems = read_jsonl(traced_dir / "theorems.jsonl")
     triples = training_triples(theorems, corpus)

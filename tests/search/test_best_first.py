@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from data import find_theorem
-from itp import StatementError, Theorem, Verdict, VerdictKind
-from prover import Candidate, PortfolioTacticPolicy, TacticPolicy
-from search import BestFirstConfig, BestFirstSearch
+from stp_prover.data import find_theorem
+from stp_prover.itp import StatementError, Theorem, Verdict, VerdictKind
+from stp_prover.prover import Candidate, PortfolioTacticPolicy, TacticPolicy
+from stp_prover.search import BestFirstConfig, BestFirstSearch
 
 ARITH = "From Coq Require Import Lia.\nRequire Import Arith.\n"
 

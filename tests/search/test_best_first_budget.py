@@ -3,10 +3,10 @@ hypothesis names, expensive candidates ordered by what worked on similar goals. 
 
 from __future__ import annotations
 
-from itp import Theorem
-from itp.dialect import COQ
-from policy import Candidate, TacticPolicy
-from search import BestFirstConfig, BestFirstSearch, TacticStats
+from stp_prover.itp import Theorem
+from stp_prover.itp.dialect import COQ
+from stp_prover.policy import Candidate, TacticPolicy
+from stp_prover.search import BestFirstConfig, BestFirstSearch, TacticStats
 
 # About a second of Coq's time (a tenth under no load would still be past the first limit below).
 SLOW = "do 3000000 idtac"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from itp import Theorem
-from policy import Candidate, ProofPolicy, TacticPolicy
-from prover.cli import build_parser
-from prover.prove import ProveConfig, prove_theorem
-from prover.server import ProveRequest
-from search import SEARCHES, Search, SearchContext, SearchResult, get_search, register, search_names
+from stp_prover.itp import Theorem
+from stp_prover.policy import Candidate, ProofPolicy, TacticPolicy
+from stp_prover.prover.cli import build_parser
+from stp_prover.prover.prove import ProveConfig, prove_theorem
+from stp_prover.prover.server import ProveRequest
+from stp_prover.search import SEARCHES, Search, SearchContext, SearchResult, get_search, register, search_names
 
 
 class NoTactics(TacticPolicy):

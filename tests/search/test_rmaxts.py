@@ -3,12 +3,12 @@ resumes from a node chosen by UCB with a novelty reward. Real Coq; test-double p
 
 from __future__ import annotations
 
-from itp import PoolConfig, Theorem, VerifierPool
-from policy import Candidate, ProofPolicy
-from prover.portfolio import PortfolioProofPolicy
-from prover.prove import ProveConfig, prove_theorem
-from search import RMaxTSConfig, rmax_tree_search
-from search.rmaxts import _Tree
+from stp_prover.itp import PoolConfig, Theorem, VerifierPool
+from stp_prover.policy import Candidate, ProofPolicy
+from stp_prover.prover.portfolio import PortfolioProofPolicy
+from stp_prover.prover.prove import ProveConfig, prove_theorem
+from stp_prover.search import RMaxTSConfig, rmax_tree_search
+from stp_prover.search.rmaxts import _Tree
 
 THM = Theorem("rm", "coq", "From Coq Require Import Lia.\n", "Theorem rm (n : nat) : n + 0 = n /\\ True.")
 GOOD_PREFIX = "Proof.\n  split.\n  - lia.\n  - "

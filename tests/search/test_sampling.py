@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from itp import PoolConfig, Theorem, VerifierPool
-from prover import Candidate, ProofPolicy
-from search import SamplingConfig, pass_at_k, sample_proofs
+from stp_prover.itp import PoolConfig, Theorem, VerifierPool
+from stp_prover.prover import Candidate, ProofPolicy
+from stp_prover.search import SamplingConfig, pass_at_k, sample_proofs
 
 THM = Theorem("s", "coq", "From Coq Require Import Lia.\n", "Theorem s (n : nat) : n + 0 = n.")
 
@@ -55,7 +55,7 @@ def test_stop_at_first_verified_proof(coq_env):
 
 def test_pipeline_counts_every_sample_and_checks_each_distinct_text_once(coq_env):
     """sample -> deduplicate -> verify -> count, as self-play and `sample_proofs` both run it."""
-    from search.pipeline import EMPTY_REASON, sample_verify_count
+    from stp_prover.search.pipeline import EMPTY_REASON, sample_verify_count
 
     other = Theorem("t", "coq", "From Coq Require Import Lia.\n", "Theorem t (n : nat) : n * 1 = n.")
     good, bad = "Proof. lia. Qed.", "Proof. reflexivity. Qed."

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from selfplay.records import CheckedConjecture, GeneratedInput
-from selfplay.stages.evaluation import conjecture_funnel
+from stp_prover.selfplay.records import CheckedConjecture, GeneratedInput
+from stp_prover.selfplay.stages.evaluation import conjecture_funnel
 
 
 def _made(name: str, source: str, check: str) -> CheckedConjecture:

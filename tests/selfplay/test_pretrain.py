@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from selfplay.pretrain import PretrainConfig, PretrainData, pretrain_examples
+from stp_prover.selfplay.pretrain import PretrainConfig, PretrainData, pretrain_examples
 from tests.conftest import ROOT
 
 TINY = [
@@ -30,7 +30,7 @@ def test_examples_of_the_three_kinds_come_from_the_train_part(traced_dir):
 
 def test_stp_pretrain_trains_a_model_inference_can_load(traced_dir, tmp_path):
     out = tmp_path / "pretrain"
-    cmd = [sys.executable, "-m", "stp", "pretrain", "--config", "configs/pretrain_coq.yaml", "--json"]
+    cmd = [sys.executable, "-m", "stp_prover", "pretrain", "--config", "configs/pretrain_coq.yaml", "--json"]
     cmd += ["--set", f"traced={traced_dir}", "--set", f"out={out}", *TINY]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -45,7 +45,7 @@ def test_stp_pretrain_trains_a_model_inference_can_load(traced_dir, tmp_path):
 
 
 def test_bad_pretrain_input_is_exit_2(tmp_path):
-    base = [sys.executable, "-m", "stp", "pretrain", "--config", "configs/pretrain_coq.yaml"]
+    base = [sys.executable, "-m", "stp_prover", "pretrain", "--config", "configs/pretrain_coq.yaml"]
     for extra, message in [
         (["--set", f"traced={tmp_path}"], "holds no traced data"),
         (["--set", "data.kinds=[poems]"], "data.kinds"),
@@ -56,8 +56,8 @@ def test_bad_pretrain_input_is_exit_2(tmp_path):
 
 
 def test_the_cpu_and_gpu_configs_load_and_the_cpu_one_is_sized_for_an_hour(traced_dir):
-    from selfplay import load_config
-    from selfplay.pretrain import PretrainConfig
+    from stp_prover.selfplay import load_config
+    from stp_prover.selfplay.pretrain import PretrainConfig
 
     cpu = load_config(ROOT / "configs" / "pretrain_coq.yaml", {"traced": str(traced_dir)}, cls=PretrainConfig)
     gpu = load_config(ROOT / "configs" / "pretrain_coq_gpu.yaml", {"traced": str(traced_dir)}, cls=PretrainConfig)

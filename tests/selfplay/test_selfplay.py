@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from itp import Theorem
-from selfplay import ConfigError, load_config, parse_overrides
-from selfplay.logs import read_proofs
+from stp_prover.itp import Theorem
+from stp_prover.selfplay import ConfigError, load_config, parse_overrides
+from stp_prover.selfplay.logs import read_proofs
 from tests.conftest import ROOT, SHARED
 
 TINY = ROOT / "configs" / "selfplay_tiny_coq.yaml"
@@ -52,7 +52,7 @@ def _config(tmp_path: Path) -> Path:
 def _stp(*args: str, **kw) -> subprocess.Popen:
     env = dict(os.environ, STP_DATA_DIR=str(SHARED / "data"), PYTHONUNBUFFERED="1")
     return subprocess.Popen(
-        [sys.executable, "-m", "stp", *args], cwd=ROOT, env=env, start_new_session=True, text=True, **kw
+        [sys.executable, "-m", "stp_prover", *args], cwd=ROOT, env=env, start_new_session=True, text=True, **kw
     )
 
 
@@ -140,7 +140,7 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
     assert proved, "no conjecture was proved"
     rec = proved[0]
     proof = rec["best_proof"]
-    from data import load_benchmark
+    from stp_prover.data import load_benchmark
 
     seed_theorem = next(t for t in load_benchmark("miniF2F", "valid", "coq", str(shared_data)) if t.name == rec["seed"])
     verdict = coq_env.check(Theorem(rec["name"], "coq", seed_theorem.header, rec["statement"]), proof)
@@ -231,7 +231,7 @@ def test_expert_iteration_retrains_from_the_start_each_round_on_all_rounds(tmp_p
         assert rows[str(r)]["heldout_mixture_proved"] == sum(1 for x in recs if x["proved"])
     portfolio = _lines(run / "round-000" / "heldout_search_portfolio.jsonl")
     assert {x["policy"] for x in portfolio} == {"portfolio"} and {x["checkpoint"] for x in portfolio} == {None}
-    from data import load_benchmark
+    from stp_prover.data import load_benchmark
 
     valid = {t.name: t for t in load_benchmark("miniF2F", "valid", "coq", str(shared_data))}
     for rec in portfolio + _lines(run / "round-001" / "heldout_search.jsonl"):
@@ -269,7 +269,7 @@ def test_config_errors_name_the_key(tmp_path):
 
 
 def test_cli_reports_bad_configs_as_usage_errors(tmp_path):
-    from stp.cli import main
+    from stp_prover.cli.main import main
 
     assert main(["selfplay", "--config", str(tmp_path / "missing.yaml")]) == 2
     assert main(["selfplay"]) == 2

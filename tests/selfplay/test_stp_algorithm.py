@@ -9,17 +9,17 @@ import math
 import numpy as np
 import pytest
 
-from conjecturer.prompts import (
+from stp_prover.conjecturer.prompts import (
     stp_conjecture_prompt,
     stp_conjecture_target,
     stp_conjecture_training_prompt,
     stp_no_lemma,
     stp_parse_conjecture,
 )
-from itp import Theorem
-from selfplay import load_config, stp
-from selfplay.prompts import proof_target, stp_proof_prompt
-from selfplay.stp import NO_LEMMA, ConjectureExample, ConjectureInput, InputSettings, ProofRecord
+from stp_prover.itp import Theorem
+from stp_prover.selfplay import load_config, stp
+from stp_prover.selfplay.prompts import proof_target, stp_proof_prompt
+from stp_prover.selfplay.stp import NO_LEMMA, ConjectureExample, ConjectureInput, InputSettings, ProofRecord
 from tests.conftest import ROOT
 
 
@@ -51,7 +51,7 @@ def test_premises_of_a_verified_coq_proof_come_from_coq(coq_env):
 
 
 def test_lean_premises_are_read_from_the_repl_messages():
-    from itp.lean.premises import candidate_names, parse_premises, premises_command
+    from stp_prover.itp.lean.premises import candidate_names, parse_premises, premises_command
 
     names = candidate_names("by\n  -- uses mul_comm? no\n  rw [Nat.add_comm a b] at h₀\n  exact h₀", "thm")
     assert names == ["Nat.add_comm", "a", "b", "h₀"]
@@ -88,7 +88,7 @@ def test_every_invoked_premise_is_its_own_conjecture_input():
 
 # -- difference 2: stage 1 (Notebooks/construct_sft.ipynb, conjecture_examples loop; run_SFT.sh) -------------------
 def test_stage1_conjecture_examples_pair_earlier_theorems_sharing_a_lemma(tmp_path):
-    from selfplay.stage1 import conjecture_examples, library_proof_examples, library_theorems
+    from stp_prover.selfplay.stage1 import conjecture_examples, library_proof_examples, library_theorems
 
     def thm(name, line, premises):
         return {
@@ -253,7 +253,7 @@ def test_matching_gives_each_target_to_its_nearest_conjecture_and_masks_at_four(
 
 # -- difference 7: optimisation (RL_utils.py:641-682, RL_base.yaml, weighted_lm.py:281-313, model_utils.py:125) ------
 def test_defaults_are_stps_optimisation_and_sampling():
-    from selfplay.config import SelfPlayConfig
+    from stp_prover.selfplay.config import SelfPlayConfig
 
     c = SelfPlayConfig()
     assert (c.sft.learning_rate, c.sft.lr_scheduler, c.sft.warmup_steps, c.sft.min_steps) == (
@@ -264,7 +264,7 @@ def test_defaults_are_stps_optimisation_and_sampling():
     )
     assert c.sft.token_weighted_loss and (c.sft.adam_beta2, c.sft.adam_epsilon, c.sft.weight_decay) == (0.95, 1e-5, 0)
     assert (c.prover.temperature, c.prover.top_p, c.prover.verify_timeout) == (1.0, 1.0, 200.0)
-    from training.sft import planned_steps
+    from stp_prover.training.sft import planned_steps
 
     assert planned_steps(10000, 1, 2048, 5) == 5 and planned_steps(20480, 1, 2048, 5) == 10
 
@@ -272,8 +272,8 @@ def test_defaults_are_stps_optimisation_and_sampling():
 def test_loss_is_weighted_per_token(tmp_path):
     import torch
 
-    from training import TinyModelConfig, init_model
-    from training.sft import _weighted_trainer_class
+    from stp_prover.training import TinyModelConfig, init_model
+    from stp_prover.training.sft import _weighted_trainer_class
 
     path = init_model(tmp_path / "m", TinyModelConfig(width=32, layers=1, heads=2, context=64))
     from transformers import AutoModelForCausalLM
@@ -299,7 +299,7 @@ def test_loss_is_weighted_per_token(tmp_path):
 
 
 def test_min_steps_trains_exactly_stps_number_of_steps(tmp_path):
-    from training import SFTSettings, TinyModelConfig, TrainingExample, init_model, train_sft
+    from stp_prover.training import SFTSettings, TinyModelConfig, TrainingExample, init_model, train_sft
 
     base = init_model(tmp_path / "m", TinyModelConfig(width=32, layers=1, heads=2, context=128))
     examples = [TrainingExample(f"p{i}", " q", 1.0) for i in range(6)]
@@ -339,8 +339,8 @@ def test_stp_prompts_byte_for_byte():
     assert proof_target(proof + "\n", "stp") == proof  # EOS is appended by the trainer (see the next assertion)
     from transformers import ByT5Tokenizer
 
-    from training import TrainingExample
-    from training.sft import _encode
+    from stp_prover.training import TrainingExample
+    from stp_prover.training.sft import _encode
 
     tok = ByT5Tokenizer()
     row = _encode(tok, TrainingExample(stp_proof_prompt(seed), proof_target(proof, "stp")), False, 4096)
@@ -350,7 +350,7 @@ def test_stp_prompts_byte_for_byte():
 # -- difference 9 and 10: expert iteration as STP ran it; our additions off by default ------------------------------
 def test_gpu_config_is_stps_defaults_and_our_additions_are_off():
     gpu = load_config(ROOT / "configs" / "selfplay_gpu_lean.yaml")
-    from selfplay.config import SelfPlayConfig
+    from stp_prover.selfplay.config import SelfPlayConfig
 
     default = SelfPlayConfig()
     for c in (gpu, default):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from selfplay.logs import BestIndex, ProofRow, SampleLog, StatementSummary, read_proofs, read_summaries
+from stp_prover.selfplay.logs import BestIndex, ProofRow, SampleLog, StatementSummary, read_proofs, read_summaries
 from tests.conftest import ROOT
 
 
@@ -32,7 +32,7 @@ def test_orphan_shard_rows_are_ignored_and_a_resumed_log_writes_a_new_shard(tmp_
     with SampleLog(tmp_path, "targets") as log:
         log.append([(_summary("a", 1, best="Proof. exact I. Qed."), _rows("a", 1)), (_summary("b", 0), _rows("b", 0))])
     # A writer killed between its shard and its summaries: the shard is there, the summaries are not.
-    from selfplay.logs import _write_shard
+    from stp_prover.selfplay.logs import _write_shard
 
     _write_shard(tmp_path / "targets.proofs" / "part-00001.parquet", _rows("c", 2) + _rows("a", 4))
     with SampleLog(tmp_path, "targets") as log:
@@ -118,7 +118,7 @@ def test_a_streaming_round_killed_mid_stream_resumes_without_loss_or_double_coun
 def test_proof_records_come_in_scheduled_order_whatever_order_chunks_finished_in(tmp_path):
     """STP's steps shuffle seeds and order training examples from these records: the streaming round's completion
     order must not leak into them."""
-    from selfplay.context import proof_records
+    from stp_prover.selfplay.context import proof_records
 
     with SampleLog(tmp_path, "targets") as log:  # chunks finished c, a, b
         log.append([(_summary("c", 1, best="Proof. exact I. Qed."), _rows("c", 1))])

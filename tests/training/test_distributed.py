@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from training import SFTSettings, TrainingExample, write_examples
+from stp_prover.training import SFTSettings, TrainingExample, write_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 # Examples of different lengths and weights: the workers' shares of the loss's normaliser differ.
@@ -19,7 +19,7 @@ EXAMPLES = [TrainingExample(f"goal {i}: n + {i} = {i} + n", " lia." * (1 + i % 3
 
 def stp(*args, timeout=540):
     return subprocess.run(
-        [sys.executable, "-m", "stp", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "stp_prover", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -27,7 +27,7 @@ def test_two_workers_take_the_step_one_process_takes_and_write_one_checkpoint(tm
     import torch
     from transformers import AutoModelForCausalLM
 
-    from training import train_sft
+    from stp_prover.training import train_sft
 
     write_examples(tmp_path / "ex.jsonl", EXAMPLES)
     # One step of plain SGD over all 8 examples (4 per worker), no dropout, no clipping: the step's weights are
@@ -79,7 +79,7 @@ def test_two_workers_take_the_step_one_process_takes_and_write_one_checkpoint(tm
 
 
 def test_a_failing_worker_ends_the_run_with_its_error(tmp_path):
-    from training import TinyModelConfig, init_model
+    from stp_prover.training import TinyModelConfig, init_model
 
     base = init_model(tmp_path / "base", TinyModelConfig(width=32, layers=1, heads=2, context=64))
     weights = base / "model.safetensors"
@@ -126,7 +126,7 @@ def test_a_worker_killed_mid_training_ends_the_run_instead_of_leaving_its_peer_w
         )
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "stp", "train", "--config", str(config), "--workers", "2", "--json"],
+        [sys.executable, "-m", "stp_prover", "train", "--config", str(config), "--workers", "2", "--json"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -141,7 +141,7 @@ def test_a_worker_killed_mid_training_ends_the_run_instead_of_leaving_its_peer_w
             time.sleep(0.5)
         else:
             pytest.fail("training never started")
-        workers = [c for c in psutil.Process(proc.pid).children() if "training.distributed" in " ".join(c.cmdline())]
+        workers = [c for c in psutil.Process(proc.pid).children() if "stp_prover.training.distributed" in " ".join(c.cmdline())]
         assert len(workers) == 2
         victim = next(w for w in workers if w.environ().get("RANK") == "1")
         os.kill(victim.pid, signal.SIGKILL)

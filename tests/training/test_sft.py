@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from training import SFTSettings, TinyModelConfig, TrainingExample, init_model, read_examples, train_sft, write_examples
-from training.sft import _encode
+from stp_prover.training import SFTSettings, TinyModelConfig, TrainingExample, init_model, read_examples, train_sft, write_examples
+from stp_prover.training.sft import _encode
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_training_prompt_ids_are_what_inference_encodes(make):
     are the same, and the completion follows without special tokens, then EOS."""
     from transformers import ByT5Tokenizer
 
-    from generation import encode_prompt
+    from stp_prover.generation import encode_prompt
 
     tok = bos_tokenizer() if make == "bos" else ByT5Tokenizer()
     prompt, completion = "theorem t (n : Nat) : n + 0 = n := by\n", "simp"
@@ -87,7 +87,7 @@ def test_training_prompt_ids_are_what_inference_encodes(make):
 
 @pytest.mark.parametrize("kind", ["tiny-gpt2", "tiny-t5"])
 def test_training_lowers_the_loss_and_the_prover_loads_the_checkpoint(tiny, tmp_path, kind):
-    from prover.hf import HFModel
+    from stp_prover.prover.hf import HFModel
 
     report = train_sft(
         EXAMPLES, tiny[kind], tmp_path / "ckpt", SFTSettings(epochs=4, learning_rate=3e-3, logging_steps=1)
@@ -104,7 +104,7 @@ def test_weights_scale_the_loss(tiny, tmp_path):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from training.sft import _Collator, _weighted_trainer_class
+    from stp_prover.training.sft import _Collator, _weighted_trainer_class
 
     tok = AutoTokenizer.from_pretrained(str(tiny["tiny-gpt2"]))
     model = AutoModelForCausalLM.from_pretrained(str(tiny["tiny-gpt2"]))
@@ -124,7 +124,7 @@ def _one_step(base, rows, token_weighted: bool, batch: int, accumulation: int, o
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 
-    from training.sft import _Collator, _weighted_trainer_class, training_arguments
+    from stp_prover.training.sft import _Collator, _weighted_trainer_class, training_arguments
 
     grads = {}
 
@@ -159,7 +159,7 @@ def test_gradient_accumulation_4x2_is_one_batch_of_8(tiny, tmp_path, token_weigh
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from training.sft import _Collator, _weighted_trainer_class, usable_examples
+    from stp_prover.training.sft import _Collator, _weighted_trainer_class, usable_examples
 
     # Different lengths (padding differs between the batchings) and weights (the two losses differ).
     rows = usable_examples(

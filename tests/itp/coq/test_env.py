@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from itp import StatementError, StepKind, Theorem, VerdictKind
+from stp_prover.itp import StatementError, StepKind, Theorem, VerdictKind
 
 ARITH = "Require Import Arith Lia.\n"
 ADD = Theorem("add_comm'", "coq", ARITH, "Theorem add_comm' (a b : nat) : a + b = b + a.")

@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from itp import Theorem, UntrustedInput, VerdictKind
-from itp.coq.policy import PolicyViolation, screen_header
+from stp_prover.itp import Theorem, UntrustedInput, VerdictKind
+from stp_prover.itp.coq.policy import PolicyViolation, screen_header
 
 BASE = "Require Import Arith Lia.\n"
 
@@ -72,7 +72,7 @@ def test_headers_that_only_build_a_context_pass(header):
 
 
 def test_every_minif2f_and_example_header_passes(shared_data):
-    from data.benchmarks import load_benchmark
+    from stp_prover.data.benchmarks import load_benchmark
 
     headers = set()
     with open(shared_data / "minif2f" / "rocq_valid.jsonl", encoding="utf-8") as fh:
@@ -97,14 +97,14 @@ def test_refused_headers_never_reach_coq(name, coq_env, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_HEADERS))
 def test_whole_file_checks_refuse_the_same_commands(name):
-    from itp.coq.policy import screen_file
+    from stp_prover.itp.coq.policy import screen_file
 
     with pytest.raises(PolicyViolation):
         screen_file(BASE + HOSTILE_HEADERS[name] + "\nTheorem t : True.\nProof. exact I. Qed.\n")
 
 
 def test_whole_file_checks_refuse_axioms_but_take_context_building_files():
-    from itp.coq.policy import screen_file
+    from stp_prover.itp.coq.policy import screen_file
 
     # An Axiom, and a section Variable: a file's theorems rest on the standard axioms only.
     for i in (7, 8):

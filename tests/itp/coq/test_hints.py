@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from itp.coq.goals import applications, first_goal, split_top
-from itp.coq.hints import comparisons, hints, relation, square_hints, to_sympy, witness_hints
+from stp_prover.itp.coq.goals import applications, first_goal, split_top
+from stp_prover.itp.coq.hints import comparisons, hints, relation, square_hints, to_sympy, witness_hints
 
 
 def test_goal_text_is_read_into_hypotheses_and_conclusion():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from itp import Theorem, VerdictKind
+from stp_prover.itp import Theorem, VerdictKind
 
 HEADER = "Require Import Arith Lia.\n"
 FALSE = Theorem("bad", "coq", HEADER, "Theorem bad : 1 = 2.")
@@ -80,9 +80,9 @@ def test_unguarded_fixpoint_from_the_header_is_refused_and_caught_by_the_audit_t
 
 def _session_without_header_screen(thm: Theorem):
     """A warm session opened directly, below the environment's header screen (closed when the test ends)."""
-    from itp.config import CoqConfig
-    from itp.coq.script import split_header
-    from itp.coq.session import CoqSession
+    from stp_prover.itp.config import CoqConfig
+    from stp_prover.itp.coq.script import split_header
+    from stp_prover.itp.coq.session import CoqSession
 
     session = CoqSession(split_header(thm.header)[0], CoqConfig())
     _OPEN.append(session)
@@ -142,8 +142,8 @@ def test_runaway_computation_times_out_and_the_checker_recovers(coq_env):
 
 
 def test_memory_exhaustion_is_contained():
-    from itp.config import CoqConfig, ResourceLimits
-    from itp.coq import CoqEnv
+    from stp_prover.itp.config import CoqConfig, ResourceLimits
+    from stp_prover.itp.coq import CoqEnv
 
     env = CoqEnv(CoqConfig(limits=ResourceLimits(memory_mb=1200)))
     try:

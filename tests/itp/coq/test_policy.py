@@ -1,6 +1,6 @@
 import pytest
 
-from itp.coq.policy import (
+from stp_prover.itp.coq.policy import (
     PolicyViolation,
     audit_axioms,
     header_assumptions,

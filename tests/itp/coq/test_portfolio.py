@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from data.benchmarks import tactic_prelude
-from itp import Theorem, VerdictKind
-from itp.coq import has_library
-from itp.coq.portfolio import COMPLEX_SPLIT, DIV_MOD, portfolio
+from stp_prover.data.benchmarks import tactic_prelude
+from stp_prover.itp import Theorem, VerdictKind
+from stp_prover.itp.coq import has_library
+from stp_prover.itp.coq.portfolio import COMPLEX_SPLIT, DIV_MOD, portfolio
 
 REALS = "Require Import Reals.\nOpen Scope R_scope.\n"
 COMPLEX = "Require Import Reals.\nRequire Import Coquelicot.Coquelicot.\nOpen Scope C_scope.\n"
@@ -35,8 +35,8 @@ def offered_and_proves(env, thm: Theorem, tactic: str, after: str = "", then: st
 def patient_env():
     """An environment whose audit may take minutes: `Print Assumptions` of an Interval proof walks the opaque proofs
     of Interval, Flocq and Coquelicot (about 8 s of CPU here, far more wall time on a loaded machine)."""
-    from itp.config import CoqConfig
-    from itp.coq import CoqEnv
+    from stp_prover.itp.config import CoqConfig
+    from stp_prover.itp.coq import CoqEnv
 
     env = CoqEnv(CoqConfig(check_timeout=600))
     yield env

@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from data.traced import load_traced, trace_library
-from itp import project_files, source_files
-from itp.coq.env import library_dir
-from itp.coq.project import ProjectError, read_project
+from stp_prover.data.traced import load_traced, trace_library
+from stp_prover.itp import project_files, source_files
+from stp_prover.itp.coq.env import library_dir
+from stp_prover.itp.coq.project import ProjectError, read_project
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(not library_dir(), reason="needs Coq")
@@ -88,13 +88,13 @@ def test_installed_libraries_by_name_and_files_by_path(tmp_path):
 def test_stp_data_trace_project_from_the_command_line(tmp_path):
     root = _project(tmp_path / "proj")
     out = tmp_path / "traced"
-    cmd = [sys.executable, "-m", "stp", "data", "trace", "--project", str(root), "--out", str(out), "--json"]
+    cmd = [sys.executable, "-m", "stp_prover", "data", "trace", "--project", str(root), "--out", str(out), "--json"]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["files"] == 2 and summary["theorems"] == 2
     bad = subprocess.run(
-        [sys.executable, "-m", "stp", "data", "trace", "--project", str(tmp_path / "none"), "--out", str(out)],
+        [sys.executable, "-m", "stp_prover", "data", "trace", "--project", str(tmp_path / "none"), "--out", str(out)],
         capture_output=True,
         text=True,
         cwd=ROOT,

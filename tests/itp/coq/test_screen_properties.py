@@ -9,14 +9,14 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itp.coq.policy import (
+from stp_prover.itp.coq.policy import (
     FORBIDDEN_FILE_COMMANDS,
     PolicyViolation,
     screen_header,
     screen_proof,
     screen_tactic,
 )
-from itp.coq.sentences import SentenceError, split_sentences
+from stp_prover.itp.coq.sentences import SentenceError, split_sentences
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 

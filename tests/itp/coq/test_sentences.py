@@ -1,6 +1,6 @@
 import pytest
 
-from itp.coq import SentenceError, split_sentences
+from stp_prover.itp.coq import SentenceError, split_sentences
 
 
 def test_bullets_braces_and_comments_are_their_own_sentences():

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from itp.coq.trace import trace_file
-from itp.coq.trace_names import bound_names, hypothesis_names, mentions
+from stp_prover.itp.coq.trace import trace_file
+from stp_prover.itp.coq.trace_names import bound_names, hypothesis_names, mentions
 
 SAMPLE = """\
 From Coq Require Import Lia.

@@ -10,11 +10,11 @@ import resource
 
 import pytest
 
-from itp import BackendUnavailable, LeanConfig, StepKind, Theorem, UntrustedInput, VerdictKind
-from itp.config import ResourceLimits
-from itp.lean import LeanEnv
-from itp.lean.repl import LeanRepl, lean_child_env
-from itp.lean.session import REF_NAME, STRICT_OPTIONS, LeanSession
+from stp_prover.itp import BackendUnavailable, LeanConfig, StepKind, Theorem, UntrustedInput, VerdictKind
+from stp_prover.itp.config import ResourceLimits
+from stp_prover.itp.lean import LeanEnv
+from stp_prover.itp.lean.repl import LeanRepl, lean_child_env
+from stp_prover.itp.lean.session import REF_NAME, STRICT_OPTIONS, LeanSession
 from tests.conftest import TRANSCRIPTS, repl_double_command
 from tests.itp.lean_repl_double import _responses
 
@@ -61,7 +61,7 @@ def test_a_restated_proof_is_compared_with_the_statement_elaborated_before_it(tm
 def test_the_audit_refuses_a_changed_statement_even_without_the_screen(tmp_path, monkeypatch):
     # The screen is a first line only: with it switched off, the statement comparison still refuses the
     # redefinition exploit (the `#eval` of the audit throws, which the REPL reports as an error message).
-    monkeypatch.setattr("itp.lean.session.screen_proof", lambda proof: None)
+    monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda proof: None)
     thm = Theorem("foo", "lean", HEADER, "theorem foo : (2 : ℕ) + 2 = 5 := by")
     proof = "theorem foo : (2 : ℕ) + 2 = 5 := rfl"
     session = LeanSession.__new__(LeanSession)
@@ -78,15 +78,15 @@ def test_the_audit_refuses_a_changed_statement_even_without_the_screen(tmp_path,
         ({"cmd": session._audit_code(thm, True), "env": 3}, {"env": 4, "messages": [err]}),
     ]
     with env_with(tmp_path, pairs) as env:
-        monkeypatch.setattr("itp.lean.env.prescreen", lambda theorem, proof: None)
+        monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda theorem, proof: None)
         verdict = env.check(thm, proof)
         assert verdict.kind is VerdictKind.UNTRUSTED and "differs" in verdict.reason
 
 
 def test_sorry_is_caught_by_the_repl_answer_without_the_screen(tmp_path, monkeypatch):
     # Recorded (have_by_sorry): the REPL's answer for this theorem proved by `sorry` is a warning, no error.
-    monkeypatch.setattr("itp.lean.env.prescreen", lambda theorem, proof: None)
-    monkeypatch.setattr("itp.lean.session.screen_proof", lambda proof: None)
+    monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda theorem, proof: None)
+    monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda proof: None)
     thm = Theorem("foo", "lean", "", "theorem foo (x : Int) : x = x := by")
     answer = recorded("have_by_sorry", 1)
     assert "sorry" in answer["messages"][0]["data"]
@@ -214,7 +214,7 @@ def test_the_repl_child_finds_elan_and_has_no_lifetime_cpu_limit(tmp_path, monke
 def test_a_header_that_sets_auto_implicit_keeps_its_choice(tmp_path, shared_data):
     # No strict-options request here: the proof runs on the header's own environment (env 0). ProofNet's headers
     # opt in, since its statements were checked with Lean's defaults (Axler_exercise_7_6 binds `F` implicitly).
-    from data.benchmarks import load_benchmark
+    from stp_prover.data.benchmarks import load_benchmark
 
     axler = next(t for t in load_benchmark("proofnet", "verified", "lean", str(shared_data)) if t.name.endswith("7_6"))
     assert "set_option autoImplicit true" in axler.header

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from itp import StatementError, StepKind, Theorem, VerdictKind
-from itp.lean import LeanDojoEnv
+from stp_prover.itp import StatementError, StepKind, Theorem, VerdictKind
+from stp_prover.itp.lean import LeanDojoEnv
 from tests.itp.lean import lean_dojo_double as dojo_double
 
 THM = Theorem(

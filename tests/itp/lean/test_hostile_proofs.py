@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from itp import LeanConfig, Theorem, VerdictKind
-from itp.lean import LeanEnv
-from itp.lean.policy import PolicyViolation, screen_proof
+from stp_prover.itp import LeanConfig, Theorem, VerdictKind
+from stp_prover.itp.lean import LeanEnv
+from stp_prover.itp.lean.policy import PolicyViolation, screen_proof
 
 THM = Theorem("X", "lean", "import Mathlib\n", "theorem X : (2 : ℕ) + 2 = 4 := by")
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from itp import LeanConfig, StatementError, StepKind, Theorem, VerdictKind
-from itp.config import ResourceLimits
-from itp.lean import LeanEnv, validate_request
-from itp.lean.repl import LeanRepl, ReplDied
-from itp.lean.session import STRICT_OPTIONS
+from stp_prover.itp import LeanConfig, StatementError, StepKind, Theorem, VerdictKind
+from stp_prover.itp.config import ResourceLimits
+from stp_prover.itp.lean import LeanEnv, validate_request
+from stp_prover.itp.lean.repl import LeanRepl, ReplDied
+from stp_prover.itp.lean.session import STRICT_OPTIONS
 from tests.conftest import repl_double_command
 
 DEF_F = Theorem("f", "lean", "", "def f : Nat := by")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from itp.lean.lexer import LexError, TokenKind, line_col, tokenize
+from stp_prover.itp.lean.lexer import LexError, TokenKind, line_col, tokenize
 
 
 def kinds(text: str) -> list[tuple[str, str]]:

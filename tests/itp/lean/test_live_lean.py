@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from itp import LeanConfig, StatementError, StepKind, Theorem, VerdictKind
-from itp.backends import ItpConfig, trace_source
-from itp.lean import LeanEnv
-from itp.lean.repl import LeanRepl
-from itp.lean.session import errors_of
+from stp_prover.itp import LeanConfig, StatementError, StepKind, Theorem, VerdictKind
+from stp_prover.itp.backends import ItpConfig, trace_source
+from stp_prover.itp.lean import LeanEnv
+from stp_prover.itp.lean.repl import LeanRepl
+from stp_prover.itp.lean.session import errors_of
 
 pytestmark = [
     pytest.mark.lean,
@@ -40,8 +40,8 @@ def test_check_proved_rejected_and_axioms(env):
 
 
 def test_the_audit_alone_catches_sorry_and_native_decide(env, monkeypatch):
-    monkeypatch.setattr("itp.lean.env.prescreen", lambda theorem, proof: None)
-    monkeypatch.setattr("itp.lean.session.screen_proof", lambda proof: None)
+    monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda theorem, proof: None)
+    monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda proof: None)
     thm = Theorem("t2", "lean", HEADER, "theorem t2 : 2 ^ 10 = 1024 := by")
     assert env.check(thm, "  sorry").kind is VerdictKind.UNTRUSTED
     cheat = env.check(thm, "  native_decide")

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from data.benchmarks import load_benchmark
-from itp.lean.policy import (
+from stp_prover.data.benchmarks import load_benchmark
+from stp_prover.itp.lean.policy import (
     PolicyViolation,
     declared_names,
     header_axioms,

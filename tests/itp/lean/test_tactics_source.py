@@ -3,7 +3,7 @@ APIs the way Lean v4.24 defines them. `pytest -m lean` compiles and runs it (tes
 
 from __future__ import annotations
 
-from itp.lean.lexer import TokenKind, tokenize
+from stp_prover.itp.lean.lexer import TokenKind, tokenize
 from tests.conftest import ROOT
 
 SOURCE = (ROOT / "lean_project" / "STP" / "Tactics.lean").read_text(encoding="utf-8")

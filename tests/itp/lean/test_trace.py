@@ -5,9 +5,9 @@ findAllInfoTactics, at leanprover-community/repl v4.24.0."""
 
 from __future__ import annotations
 
-from itp import LeanConfig
-from itp.lean.session import LeanSession
-from itp.lean.trace import declarations, outermost, steps, trace_file
+from stp_prover.itp import LeanConfig
+from stp_prover.itp.lean.session import LeanSession
+from stp_prover.itp.lean.trace import declarations, outermost, steps, trace_file
 from tests.conftest import repl_double_command
 from tests.itp.lean.test_check_path import recorded
 

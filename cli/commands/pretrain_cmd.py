@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from selfplay import ConfigError, load_config, parse_overrides
-    from selfplay.pretrain import PretrainConfig, run_pretrain
+    from stp_prover.selfplay import ConfigError, load_config, parse_overrides
+    from stp_prover.selfplay.pretrain import PretrainConfig, run_pretrain
 
     try:
         config = load_config(args.config, parse_overrides(args.set), cls=PretrainConfig)

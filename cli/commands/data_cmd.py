@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from data import FetchError, fetch_benchmark
-from data.traced import build_dataset, trace_library
-from itp.backends import SYSTEMS, TRACE_BACKENDS, ensure_available
+from stp_prover.data import FetchError, fetch_benchmark
+from stp_prover.data.traced import build_dataset, trace_library
+from stp_prover.itp.backends import SYSTEMS, TRACE_BACKENDS, ensure_available
 
 from ..errors import UsageError
 from . import data_pipelines
@@ -82,7 +82,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_import_leandojo(args: argparse.Namespace) -> int:
-    from data.leandojo import import_benchmark
+    from stp_prover.data.leandojo import import_benchmark
 
     try:
         counts = import_benchmark(Path(args.benchmark), Path(args.out))

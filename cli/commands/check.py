@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from itp import CHECK_BACKENDS, ItpConfig, ItpSettings, backend_for_file, ensure_available, make_env, prescreen_file
+from stp_prover.itp import CHECK_BACKENDS, ItpConfig, ItpSettings, backend_for_file, ensure_available, make_env, prescreen_file
 
 from ..errors import UsageError
 

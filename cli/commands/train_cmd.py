@@ -28,10 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from data.traced import tactic_examples, training_part
-    from prover.prompts import tactic_prompt
-    from selfplay import ConfigError, TrainRunConfig, load_config, parse_overrides
-    from training import TrainingExample, TrainingFailed, init_model, read_examples, train_sft
+    from stp_prover.data.traced import tactic_examples, training_part
+    from stp_prover.prover.prompts import tactic_prompt
+    from stp_prover.selfplay import ConfigError, TrainRunConfig, load_config, parse_overrides
+    from stp_prover.training import TrainingExample, TrainingFailed, init_model, read_examples, train_sft
 
     try:
         config = load_config(args.config, parse_overrides(args.set), cls=TrainRunConfig)

@@ -14,8 +14,8 @@ from typing import Callable, Optional
 
 from tqdm import tqdm
 
-from data import DataError, ResultLog, load_benchmark, read_jsonl, read_log, select_theorems
-from itp import BACKENDS, ProofEnv, StatementError, Theorem, default_backend, ensure_available, make_env, system_of
+from stp_prover.data import DataError, ResultLog, load_benchmark, read_jsonl, read_log, select_theorems
+from stp_prover.itp import BACKENDS, ProofEnv, StatementError, Theorem, default_backend, ensure_available, make_env, system_of
 
 from ..errors import UsageError
 
@@ -167,16 +167,16 @@ def _known_proofs(path: Optional[str]) -> dict[str, str]:
 
 
 def run_bootstrap(args: argparse.Namespace) -> int:
-    from data.bootstrap import CommentedProof, comment_proof
-    from prover import make_policies
-    from prover.prove import ProveConfig, prove_theorem
+    from stp_prover.data.bootstrap import CommentedProof, comment_proof
+    from stp_prover.prover import make_policies
+    from stp_prover.prover.prove import ProveConfig, prove_theorem
 
     backend = _backend(args)
     theorems = _theorems(args, system_of(backend))
     known = _known_proofs(args.results)
     aligner = None
     if args.aligner == "embedding":
-        from retrieval.align import EmbeddingAligner
+        from stp_prover.retrieval.align import EmbeddingAligner
 
         aligner = EmbeddingAligner()
     env = make_env(backend)
@@ -225,8 +225,8 @@ def run_bootstrap(args: argparse.Namespace) -> int:
 # -- autoformalize ----------------------------------------------------------------------------------------------------
 def _problems(args: argparse.Namespace, system: str) -> tuple[list[dict], list[tuple[str, str]]]:
     """(problems {name, informal, header}, few-shot pairs from the benchmark)."""
-    from data import user_theorem
-    from data.countermath import read_countermath
+    from stp_prover.data import user_theorem
+    from stp_prover.data.countermath import read_countermath
 
     bench = load_benchmark(args.benchmark, args.split, system, args.data_dir)
     shots = [(t.informal_statement, t.statement) for t in bench if t.informal_statement][:2]
@@ -256,9 +256,9 @@ def _problems(args: argparse.Namespace, system: str) -> tuple[list[dict], list[t
 
 
 def run_autoformalize(args: argparse.Namespace) -> int:
-    from conjecturer import ConjectureChecker, autoformalize
-    from policy import PolicyUnavailable
-    from prover.hf import GenerationConfig, HFModel
+    from stp_prover.conjecturer import ConjectureChecker, autoformalize
+    from stp_prover.policy import PolicyUnavailable
+    from stp_prover.prover.hf import GenerationConfig, HFModel
 
     if args.samples < 1:
         raise UsageError("--samples must be positive")
@@ -306,7 +306,7 @@ def run_autoformalize(args: argparse.Namespace) -> int:
 
 # -- counterexamples --------------------------------------------------------------------------------------------------
 def run_counterexamples(args: argparse.Namespace) -> int:
-    from data.counterexamples import CounterexampleSettings, counterexamples_for
+    from stp_prover.data.counterexamples import CounterexampleSettings, counterexamples_for
 
     if args.max_variants < 1:
         raise UsageError("--max-variants must be positive")
@@ -337,10 +337,10 @@ def run_counterexamples(args: argparse.Namespace) -> int:
 
 # -- export -----------------------------------------------------------------------------------------------------------
 def run_export(args: argparse.Namespace) -> int:
-    from data.countermath import countermath_from_counterexamples, write_countermath
-    from data.traced import to_hf_dataset
-    from selfplay.trainset import pipeline_examples
-    from training import write_examples
+    from stp_prover.data.countermath import countermath_from_counterexamples, write_countermath
+    from stp_prover.data.traced import to_hf_dataset
+    from stp_prover.selfplay.trainset import pipeline_examples
+    from stp_prover.training import write_examples
 
     out = Path(args.out)
     by_kind: dict[str, list[dict]] = {}

@@ -6,8 +6,8 @@ import argparse
 import os
 import sys
 
-from generation import EngineSettings
-from itp import BACKENDS, ItpSettings, default_backend, ensure_available
+from stp_prover.generation import EngineSettings
+from stp_prover.itp import BACKENDS, ItpSettings, default_backend, ensure_available
 
 from ..errors import UsageError
 
@@ -42,9 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from policy import PolicyUnavailable
-    from prover.server import create_app
-    from prover.service import ProvingService, ServerConfig
+    from stp_prover.policy import PolicyUnavailable
+    from stp_prover.prover.server import create_app
+    from stp_prover.prover.service import ProvingService, ServerConfig
 
     token = args.token or os.environ.get(TOKEN_ENV) or None
     if args.host not in LOOPBACK and not args.allow_remote:

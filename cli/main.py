@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from data import DataError
-from itp import BackendUnavailable
+from stp_prover.data import DataError
+from stp_prover.itp import BackendUnavailable
 
 from .commands import check, data_cmd, eval_cmd, pretrain_cmd, retrieval_cmd, selfplay_cmd, serve_cmd, train_cmd, verify
 from .errors import UsageError

@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from selfplay import ConfigError, load_config, parse_overrides, run_selfplay
-    from selfplay.loop import CONFIG_FILE
+    from stp_prover.selfplay import ConfigError, load_config, parse_overrides, run_selfplay
+    from stp_prover.selfplay.loop import CONFIG_FILE
 
     try:
         overrides = parse_overrides(args.set)

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from data import ResultLog, get_benchmark, load_benchmark, select_theorems
-from generation import EngineSettings
-from itp import BACKENDS, ItpConfig, ItpSettings, default_backend, ensure_available, system_of
-from prover import make_policies
-from prover.parallel import run_with_envs
-from prover.policy_settings import PolicySettings
-from prover.prove import ProveConfig, prove_record
-from search import search_names
+from stp_prover.data import ResultLog, get_benchmark, load_benchmark, select_theorems
+from stp_prover.generation import EngineSettings
+from stp_prover.itp import BACKENDS, ItpConfig, ItpSettings, default_backend, ensure_available, system_of
+from stp_prover.prover import make_policies
+from stp_prover.prover.parallel import run_with_envs
+from stp_prover.prover.policy_settings import PolicySettings
+from stp_prover.prover.prove import ProveConfig, prove_record
+from stp_prover.search import search_names
 
 from ..errors import UsageError
 from ..report import format_summary, plot_proved_vs_time, summarize
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         models: dict = {}
         premises = None
         if args.retriever:
-            from retrieval import premise_source
+            from stp_prover.retrieval import premise_source
 
             if not Path(args.retriever).exists():
                 raise UsageError(f"no premise index at {args.retriever}; build one with `stp retrieval index`")

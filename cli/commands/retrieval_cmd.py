@@ -50,8 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace, part: str):
-    from data.traced import read_jsonl
-    from retrieval import PremiseCorpus
+    from stp_prover.data.traced import read_jsonl
+    from stp_prover.retrieval import PremiseCorpus
 
     data = Path(args.data)
     corpus_path = data / "corpus.jsonl"
@@ -65,7 +65,7 @@ def _load(args: argparse.Namespace, part: str):
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from retrieval.train import train_encoder
+    from stp_prover.retrieval.train import train_encoder
 
     _, corpus, theorems = _load(args, "train")
     t0 = time.monotonic()
@@ -83,7 +83,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    from retrieval import DenseRetriever, Encoder
+    from stp_prover.retrieval import DenseRetriever, Encoder
 
     corpus_path, corpus, _ = _load(args, "train")
     t0 = time.monotonic()
@@ -94,7 +94,7 @@ def run_index(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from retrieval import BM25Retriever, DenseRetriever, Encoder, evaluate
+    from stp_prover.retrieval import BM25Retriever, DenseRetriever, Encoder, evaluate
 
     _, corpus, theorems = _load(args, args.part)
     rows = [evaluate(BM25Retriever(corpus), theorems, corpus)]

@@ -17,7 +17,7 @@ EXAMPLE = ROOT / "examples" / "coq" / "hello.v"
 def stp(*args, cwd=ROOT):
     env = {k: v for k, v in os.environ.items() if k not in ("STP_LEAN_REPL", "STP_LEAN_PROJECT")}
     proc = subprocess.run(
-        [sys.executable, "-m", "stp", *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
+        [sys.executable, "-m", "stp_prover", *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
@@ -119,7 +119,7 @@ def test_verify_refuses_bad_input_before_doing_any_work(tmp_path):
 def prove(*args):
     env = {k: v for k, v in os.environ.items() if k not in ("STP_LEAN_REPL", "STP_LEAN_PROJECT")}
     proc = subprocess.run(
-        [sys.executable, "-m", "prover.cli", *map(str, args)],
+        [sys.executable, "-m", "stp_prover.prover.cli", *map(str, args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -262,8 +262,8 @@ def test_trace_train_and_evaluate_retrievers_from_the_command_line(tmp_path):
 def test_stp_train_fine_tunes_from_a_config(tmp_path, traced_dir):
     import json
 
-    from stp.cli import main
-    from training import TrainingExample, write_examples
+    from stp_prover.cli.main import main
+    from stp_prover.training import TrainingExample, write_examples
 
     examples = tmp_path / "ex.jsonl"
     write_examples(examples, [TrainingExample("goal: n + 0 = n", "lia", 1.0)] * 4)
@@ -281,7 +281,7 @@ def test_stp_train_fine_tunes_from_a_config(tmp_path, traced_dir):
 
 
 def test_stp_serve_refuses_a_public_address_without_allow_remote():
-    from stp.cli import main
+    from stp_prover.cli.main import main
 
     assert main(["serve", "--host", "0.0.0.0", "--backend", "coq"]) == 2
     assert main(["serve", "--port", "0", "--backend", "coq"]) == 2

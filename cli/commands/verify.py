@@ -11,8 +11,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from data import ResultLog
-from itp import (
+from stp_prover.data import ResultLog
+from stp_prover.itp import (
     CHECK_BACKENDS,
     ItpConfig,
     ItpSettings,
@@ -25,7 +25,7 @@ from itp import (
     prescreen,
     system_of,
 )
-from itp.dialect import declared_name
+from stp_prover.itp.dialect import declared_name
 
 from ..errors import UsageError
 
