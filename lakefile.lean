@@ -3,7 +3,7 @@ open Lake DSL
 
 -- The Lean package users open in VS Code. It pins Mathlib and the Lean REPL to the Lean version of
 -- `lean-toolchain`, so the REPL (the backend `STP_LEAN_REPL` points at) sees Mathlib.
--- Not built on our CI machines: Lean toolchains cannot be downloaded there (see README).
+-- Not built on our CI machines: Lean toolchains cannot be downloaded there (see docs/lean-setup.md).
 package stp where
   -- Applies to the files of this package only; REPL commands get Lean's defaults, so the Python backend sends
   -- `set_option autoImplicit false` itself after every header (itp/lean/session.py).

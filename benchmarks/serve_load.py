@@ -22,10 +22,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Optional
+
+from stp_prover.prover.client import ClientError, JobRecord, ServerClient, ServerUnreachable
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Require Import Arith Lia.\n"
@@ -50,18 +51,6 @@ def records(count: int, offset: int = 0) -> list[dict]:
         statement = f"Theorem comm_{i} : forall n : nat, n + {i} = {i} + n."
         out.append({"kind": kind, "header": header, "formal_statement": statement, "proof": proof})
     return out
-
-
-def call(base: str, method: str, path: str, body=None, timeout: float = 600) -> tuple[int, dict]:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, {"detail": exc.read().decode(errors="replace")[:200]}
-    except OSError as exc:
-        return 0, {"detail": str(exc)}
 
 
 def descendants(pid: int) -> set[int]:
@@ -149,16 +138,19 @@ def main() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
+    client = ServerClient(f"http://127.0.0.1:{port}", timeout=600)
     cmd = [sys.executable, "-m", "stp_prover", "serve", "--port", str(port), "--backend", "coq"]
     cmd += ["--workers", str(args.workers)]
     server = subprocess.Popen(cmd, cwd=folder, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
-    while call(base, "GET", "/health", timeout=2)[0] != 200:
-        if server.poll() is not None or time.monotonic() > deadline:
-            print(f"server did not start: {server.stderr.read()[-2000:]}", file=sys.stderr)
-            return 2
-        time.sleep(0.3)
+    while True:
+        try:
+            client.wait_until_healthy(timeout=1)
+            break
+        except ServerUnreachable:
+            if server.poll() is not None or time.monotonic() > deadline:
+                print(f"server did not start: {server.stderr.read()[-2000:]}", file=sys.stderr)
+                return 2
 
     seen_children: set[int] = set()
     peak = [0.0]
@@ -173,57 +165,58 @@ def main() -> int:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    retries_before = call(base, "GET", "/health")[1]["verifier"]["infra_retries"]
+    retries_before = client.health().verifier["infra_retries"]
 
     latencies, lost, wrong, burst_rates = [], 0, [], []
     for b in range(args.bursts):
         burst = recs[b * args.burst_size : (b + 1) * args.burst_size]
 
-        def one(rec: dict) -> tuple[dict, int, dict, float]:
+        def one(rec: dict) -> tuple[dict, Optional[str], float]:
+            """The verdict kind, None when the request got no answer or an error status (a lost answer)."""
             t0 = time.monotonic()
-            body = {"theorem": {"header": rec["header"], "statement": rec["formal_statement"]}, "proof": rec["proof"]}
-            status, answer = call(base, "POST", "/check", body)
-            return rec, status, answer, time.monotonic() - t0
+            try:
+                kind = client.check(rec["proof"], statement=rec["formal_statement"], header=rec["header"]).kind
+            except ClientError:
+                kind = None
+            return rec, kind, time.monotonic() - t0
 
         t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=len(burst)) as ex:
             results = list(ex.map(one, burst))
         burst_rates.append(len(burst) / (time.monotonic() - t0))
-        for rec, status, answer, seconds in results:
+        for rec, kind, seconds in results:
             latencies.append(seconds)
-            if status != 200:
+            if kind is None:
                 lost += 1
-            elif answer.get("kind") != truth.get(rec["formal_statement"]):
-                wrong.append((rec["kind"], answer.get("kind"), truth.get(rec["formal_statement"])))
+            elif kind != truth.get(rec["formal_statement"]):
+                wrong.append((rec["kind"], kind, truth.get(rec["formal_statement"])))
 
     # Concurrent /prove requests: half easy (proved), half hard and cancelled after a second.
-    def prove(i: int) -> tuple[int, dict]:
+    def prove(i: int) -> Optional[JobRecord]:
+        """The job as it ended; None when a request of it got no answer or an error status (lost)."""
         statement = (EASY if i % 2 == 0 else HARD).format(i=i)
-        body = {"theorem": {"header": HEADER, "statement": statement}, "policy": "portfolio", "job_id": f"job-{i}"}
-        if i % 2:
-            body.update(wait=False, budget_seconds=300)
-            status, answer = call(base, "POST", "/prove", body)
+        options = {"statement": statement, "header": HEADER, "policy": "portfolio", "job_id": f"job-{i}"}
+        try:
+            if i % 2 == 0:
+                return client.prove(**options)
+            client.prove(**options, wait=False, budget_seconds=300)
             time.sleep(1.0)
-            call(base, "DELETE", f"/jobs/job-{i}")
-            t0 = time.monotonic()
-            while answer.get("status") in ("queued", "running") and time.monotonic() - t0 < 120:
-                time.sleep(0.3)
-                status, answer = call(base, "GET", f"/jobs/job-{i}")
-            return status, answer
-        return call(base, "POST", "/prove", body)
+            client.cancel(f"job-{i}")
+            return client.wait_for_job(f"job-{i}", timeout=120, poll=0.3)
+        except ClientError:
+            return None
 
     t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=args.prove) as ex:
         proved_results = list(ex.map(prove, range(args.prove)))
     prove_seconds = time.monotonic() - t0
-    prove_lost = sum(1 for s, a in proved_results if s != 200)
+    prove_lost = sum(1 for job in proved_results if job is None)
     prove_wrong = 0
-    for i, (status, answer) in enumerate(proved_results):
+    for i, job in enumerate(proved_results):
         want = "done" if i % 2 == 0 else "cancelled"
-        if status == 200 and (answer.get("status") != want or (want == "done" and not answer.get("proved"))):
+        if job is not None and (job.status != want or (want == "done" and not job.proved)):
             prove_wrong += 1
-    health = call(base, "GET", "/health")[1]
-    retries = health["verifier"]["infra_retries"] - retries_before
+    retries = client.health().verifier["infra_retries"] - retries_before
 
     sampling.set()
     sampler.join()

@@ -9,7 +9,20 @@ from typing import Optional, Sequence
 from stp_prover.data import DataError
 from stp_prover.itp import BackendUnavailable
 
-from .commands import check, data_cmd, eval_cmd, pretrain_cmd, retrieval_cmd, selfplay_cmd, serve_cmd, train_cmd, verify
+from stp_prover.plugins import PluginError, load_plugins
+
+from .commands import (
+    check,
+    config_cmd,
+    data_cmd,
+    eval_cmd,
+    pretrain_cmd,
+    retrieval_cmd,
+    selfplay_cmd,
+    serve_cmd,
+    train_cmd,
+    verify,
+)
 from .errors import UsageError
 
 EXIT_OK, EXIT_NOT_PROVED, EXIT_USAGE = 0, 1, 2
@@ -18,12 +31,18 @@ EXIT_OK, EXIT_NOT_PROVED, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stp", description="Self-play theorem prover for Lean 4 and Coq.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (check, verify, eval_cmd, data_cmd, retrieval_cmd, selfplay_cmd, serve_cmd, train_cmd, pretrain_cmd):
+    commands = (check, verify, eval_cmd, data_cmd, retrieval_cmd, selfplay_cmd, serve_cmd, train_cmd, pretrain_cmd)
+    for module in (*commands, config_cmd):
         module.register(sub)
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        load_plugins()  # first: a plug-in's backends are choices of the parser
+    except PluginError as exc:
+        print(f"stp: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

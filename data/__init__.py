@@ -1,7 +1,6 @@
 """Theorem records, the benchmark registry and dataset import/export."""
 
 from .benchmarks import (
-    COQ_TACTIC_PRELUDE,
     DATA_DIR_ENV,
     REGISTRY,
     Benchmark,
@@ -18,7 +17,6 @@ from .fetch import FetchError, fetch_benchmark
 from .jsonl import JsonlError, ResultLog, ResultLogError, jsonl_lines, read_jsonl, read_log
 
 __all__ = [
-    "COQ_TACTIC_PRELUDE",
     "DATA_DIR_ENV",
     "REGISTRY",
     "Benchmark",

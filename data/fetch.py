@@ -1,4 +1,6 @@
-"""`stp data fetch`: download a benchmark's pinned upstream files and convert them to our JSONL layout."""
+"""`stp data fetch`: download a benchmark's pinned upstream files and convert them to our JSONL layout. Which
+upstream, which of its files and how one becomes a record: each proof assistant's backend spec says
+(`BenchmarkLayout`)."""
 
 from __future__ import annotations
 
@@ -11,54 +13,15 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Optional
 
-from stp_prover.itp.coq.sentences import SentenceError, split_sentences
+from stp_prover.itp import BenchmarkLayout
 
 from .benchmarks import DataError, data_dir, get_benchmark
 
 ARCHIVE_URL = "https://codeload.github.com/{repo}/tar.gz/{commit}"
-# Where each upstream keeps one file per theorem, by split.
-_LAYOUT = {
-    "coq": {"valid": r"(?:^|/)valid/([^/]+)\.v$", "test": r"(?:^|/)test/([^/]+)\.v$"},
-    "lean": {"valid": r"MiniF2F/Valid/([^/]+)\.lean$", "test": r"MiniF2F/Test/([^/]+)\.lean$"},
-}
-_FILE_NAMES = {"coq": "rocq_{split}.jsonl", "lean": "lean4_{split}.jsonl"}
 
 
 class FetchError(RuntimeError):
     """Upstream could not be reached or read."""
-
-
-def coq_record(name: str, split: str, text: str, source: str) -> dict:
-    """Header (everything before the theorem) and the theorem's declaration from one upstream `.v` file."""
-    m = re.search(rf"^(?:Theorem|Lemma|Example)\s+{re.escape(name)}\b", text, re.M)
-    if not m:
-        raise DataError(f"{source}: no theorem {name}")
-    try:
-        statement = split_sentences(text[m.start() :])[0]
-    except (SentenceError, IndexError) as exc:
-        raise DataError(f"{source}: unreadable statement: {exc}") from exc
-    return {"name": name, "split": split, "header": text[: m.start()], "formal_statement": statement, "source": source}
-
-
-def lean_record(name: str, split: str, text: str, source: str) -> dict:
-    """Header (imports, options, opens) and the `theorem ... := by` statement from one upstream `.lean` file."""
-    m = re.search(rf"^theorem\s+{re.escape(name)}\b", text, re.M)
-    if not m:
-        raise DataError(f"{source}: no theorem {name}")
-    body = text[m.start() :]
-    end = body.find(":= by")
-    if end < 0:
-        raise DataError(f"{source}: statement does not end in `:= by`")
-    return {
-        "name": name,
-        "split": split,
-        "header": text[: m.start()],
-        "formal_statement": body[: end + 5],
-        "source": source,
-    }
-
-
-_CONVERT: dict[str, Callable[[str, str, str, str], dict]] = {"coq": coq_record, "lean": lean_record}
 
 
 def _download(url: str, timeout: float) -> bytes:
@@ -76,33 +39,46 @@ def fetch_benchmark(
     timeout: float = 60.0,
     download: Callable[[str, float], bytes] = _download,
 ) -> list[Path]:
-    """Download the pinned upstream archives of `name` and write `<bench>/<system>_<split>.jsonl` files."""
+    """Download the pinned upstream archives of `name` and write each proof assistant's JSONL files, by split."""
     bench = get_benchmark(name)
-    if not bench.upstream:
+    pinned = {system: layout for system, layout in bench.systems.items() if layout.upstream and layout.record}
+    if not pinned:
         raise DataError(f"{bench.name} has no pinned upstream to fetch; place its files under --data-dir by hand")
     written: list[Path] = []
-    for system, pinned in bench.upstream.items():
+    for system, layout in pinned.items():
         if systems and system not in systems:
             continue
-        repo, commit = pinned.split("@")
+        repo, commit = layout.upstream.split("@")
         archive = download(ARCHIVE_URL.format(repo=repo, commit=commit), timeout)
-        by_split: dict[str, list[dict]] = {split: [] for split in _LAYOUT[system]}
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-            for member in sorted(tar.getmembers(), key=lambda m: m.name):
-                for split, pattern in _LAYOUT[system].items():
-                    hit = re.search(pattern, member.name)
-                    if hit and member.isfile():
-                        text = tar.extractfile(member).read().decode("utf-8")
-                        rel = member.name.split("/", 1)[1]
-                        by_split[split].append(_CONVERT[system](hit.group(1), split, text, f"{pinned}:{rel}"))
-        out_dir = data_dir(directory) / bench.systems[system].pattern.split("/")[0]
-        out_dir.mkdir(parents=True, exist_ok=True)
+        by_split = _records(archive, layout)
         for split, records in by_split.items():
             if not records:
-                raise FetchError(f"{pinned}: no {split} files found in the archive")
-            path = out_dir / _FILE_NAMES[system].format(split=split)
+                raise FetchError(f"{layout.upstream}: no {split} files found in the archive")
+            path = data_dir(directory) / layout.pattern.format(split=split)
+            path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "w", encoding="utf-8") as fh:
                 for rec in records:
                     fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             written.append(path)
     return written
+
+
+def _records(archive: bytes, layout: BenchmarkLayout) -> dict[str, list[dict]]:
+    """Split -> the records of the archive's files that the layout names, in path order."""
+    by_split: dict[str, list[dict]] = {split: [] for split in layout.upstream_files}
+    try:
+        tar = tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz")
+    except tarfile.TarError as exc:
+        raise FetchError(f"{layout.upstream}: not a gzipped tar archive: {exc}") from exc
+    with tar:
+        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+            for split, pattern in layout.upstream_files.items():
+                hit = re.search(pattern, member.name)
+                if hit and member.isfile():
+                    text = tar.extractfile(member).read().decode("utf-8")
+                    rel = member.name.split("/", 1)[1]
+                    try:
+                        by_split[split].append(layout.record(hit.group(1), split, text, f"{layout.upstream}:{rel}"))
+                    except ValueError as exc:
+                        raise DataError(str(exc)) from exc
+    return by_split

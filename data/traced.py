@@ -13,10 +13,11 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
-from stp_prover.itp import TracedFile, project_files, source_files, trace_source
+from stp_prover.itp import Theorem, TracedFile, project_files, source_files, tactic_prelude, trace_source
 from stp_prover.itp.backends import spec, tactic_mentions
+from stp_prover.itp.dialect import declared_name, dialect
 from stp_prover.itp.trace import written_as
 
 from .jsonl import ResultLog, read_jsonl, read_log
@@ -337,6 +338,22 @@ def training_part(traced: Path) -> tuple[list[dict], dict[str, str]]:
         raise ValueError(f"{traced} is not a traced-data folder or one of its splits; see `stp data trace`")
     statements = {p["full_name"]: p["code"] for c in read_jsonl(root / "corpus.jsonl") for p in c["premises"]}
     return read_jsonl(split / "train.jsonl"), statements
+
+
+def traced_training_theorems(folder: str | Path, system: str) -> Iterator[tuple[dict, Theorem]]:
+    """(record, theorem) for every traced theorem of the train part (never a test theorem) that has a proof, its
+    header loading the file that declares it."""
+    root = Path(folder)
+    logical = {rec["path"]: rec["logical_name"] for rec in read_jsonl(root / "corpus.jsonl")}
+    d = dialect(system)
+    for rec in training_part(root)[0]:
+        statement = rec["statement"].strip()
+        name = declared_name(statement)
+        module = logical.get(rec["file_path"])
+        if not name or not module or not rec.get("traced_tactics"):
+            continue
+        header = tactic_prelude(system) + d.import_line(module)
+        yield rec, Theorem(name, system, header, statement, split="traced", source=rec["full_name"])
 
 
 def to_hf_dataset(records: Iterable[dict]):

@@ -1,18 +1,20 @@
-"""Engine configuration in one typed place: CLI flags (`--engine`, `--engine-arg k=v`, ...) and the `engine:`
-section of a YAML config (self-play's `prover.engine`) read it."""
+"""Engine configuration in one typed place: the CLI flags (`--engine`, `--engine-arg k=v`: cli/options.py) and the
+`engine:` section of a YAML config (self-play's `prover.engine`) read it."""
 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
-ENGINE_NAMES = ("hf", "vllm")
+EngineName = Literal["hf", "vllm"]
+ENGINE_NAMES: tuple[str, ...] = typing.get_args(EngineName)
 
 
 @dataclass
 class EngineSettings:
-    engine: str = "hf"  # "hf" (transformers, CPU or GPU) or "vllm" (GPU); `--model vllm:ID` also selects vLLM
+    engine: EngineName = "hf"  # "hf" (transformers, CPU or GPU) or "vllm" (GPU); `--model vllm:ID` also selects vLLM
     max_batch: int = 64  # requests one engine call takes at most (from any number of callers)
     batch_wait_ms: float = 5.0  # how long the engine thread waits for more requests before a call
     max_input_tokens: int = 2048  # prompt tokens kept (cut from the left: the goal is at the end)
@@ -26,36 +28,6 @@ class EngineSettings:
     enable_sleep_mode: bool = False  # vllm: lets the engine sleep (free the GPU) while training runs
     seed: Optional[int] = None  # engine-wide seed (vllm's `seed`; hf: torch.manual_seed once)
     args: dict[str, Any] = field(default_factory=dict)  # more engine keyword arguments (vllm EngineArgs, hf kwargs)
-
-    @staticmethod
-    def add_arguments(parser) -> None:
-        """The settings as command-line flags (argparse), in a group of their own."""
-        group = parser.add_argument_group("generation engine")
-        group.add_argument("--engine", choices=ENGINE_NAMES, help="hf (default) or vllm (GPU; same as --model vllm:ID)")
-        group.add_argument(
-            "--engine-arg",
-            action="append",
-            default=[],
-            metavar="K=V",
-            help="an engine setting (a field of EngineSettings, else passed to the engine: vLLM's EngineArgs); "
-            "values read as YAML, e.g. --engine-arg tensor_parallel_size=2 --engine-arg enforce_eager=true",
-        )
-
-    @classmethod
-    def from_args(cls, args) -> "EngineSettings":
-        """The settings the flags of `add_arguments` gave; ValueError names a bad one."""
-        import yaml
-
-        settings = cls()
-        if getattr(args, "engine", None):
-            settings.engine = args.engine
-        extra: dict[str, Any] = {}
-        for item in getattr(args, "engine_arg", None) or []:
-            key, sep, value = item.partition("=")
-            if not sep or not key:
-                raise ValueError(f"--engine-arg {item!r}: expected KEY=VALUE, e.g. gpu_memory_utilization=0.8")
-            extra[key.strip()] = yaml.safe_load(value)
-        return settings.updated(extra)
 
     def updated(self, values: dict[str, Any]) -> "EngineSettings":
         """A copy with `values` set: known fields by name, anything else into `args`."""

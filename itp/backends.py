@@ -1,23 +1,65 @@
 """The one place that turns a backend name into a proof environment: a registry of backend specs. Code above `itp`
-uses only these functions; adding a proof assistant is one package under `itp/` plus one `register(...)` here."""
+uses only these functions. A proof assistant is one package under `itp/` whose spec (its config class, dialect,
+tactic prelude and benchmark files) is registered with one `register(BackendSpec(...))`; the built-in ones
+register themselves in `itp/coq/spec.py` and `itp/lean/spec.py`."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
-from .config import CoqConfig, LeanConfig, PoolConfig
-from .env import BackendUnavailable, ProofEnv
+from .config import BackendConfig, PoolConfig
+from .env import ProofEnv
 from .types import FileVerdict, Theorem, Verdict
 
+if TYPE_CHECKING:
+    from .benchmark_files import BenchmarkLayout
+    from .dialect import Dialect
 
-@dataclass
+
+@dataclass(init=False)
 class ItpConfig:
-    coq: CoqConfig = field(default_factory=CoqConfig)
-    lean: LeanConfig = field(default_factory=LeanConfig)
-    pool: PoolConfig = field(default_factory=PoolConfig)
+    """The proof-assistant layer's configuration: one config per registered proof assistant (an instance of its
+    spec's config class, by system name: `config.coq`, `config.lean`) and the verifier pool's. Keywords set some:
+    `ItpConfig(lean=LeanConfig(repl_command=None))`; the others get their spec's defaults."""
+
+    systems: dict[str, BackendConfig]
+    pool: PoolConfig
+
+    def __init__(
+        self,
+        *,
+        pool: Optional[PoolConfig] = None,
+        systems: Optional[Mapping[str, BackendConfig]] = None,
+        **configs: BackendConfig,
+    ):
+        given = {**(systems or {}), **configs}
+        unknown = [name for name in given if name not in _system_configs()]
+        if unknown:
+            raise ValueError(f"no proof assistant {', '.join(unknown)}; registered: {', '.join(_system_configs())}")
+        self.systems = {name: given[name] if name in given else make() for name, make in _system_configs().items()}
+        self.pool = pool if pool is not None else PoolConfig()
+
+    def system(self, name: str) -> BackendConfig:
+        """The config of proof assistant `name` (its spec's defaults for one registered after this was built)."""
+        if name not in self.systems:
+            make = _system_configs().get(name)
+            if make is None:
+                raise ValueError(f"no proof assistant {name!r}; registered: {', '.join(_system_configs())}")
+            self.systems[name] = make()
+        return self.systems[name]
+
+    def __getattr__(self, name: str) -> BackendConfig:
+        # Only for names that are not attributes: `config.coq` is `config.system("coq")`. Private and dunder names
+        # (pickle, copy probe them before `systems` exists) are never systems.
+        if name.startswith("_") or "systems" not in self.__dict__:
+            raise AttributeError(name)
+        try:
+            return self.system(name)
+        except ValueError:
+            raise AttributeError(f"ItpConfig has no attribute or proof assistant {name!r}") from None
 
 
 @dataclass
@@ -32,7 +74,9 @@ class SourceSet:
 
 @dataclass(frozen=True)
 class BackendSpec:
-    """What the platform needs to know about one backend; the callables import their package lazily."""
+    """What the platform needs to know about one backend; the callables import their package lazily. The first spec
+    of a proof assistant also carries what belongs to the proof assistant rather than to one way of driving it
+    (its config class, dialect, prelude, benchmark files); a second backend of it (LeanDojo) shares those."""
 
     name: str
     system: str  # the proof assistant it drives (theorem records are per proof assistant, not per backend)
@@ -51,13 +95,46 @@ class BackendSpec:
     # The global names a tactic's text refers to (premise-label candidates), where the backend knows better than
     # the names its tracer recorded.
     mentions: Optional[Callable[[str], list[str]]] = None
+    # -- the proof assistant's own parts (on its first spec) --
+    config: Optional[type[BackendConfig]] = None  # its settings: a BackendConfig dataclass, `ItpConfig.<system>`
+    dialect: Optional["Dialect"] = None  # how text for it is written (proofs, comments, prompts)
+    prelude: Optional[Callable[[str], str]] = None  # header -> tactic libraries loaded before it ("" for none)
+    # A whole proof -> its top-level tactics (None where unreadable), for the tactic memory to replay
+    proof_tactics: Optional[Callable[[str], Optional[list[str]]]] = None
+    benchmarks: Mapping[str, "BenchmarkLayout"] = field(default_factory=dict)  # benchmark key -> its files
 
 
 _REGISTRY: dict[str, BackendSpec] = {}
 
 
+_ITP_CONFIG_NAMES = frozenset(("pool", "system", "systems"))  # attributes of ItpConfig
+
+
 def register(spec: BackendSpec) -> None:
+    """Add a backend under a new name. A proof assistant's first spec must declare its config; a later one may not
+    declare another."""
+    if spec.name in _REGISTRY:
+        raise ValueError(f"a backend named {spec.name!r} is registered already (unregister it first)")
+    if spec.system in _ITP_CONFIG_NAMES:  # `config.<system>` must reach the system's config, not ItpConfig's own
+        raise ValueError(f"{spec.name}: {spec.system!r} cannot name a proof assistant")
+    owner = _owner(spec.system)
+    if spec.config is None and owner is None:
+        raise ValueError(f"{spec.name}: the first backend of {spec.system!r} must declare its config class")
+    if owner is not None and owner.name != spec.name and spec.config is not None:
+        raise ValueError(f"{spec.name}: {spec.system!r} already has its config from backend {owner.name!r}")
+    if spec.config is not None and not issubclass(spec.config, BackendConfig):
+        raise TypeError(f"{spec.name}: config must subclass BackendConfig, not {spec.config!r}")
     _REGISTRY[spec.name] = spec
+
+
+def unregister(name: str) -> None:
+    """Remove a backend (a plug-in's test undoing its registration); unknown names are ignored."""
+    _REGISTRY.pop(name, None)
+
+
+def registered_specs() -> tuple[BackendSpec, ...]:
+    """Every registered backend's spec, in registration order."""
+    return tuple(_REGISTRY.values())
 
 
 def spec(backend: str) -> BackendSpec:
@@ -68,143 +145,43 @@ def spec(backend: str) -> BackendSpec:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(_REGISTRY)}") from None
 
 
-# -- Coq -------------------------------------------------------------------------------------------------------------
-def _coq_make(config: ItpConfig) -> ProofEnv:
-    from .coq.env import CoqEnv
-
-    return CoqEnv(config.coq, config.pool)
+def _owner(system: str) -> Optional[BackendSpec]:
+    """The spec that declares proof assistant `system`'s own parts, or None."""
+    return next((s for s in _REGISTRY.values() if s.system == system and s.config is not None), None)
 
 
-def _coq_require(config: ItpConfig) -> None:
-    from .coq.env import require_coq
-
-    require_coq(config.coq)
-
-
-def _coq_trace(text: str, path: str, logical_name: str, config: ItpConfig):
-    from .coq.trace import trace_file
-
-    return trace_file(text, path, logical_name, config.coq)
+def system_spec(system: str) -> BackendSpec:
+    """The spec that owns proof assistant `system` (its config, dialect, prelude, benchmark files)."""
+    owner = _owner(system)
+    if owner is None:
+        raise ValueError(f"no proof assistant {system!r}; registered: {', '.join(_system_configs())}")
+    return owner
 
 
-def _coq_mentions(tactic: str) -> list[str]:
-    from .coq.trace_names import mentions
-
-    return mentions(tactic)
+def _system_configs() -> dict[str, type[BackendConfig]]:
+    return {s.system: s.config for s in _REGISTRY.values() if s.config is not None}
 
 
-def _coq_library(config: ItpConfig, library: str) -> SourceSet:
-    """One installed Coq library: the standard library (`stdlib`) or a user-contrib package (`mathcomp`, ...)."""
-    from .coq.env import library_dir
-    from .coq.project import library_sources
-
-    root = library_dir(config.coq.coqc)
-    if not root:
-        raise BackendUnavailable("Coq is not installed; install it with scripts/install.sh")
-    found = library_sources(root, library)
-    return SourceSet(found.root, found.files, config)
+def backend_names(*, checks: bool = False, traces: bool = False) -> tuple[str, ...]:
+    """The backends registered now (a plug-in registered later is in the next call's answer); `checks`: only those
+    that check whole proofs and files themselves (`stp verify`, `stp check`), `traces`: only those that trace."""
+    return tuple(n for n, s in _REGISTRY.items() if (s.checks or not checks) and (s.trace or not traces))
 
 
-def _coq_project(directory: Path, config: ItpConfig, jobs: int) -> SourceSet:
-    """A user's Coq project from its `_CoqProject`, built, with the load paths its files need."""
-    from .coq.project import project_sources
-
-    found = project_sources(directory, build=True, jobs=jobs)
-    coq = dataclasses.replace(config.coq, load_args=config.coq.load_args + found.load_args)
-    return SourceSet(found.root, found.files, dataclasses.replace(config, coq=coq))
-
-
-# -- Lean ------------------------------------------------------------------------------------------------------------
-def _lean_make(config: ItpConfig) -> ProofEnv:
-    from .lean.env import LeanEnv
-
-    return LeanEnv(config.lean, config.pool)
-
-
-def _lean_require(config: ItpConfig) -> None:
-    from .lean.env import require_lean
-
-    require_lean(config.lean)
-
-
-def _lean_prescreen(theorem: Theorem, proof: str) -> Optional[Verdict]:
-    from .lean.env import prescreen
-
-    return prescreen(theorem, proof)
-
-
-def _lean_prescreen_file(text: str) -> Optional[FileVerdict]:
-    from .lean.env import prescreen_file
-
-    return prescreen_file(text)
-
-
-def _lean_trace(text: str, path: str, logical_name: str, config: ItpConfig):
-    from .lean.env import require_lean
-    from .lean.session import LeanSession
-    from .lean.trace import trace_file
-
-    require_lean(config.lean)
-    session = LeanSession("", config.lean)
-    try:
-        return trace_file(session, text, path, logical_name, config.lean.check_timeout * 4)
-    finally:
-        session.close()
-
-
-def _lean_dojo_make(config: ItpConfig) -> ProofEnv:
-    from .lean.dojo import LeanDojoEnv
-    from .lean.env import LeanEnv
-
-    checker = LeanEnv(config.lean, config.pool) if config.lean.repl_command else None
-    return LeanDojoEnv(checker=checker, tactic_timeout=config.lean.tactic_timeout)
-
-
-def _lean_dojo_require(config: ItpConfig) -> None:
-    from .lean.dojo import _lean_dojo
-
-    _lean_dojo()
-
-
-register(
-    BackendSpec(
-        "coq",
-        "coq",
-        _coq_make,
-        _coq_require,
-        file_suffix=".v",
-        trace=_coq_trace,
-        library=_coq_library,
-        project=_coq_project,
-        mentions=_coq_mentions,
-    )
-)
-register(
-    BackendSpec(
-        "lean",
-        "lean",
-        _lean_make,
-        _lean_require,
-        configured=lambda config: bool(config.lean.repl_command),
-        preference=1,
-        file_suffix=".lean",
-        prescreen=_lean_prescreen,
-        prescreen_file=_lean_prescreen_file,
-        trace=_lean_trace,
-    )
-)
-register(BackendSpec("leandojo", "lean", _lean_dojo_make, _lean_dojo_require, checks=False))
-
-BACKENDS = tuple(_REGISTRY)
-CHECK_BACKENDS = tuple(name for name, s in _REGISTRY.items() if s.checks)  # `stp verify` / `stp check`
-TRACE_BACKENDS = tuple(name for name, s in _REGISTRY.items() if s.trace)  # `stp data trace`
-SYSTEMS = tuple(dict.fromkeys(s.system for s in _REGISTRY.values()))  # proof assistants, for per-system data
+def system_names() -> tuple[str, ...]:
+    """The proof assistants of the registered backends, for per-system data."""
+    return tuple(dict.fromkeys(s.system for s in _REGISTRY.values()))
 
 
 # -- the functions code above `itp` calls ------------------------------------------------------------------------------
 def make_env(backend: str, config: Optional[ItpConfig] = None) -> ProofEnv:
     """A proof environment for `backend`; raises BackendUnavailable (with install steps) or ValueError."""
-    return spec(backend).make(config or ItpConfig())
+    env = spec(backend).make(config or ItpConfig())
+    if not isinstance(getattr(env, "config", None), BackendConfig):
+        # search and the pool read the tactic and check timeouts from here: fail now, not deep inside a search
+        env.close()
+        raise TypeError(f"backend {backend!r} made a {type(env).__name__} without a BackendConfig `config`")
+    return env
 
 
 def system_of(backend: str) -> str:
@@ -275,15 +252,36 @@ def prescreen_file(backend: str, text: str) -> Optional[FileVerdict]:
     return screen(text) if screen else None
 
 
+def tactic_prelude(system: str, header: str = "") -> str:
+    """The tactic libraries loaded before a theorem's header (`header`: what follows, which may decide some), ""
+    where the proof assistant has none."""
+    prelude = system_spec(system).prelude
+    return prelude(header) if prelude else ""
+
+
+def benchmark_layouts(benchmark: str) -> dict[str, "BenchmarkLayout"]:
+    """Proof assistant -> its files of `benchmark` (a benchmark registry key), for every one that has them."""
+    layouts = {}
+    for s in _REGISTRY.values():
+        if s.config is not None and benchmark in s.benchmarks:
+            layouts[s.system] = s.benchmarks[benchmark]
+    return layouts
+
+
+def with_system_config(config: ItpConfig, system: str, **changes: Any) -> ItpConfig:
+    """A copy of `config` whose `system` config has `changes` (e.g. a traced project's load paths)."""
+    changed = dataclasses.replace(config.system(system), **changes)
+    return ItpConfig(pool=config.pool, systems={**config.systems, system: changed})
+
+
 __all__ = [
-    "BACKENDS",
-    "CHECK_BACKENDS",
-    "SYSTEMS",
-    "TRACE_BACKENDS",
+    "backend_names",
+    "system_names",
     "BackendSpec",
-    "BackendUnavailable",
     "ItpConfig",
+    "SourceSet",
     "backend_for_file",
+    "benchmark_layouts",
     "default_backend",
     "ensure_available",
     "make_env",
@@ -294,5 +292,9 @@ __all__ = [
     "source_files",
     "spec",
     "system_of",
+    "system_spec",
+    "tactic_prelude",
     "trace_source",
+    "unregister",
+    "with_system_config",
 ]

@@ -1,27 +1,42 @@
 """What upper layers need to write text for a proof assistant without knowing which one it is: how a proof is
-assembled from tactics, how a comment looks, which fence a prompt uses, and how a premise is used."""
+assembled from tactics, how a comment looks, which fence a prompt uses, and how a premise is used. Each proof
+assistant's Dialect comes with its backend spec (`itp/<system>/dialect.py`); `dialect(system)` finds it."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-_DECLARED = re.compile(r"^\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark|theorem|lemma)\s+([^\s:({\[]+)")
+from .backends import registered_specs, system_spec
 
 
-_KEYWORD = re.compile(r"(?:^|\n)\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark|theorem|lemma)\s")
+@functools.lru_cache(maxsize=16)
+def _declaration_patterns(keywords: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    """(a statement's start with its declared name as group 1, a declaration keyword anywhere at a line start)."""
+    words = "|".join(re.escape(k) for k in keywords) or "(?!)"
+    return (
+        re.compile(rf"^\s*(?:{words})\s+([^\s:({{\[]+)"),
+        re.compile(rf"(?:^|\n)\s*(?:{words})\s"),
+    )
+
+
+def _declarations() -> tuple[re.Pattern, re.Pattern]:
+    """The patterns for every registered proof assistant's declaration keywords (`Theorem`, `Lemma`, `theorem`...)."""
+    keywords = dict.fromkeys(k for s in registered_specs() if s.dialect for k in s.dialect.declaration_keywords)
+    return _declaration_patterns(tuple(keywords))
 
 
 def declared_name(statement: str) -> Optional[str]:
-    """The name a Coq or Lean theorem statement declares, or None."""
-    m = _DECLARED.match(statement)
+    """The name a theorem statement of any registered proof assistant declares, or None."""
+    m = _declarations()[0].match(statement)
     return m.group(1) if m else None
 
 
 def rename(statement: str, name: str) -> str:
     """The statement declaring `name` instead of its own name."""
-    m = _DECLARED.match(statement)
+    m = _declarations()[0].match(statement)
     if not m:
         raise ValueError("not a theorem statement")
     return statement[: m.start(1)] + name + statement[m.end(1) :]
@@ -71,6 +86,8 @@ class Dialect:
     witness_templates: tuple[str, ...]  # proofs of a negated universal from a witness: {args} are the witnesses
     # (text, replacement) pairs that keep free text inside a comment from ending it or opening a nested one
     comment_escapes: tuple[tuple[str, str], ...] = ()
+    theorem_keyword: str = "theorem"  # what `statement_for` declares a theorem with
+    declaration_keywords: tuple[str, ...] = ("theorem", "lemma")  # what starts a theorem statement
     # How a goal is printed (for `canonical_state` and `goal_feature`): the line that ends the hypotheses (a prefix
     # of it), a hypothesis line's names, an identifier, and the goal shapes a feature names, binding loosest first.
     turnstile: str = ""
@@ -109,8 +126,7 @@ class Dialect:
         prop = proposition.strip()
         if self.statement_suffix == "." and prop.endswith("."):
             prop = prop[:-1].rstrip()
-        keyword = "Theorem" if self.system == "coq" else "theorem"
-        return f"{keyword} {name} : {prop}{self.statement_suffix}"
+        return f"{self.theorem_keyword} {name} : {prop}{self.statement_suffix}"
 
     def negation(self, name: str, proposition: str) -> str:
         """A statement named `name` asserting that `proposition` is false."""
@@ -147,7 +163,8 @@ class Dialect:
         lines = goal.split("\n")
         for i, line in enumerate(lines):
             if self.turnstile and line.lstrip().startswith(self.turnstile):
-                rest = line.lstrip().lstrip(self.turnstile[0])  # Coq's line is `=` repeated
+                # The turnstile and any repeats of its last character (Coq's line is `=` repeated)
+                rest = line.lstrip()[len(self.turnstile) :].lstrip(self.turnstile[-1])
                 return lines[:i], "\n".join([rest] + lines[i + 1 :])
         return [], goal
 
@@ -191,7 +208,7 @@ class Dialect:
 
     def cut_statement(self, text: str) -> Optional[str]:
         """The first theorem statement in generated text, in the form `Theorem.statement` takes, or None."""
-        m = _KEYWORD.search(text)
+        m = _declarations()[1].search(text)
         if not m:
             return None
         text = text[m.start() :].strip()
@@ -200,76 +217,6 @@ class Dialect:
             return None
         body = text[:end].rstrip()
         return body + self.statement_suffix if declared_name(body) else None
-
-
-COQ = Dialect(
-    "coq",
-    "Coq",
-    "coq",
-    "(* ",
-    " *)",
-    "Proof.\n",
-    "\nQed.",
-    ".",
-    ("apply {name}", "rewrite {name}", "eauto using {name}"),
-    re.compile(r"\.(?:\s|$)"),
-    ".",
-    "->",
-    "Require Import {module}.\n",
-    "forall",
-    "~ ({prop})",
-    (
-        "intro H; specialize (H {args}); lra",
-        "intro H; specialize (H {args}); lia",
-        "intro H; specialize (H {args}); nra",
-        "intro H; specialize (H {args}); nia",
-        "intro H; specialize (H {args}); vm_compute in H; discriminate",
-    ),
-    comment_escapes=(("(*", "( *"), ("*)", "* )"), ('"', "''")),  # Coq lexes strings and nested comments in comments
-    # Goals as `Show.` prints them (itp/coq/coqtop.py read_goals): `H, H0 : T` or `x := v : T` lines, then a line
-    # of `=`, then the conclusion.
-    turnstile="=====",
-    hypothesis=re.compile(r"^\s*([A-Za-z_][\w']*(?:\s*,\s*[A-Za-z_][\w']*)*)\s*:=?\s"),
-    identifier=re.compile(r"(?<![\w'.])[A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*"),
-    binders=("forall", "exists", "~", "fun"),
-    connectives=("<->", "->", "\\/", "/\\", "<>", "<=", ">=", "=", "<", ">"),
-    number_types=("nat", "Z", "N", "Q", "R", "C", "positive"),
-    tactic_separator=re.compile(r";"),
-)
-LEAN = Dialect(
-    "lean",
-    "Lean 4",
-    "lean4",
-    "-- ",
-    "",
-    "",
-    "",
-    "",
-    ("exact {name}", "rw [{name}]", "simp [{name}]", "apply {name}"),
-    re.compile(r":=|\n\s*\n"),
-    " := by",
-    "→",
-    "import {module}\n",
-    "∀",
-    "¬ ({prop})",
-    (
-        "intro H\n  have h := H {args}\n  norm_num at h",
-        "intro H\n  have h := H {args}\n  simp at h",
-        "intro H\n  have h := H {args}\n  revert h\n  decide",
-    ),
-    comment_escapes=(("-/", "- /"), ("/-", "/ -")),  # block comments nest (finishCommentBlock)
-    # Goals as the REPL prints them (`x y : ℕ` lines, then `⊢ conclusion`; /work/shared/lean/repl_transcripts);
-    # inaccessible names carry a dagger (`n✝`).
-    turnstile="⊢",
-    hypothesis=re.compile(r"^\s*((?:[^\s:]+\s+)*[^\s:]+)\s*:\s"),
-    identifier=re.compile(r"(?<![\w'.✝])[^\W\d][\w'✝]*(?:\.[^\W\d][\w'✝]*)*"),
-    binders=("∀", "∃", "¬", "fun", "forall", "exists"),
-    connectives=("↔", "→", "∨", "∧", "≠", "≤", "≥", "=", "<", ">", "∣"),
-    number_types=("ℕ", "ℤ", "ℚ", "ℝ", "ℂ", "Nat", "Int", "Rat", "Real", "Complex"),
-    tactic_separator=re.compile(r"<;>|\n|;"),
-)
-
-_DIALECTS = {d.system: d for d in (COQ, LEAN)}
 
 
 def _find_all(text: str, needle: str) -> Iterator[int]:
@@ -286,7 +233,12 @@ def _is_type(hypothesis_line: str, number_type: str) -> bool:
 
 
 def dialect(system: str) -> Dialect:
+    """The dialect of proof assistant `system`, from its backend spec; ValueError when it has none."""
     try:
-        return _DIALECTS[system]
-    except KeyError:
-        raise ValueError(f"no dialect for {system!r}") from None
+        found = system_spec(system).dialect
+    except ValueError:
+        found = None
+    if found is None:
+        raise ValueError(f"no dialect for {system!r}")
+    return found
+

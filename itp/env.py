@@ -7,6 +7,7 @@ import functools
 import threading
 from typing import Optional
 
+from .config import BackendConfig
 from .types import FileVerdict, State, StepResult, Theorem, Verdict
 
 
@@ -39,6 +40,7 @@ class ProofEnv(abc.ABC):
     """A proof assistant behind one interface. Implementations keep warm processes and are not thread-safe."""
 
     system: str
+    config: BackendConfig  # the backend's settings (its BackendConfig subclass): the one owner of its time limits
 
     @abc.abstractmethod
     def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
@@ -71,8 +73,8 @@ class ProofEnv(abc.ABC):
 
     def default_tactic_timeout(self) -> float:
         """Seconds one tactic gets when `step` is given no timeout: the one default search and checks use (the
-        backend's config, which ItpSettings sets)."""
-        return float(getattr(getattr(self, "config", None), "tactic_timeout", 10.0))
+        environment's config, which ItpSettings sets)."""
+        return float(self.config.tactic_timeout)
 
     def close(self) -> None:
         """Stop every process this environment started."""

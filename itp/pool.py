@@ -198,12 +198,8 @@ class VerifierPool:
 
 
 def _env_timeout(envs: list[Optional[ProofEnv]]) -> Optional[float]:
-    """The backend's own check timeout, from any started environment."""
-    for env in envs:
-        value = getattr(getattr(env, "config", None), "check_timeout", None)
-        if value:
-            return value
-    return None
+    """The backend's own check timeout (its config's), from any started environment."""
+    return next((env.config.check_timeout for env in envs if env is not None), None)
 
 
 class _HeaderQueue:

@@ -18,6 +18,11 @@ def _actor_class():
     @ray.remote
     class VerifierActor:
         def __init__(self, backend: str, config: ItpConfig, timeout: Optional[float]):
+            # A plug-in backend is registered per process: load the plug-ins the driver loaded (stp_prover/plugins.py
+            # imports nothing of ours, so this layer stays below every other).
+            from stp_prover.plugins import load_plugins
+
+            load_plugins()
             self.pool = VerifierPool(lambda: make_env(backend, config), config.pool, timeout)
 
         def verify(self, jobs: list[VerifyJob]) -> list[Verdict]:

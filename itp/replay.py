@@ -3,32 +3,21 @@ What an online tactic memory learns from (Tactician records the same pairs as pr
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
+from .backends import system_spec
 from .env import ProofEnv, StatementError
 from .types import State, StepKind, Theorem
 
 
-def _coq_tactics(proof: str) -> Optional[list[str]]:
-    from .coq.sentences import SentenceError, split_sentences
-
-    try:
-        sentences = split_sentences(proof)
-    except SentenceError:
-        return None
-    frame = {"Proof.", "Qed.", "Defined.", "Admitted.", "Abort."}
-    return [s for s in sentences if s not in frame and not s.startswith("Proof using")]
-
-
-# Proof text -> its top-level tactics, per proof assistant. Lean has none yet: a Lean tactic block is split by its
-# layout, which the REPL's own tactic records do right (`allTactics`); Lean proofs reach the memory from best-first
-# search, whose path already holds the tactics.
-_SPLITTERS: dict[str, Callable[[str], Optional[list[str]]]] = {"coq": _coq_tactics}
-
-
 def proof_tactics(system: str, proof: str) -> Optional[list[str]]:
-    """The top-level tactics of a whole proof, or None where they cannot be read."""
-    split = _SPLITTERS.get(system)
+    """The top-level tactics of a whole proof, or None where they cannot be read (the proof assistant's spec has no
+    reader: a Lean tactic block is split by its layout, which the REPL's own tactic records do right, and Lean proofs
+    reach the memory from best-first search, whose path already holds the tactics)."""
+    try:
+        split = system_spec(system).proof_tactics
+    except ValueError:
+        return None
     return split(proof) if split else None
 
 

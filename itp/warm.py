@@ -4,7 +4,9 @@ replace a session after N uses or above a memory ceiling."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, Generic, Hashable, Protocol, TypeVar
+from typing import Callable, Generic, Hashable, Optional, Protocol, TypeVar
+
+from .config import BackendConfig, PoolConfig
 
 
 class WarmSession(Protocol):
@@ -28,6 +30,12 @@ class WarmCache(Generic[S]):
         self._sessions: "OrderedDict[Hashable, S]" = OrderedDict()
         self.started = 0
         self.recycled = 0
+
+    @classmethod
+    def for_backend(cls, config: BackendConfig, pool: Optional[PoolConfig] = None) -> "WarmCache[S]":
+        """An environment's cache: the pool's number of warm headers, the backend's recycling limits."""
+        pool = pool or PoolConfig()
+        return cls(pool.headers_per_worker, config.recycle_after, config.limits.rss_recycle_mb)
 
     def get(self, key: Hashable, factory: Callable[[], S]) -> S:
         """The warm session for `key`, started (and older ones evicted) when needed."""

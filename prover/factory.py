@@ -31,7 +31,8 @@ def make_policies(
     safe to share between threads. `policy` picks the tactic policy (default: the mixture of the model, `memory` and
     the portfolio when either is given, else the portfolio)."""
     settings = policy or PolicySettings()
-    settings.validate(model)
+    settings.validate()
+    settings.require_model(model)
     portfolio = PortfolioTacticPolicy(env, premises)
     model_tactics, proof_policy = None, PortfolioProofPolicy(env)
     if model:

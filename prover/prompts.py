@@ -20,6 +20,11 @@ def whole_proof_prompt(theorem: Theorem, informal: bool = False) -> str:
     return f"Complete the following {d.language} code:\n\n```{d.fence}\n{theorem.header}{prefix}{statement}\n"
 
 
+def proof_completion(proof: str) -> str:
+    """The proof followed by the closing fence the whole-proof prompt opened (where generation is cut)."""
+    return proof.rstrip() + "\n```"
+
+
 def cot_whole_proof_prompt(theorem: Theorem) -> str:
     """DeepSeek-Prover-V1.5's chain-of-thought variant: the same block, asking for explanatory comments before each
     line; the informal statement (when known) is a comment above the theorem."""

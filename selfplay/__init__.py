@@ -1,30 +1,31 @@
 """The STP loop and the expert-iteration baseline on Ray, with durable run state, metrics and plots."""
 
+from stp_prover.settings import ConfigError, parse_overrides
+
 from .config import (
-    MODES,
-    ConfigError,
     ConjecturerSettings,
     HeldOutSettings,
-    ModelSettings,
     ProverSettings,
     RaySettings,
     SelfPlayConfig,
     Stage1Settings,
     TargetSettings,
     TrainDataSettings,
-    TrainRunConfig,
     load_config,
-    parse_overrides,
 )
 from .loop import SelfPlay, run_selfplay
+from .rules import EMBEDDERS, MATCHINGS, MODES, SCHEDULES, Mode, UnknownRule
 from .rundir import RunDir
 
 __all__ = [
+    "EMBEDDERS",
+    "MATCHINGS",
     "MODES",
+    "SCHEDULES",
     "ConfigError",
     "ConjecturerSettings",
     "HeldOutSettings",
-    "ModelSettings",
+    "Mode",
     "ProverSettings",
     "RaySettings",
     "RunDir",
@@ -33,7 +34,7 @@ __all__ = [
     "Stage1Settings",
     "TargetSettings",
     "TrainDataSettings",
-    "TrainRunConfig",
+    "UnknownRule",
     "load_config",
     "parse_overrides",
     "run_selfplay",

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
-
-import yaml
+from typing import Optional
 
 from stp_prover.conjecturer import CheckSettings, SelectionSettings
 from stp_prover.generation import EngineSettings
 from stp_prover.itp import ItpSettings
-from stp_prover.training import SFTSettings, TinyModelConfig
+from stp_prover.settings import ConfigError
+from stp_prover.training import ModelSettings, SFTSettings
 
-MODES = ("selfplay", "expert_iteration")
+from stp_prover import settings
+
+# `mode`, `selection.matching`, `selection.embedder` and `targets.schedule` name rules registered in `.rules`.
+from .rules import EMBEDDERS, MATCHINGS, MODES, SCHEDULES, schedule_of
+
 PROMPTS = ("stp", "ours")
-MATCHINGS = ("stp", "soft")
-EMBEDDERS = ("policy", "minilm")
 
 
 def stp_sft_settings() -> SFTSettings:
@@ -39,16 +38,6 @@ def stp_sft_settings() -> SFTSettings:
     )
 
 
-class ConfigError(ValueError):
-    """A configuration file that cannot be used; the message names the key."""
-
-
-@dataclass
-class ModelSettings:
-    base: Optional[str] = None  # checkpoint path or hub id; or:
-    init: Optional[TinyModelConfig] = None  # a model built from a config (no download), saved in the run folder
-
-
 @dataclass
 class TargetSettings:
     benchmark: str = "miniF2F"
@@ -63,6 +52,9 @@ class TargetSettings:
     # repeated and how many conjectures it is matched to (RL_utils.py:414, 627). 1 for Lean Workbook, 3200 for the
     # miniF2F + ProofNet configuration.
     matching_weight: int = 1
+    # Which targets each round samples (selfplay/rules/schedules.py): "stp" (the unsolved ones, and solved ones
+    # again at a low pass rate), "unsolved", or a registered plug-in; None: the mode's own.
+    schedule: Optional[str] = None
 
 
 @dataclass
@@ -224,18 +216,19 @@ class SelfPlayConfig:
             raise ConfigError(f"itp.{exc}") from None
         if self.prover.prompt not in PROMPTS:
             raise ConfigError(f"prover.prompt: {self.prover.prompt!r} is not one of {', '.join(PROMPTS)}")
-        if self.selection.matching not in MATCHINGS:
-            raise ConfigError(f"selection.matching: {self.selection.matching!r} is not one of {', '.join(MATCHINGS)}")
-        if self.selection.embedder not in EMBEDDERS:
-            raise ConfigError(f"selection.embedder: {self.selection.embedder!r} is not one of {', '.join(EMBEDDERS)}")
-        if self.mode not in MODES:
-            raise ConfigError(f"mode: {self.mode!r} is not one of {', '.join(MODES)}")
+        for key, name, registry in (
+            ("selection.matching", self.selection.matching, MATCHINGS),
+            ("selection.embedder", self.selection.embedder, EMBEDDERS),
+            ("mode", self.mode, MODES),
+        ):
+            if name not in registry:
+                raise ConfigError(f"{key}: {name!r} is not one of {', '.join(registry)}")
+        if schedule_of(self) not in SCHEDULES:
+            given = "" if self.targets.schedule else f" (mode {self.mode}'s)"
+            raise ConfigError(f"targets.schedule: {schedule_of(self)!r}{given} is not one of {', '.join(SCHEDULES)}")
         if self.rounds < 1:
             raise ConfigError("rounds: must be at least 1")
-        if bool(self.model.base) == bool(self.model.init):
-            raise ConfigError(
-                "model: give exactly one of `base` (a checkpoint) or `init` (a model built from a config)"
-            )
+        self.model.validate()
         try:
             self.prover.engine.validate()
         except ValueError as exc:
@@ -260,96 +253,6 @@ class SelfPlayConfig:
             )
 
 
-@dataclass
-class TrainRunConfig:
-    """`stp train`: a model, data, and SFT settings."""
-
-    out: str = "runs/train/checkpoint"
-    model: ModelSettings = field(default_factory=ModelSettings)
-    examples: list[str] = field(default_factory=list)  # JSONL files of {prompt, completion, weight?, role?}
-    traced: Optional[str] = None  # a traced-data folder: its tactic pairs (ReProver prompt) become examples
-    traced_limit: Optional[int] = None
-    sft: SFTSettings = field(default_factory=SFTSettings)
-
-    def validate(self) -> None:
-        if bool(self.model.base) == bool(self.model.init):
-            raise ConfigError(
-                "model: give exactly one of `base` (a checkpoint) or `init` (a model built from a config)"
-            )
-        if not self.examples and not self.traced:
-            raise ConfigError("give training data: `examples` (JSONL files) and/or `traced` (a traced-data folder)")
-
-
-def _build(cls: type, data: Any, where: str, base: Any = None) -> Any:
-    """`cls` from a YAML mapping; keys it leaves out keep the defaults of `base` (the parent's default for this
-    field: self-play's SFT defaults are STP's, not Hugging Face's)."""
-    if data is None:
-        return base if base is not None else cls()
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where or 'config'}: expected a mapping, got {type(data).__name__}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise ConfigError(
-            f"{where or 'config'}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
-        )
-    kwargs = {}
-    defaults = base if base is not None else None
-    for key, value in data.items():
-        hint = hints[key]
-        target = next((a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)), hint)
-        if dataclasses.is_dataclass(target) and value is not None:
-            if defaults is None:
-                defaults = cls()
-            inner = getattr(defaults, key, None)
-            inner = inner if dataclasses.is_dataclass(inner) else None
-            kwargs[key] = _build(target, value, f"{where}.{key}" if where else key, inner)
-        else:
-            kwargs[key] = value
-    try:
-        if base is not None:
-            return dataclasses.replace(base, **kwargs)
-        return cls(**kwargs)
-    except TypeError as exc:
-        raise ConfigError(f"{where or 'config'}: {exc}") from None
-
-
-def load_config(path: str | Path, overrides: Optional[dict] = None, cls: type = SelfPlayConfig) -> Any:
-    """Read and validate a YAML configuration of type `cls`; `overrides` (nested dict) replace keys of the file."""
-    try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"no configuration file {path}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    data = _merge(data, overrides or {})
-    config = _build(cls, data, "")
-    config.validate()
-    return config
-
-
-def parse_overrides(items: list[str]) -> dict:
-    """`a.b=value` pairs (values read as YAML) as a nested dict."""
-    out: dict = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. prover.samples=8")
-        node = out
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = yaml.safe_load(value)
-    return out
-
-
-def _merge(base: dict, extra: dict) -> dict:
-    out = dict(base)
-    for k, v in extra.items():
-        out[k] = _merge(out.get(k) or {}, v) if isinstance(v, dict) else v
-    return out
-
-
-def to_dict(config: SelfPlayConfig) -> dict:
-    return dataclasses.asdict(config)
+def load_config(path: str | Path, overrides: Optional[dict] = None) -> SelfPlayConfig:
+    """A self-play configuration from YAML, `overrides` (nested keys) applied, validated; ConfigError names a key."""
+    return settings.load_config(path, overrides, cls=SelfPlayConfig)

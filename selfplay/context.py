@@ -12,14 +12,13 @@ from queue import Queue
 from typing import Callable, Optional, Sequence, TypeVar
 
 import numpy as np
-
 from stp_prover.data import read_log
 from stp_prover.itp import ItpConfig, Theorem, make_env
 from stp_prover.itp.env import ProofEnv
 from stp_prover.policy import ProofPolicy
 from stp_prover.prover.memory import TacticMemory
 
-from . import stp
+from . import prompts, rules, stp
 from .config import SelfPlayConfig
 from .logs import BestIndex, SampleLog, read_proofs, read_summaries
 from .records import PooledConjecture
@@ -128,8 +127,20 @@ class Context:
         return self.cfg.prover.prompt
 
     @property
-    def selfplay(self) -> bool:
-        return self.cfg.mode == "selfplay"
+    def mode(self) -> rules.Mode:
+        return rules.MODES.get(self.cfg.mode)
+
+    @property
+    def schedule(self) -> rules.Schedule:
+        """The run's target schedule: `targets.schedule`, else the mode's."""
+        return rules.SCHEDULES.get(rules.schedule_of(self.cfg))
+
+    def proof_prompt(self, p: stp.ProofRecord) -> str:
+        """The prover's prompt for a proof record's statement, in the run's prompt style."""
+        return prompts.proof_prompt(self.theorems[p.name], self.style)
+
+    def proof_target(self, p: stp.ProofRecord) -> str:
+        return prompts.proof_target(p.proof, self.style)
 
     def close(self) -> None:
         for obj in (self.workers, self.env, self.index, self.checks, self.memory):
@@ -153,6 +164,11 @@ class Context:
         if self.run.done(rd, "heldout"):
             self._proof_cache[r] = out
         return out
+
+    def window_proofs(self, r: int) -> list[stp.ProofRecord]:
+        """The proof records of the rounds STP's training window covers at round r (`training.window_rounds`)."""
+        first = max(0, r - self.cfg.training.window_rounds + 1)
+        return [p for q in range(first, r + 1) for p in self.round_proofs(q)]
 
     def pool_order(self, r: int) -> list[str]:
         """Round r's conjectures in pool order (pool.json), the order they were sampled in."""

@@ -31,14 +31,14 @@ from pathlib import Path
 from typing import Callable
 
 import yaml
-
 from stp_prover.data.traced import build_dataset, trace_library
 from stp_prover.itp import ItpConfig, make_env, system_of
 from stp_prover.prover.portfolio import PortfolioProofPolicy
+from stp_prover.settings import ConfigError, to_dict
 from stp_prover.training import TrainingExample, init_model, is_checkpoint, write_examples
 
 from . import stage1 as stage1_data
-from .config import ConfigError, SelfPlayConfig, to_dict
+from .config import SelfPlayConfig
 from .context import Context, make_check_pool
 from .logs import BestIndex
 from .metrics import Metrics
@@ -163,7 +163,7 @@ class SelfPlay:
                 self.metrics.log.append({"round": "base", "checkpoint": start, **summary, **memory})
             for r in range(self.cfg.rounds):
                 self.round(r)
-            if self.cfg.final_retrain and self.cfg.mode == "selfplay":
+            if self.cfg.final_retrain and ctx.mode.final_retrain:
                 self.final()
             return {
                 "run_dir": str(self.run.root),
@@ -231,12 +231,12 @@ class SelfPlay:
         rates, solved = ctx.state(r - 1)
         ctx.load_policy(ckpt_in)
         conjectures = ConjectureRound()
-        if ctx.selfplay:  # A
+        if ctx.mode.conjectures:  # A
             conjectures = run_conjecture_stage(ctx, r, rates, ctx.rng(r))
         run_sampling_stage(ctx, r, solved, rates, conjectures)  # B
         learned = learn_round(ctx, r)  # B2
         selection = Selection([], {})
-        if ctx.selfplay:  # C
+        if ctx.mode.conjectures:  # C
             selection = run_selection_stage(ctx, r, conjectures)
         trained = run_training_stage(ctx, r, ckpt_in, selection, conjectures)  # D
         heldout_eval(ctx, trained.checkpoint_out, rd / "heldout.jsonl", f"round {r} held-out")  # E

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Optional
 
 from stp_prover.conjecturer.prompts import stp_conjecture_target, stp_conjecture_training_prompt
+from stp_prover.data.traced import traced_training_theorems
 from stp_prover.itp import Theorem
 from stp_prover.itp.dialect import dialect
 from stp_prover.training import TrainingExample
 
 from .prompts import proof_prompt, proof_target
-from .statements import traced_training_theorems
 
 
 @dataclass(frozen=True)

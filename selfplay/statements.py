@@ -4,14 +4,12 @@ split it is evaluated on. A traced theorem is kept only when its statement elabo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 from stp_prover.data import load_benchmark, select_theorems
-from stp_prover.data.benchmarks import tactic_prelude
-from stp_prover.data.traced import read_jsonl, training_part
+from stp_prover.data.traced import traced_training_theorems
 from stp_prover.itp import ProofEnv, StatementError, Theorem
-from stp_prover.itp.dialect import declared_name, dialect
+from stp_prover.itp.dialect import dialect
 
 from .config import HeldOutSettings, TargetSettings
 
@@ -29,22 +27,6 @@ def benchmark_targets(settings: TargetSettings, system: str) -> list[Target]:
         theorems, settings.names, settings.limit, f"targets: {settings.benchmark}/{settings.split}"
     )
     return [Target(t) for t in theorems]
-
-
-def traced_training_theorems(folder: str | Path, system: str) -> Iterator[tuple[dict, Theorem]]:
-    """(record, theorem) for every traced theorem of the train part (never a test theorem) that has a proof, its
-    header loading the file that declares it."""
-    root = Path(folder)
-    logical = {rec["path"]: rec["logical_name"] for rec in read_jsonl(root / "corpus.jsonl")}
-    d = dialect(system)
-    for rec in training_part(root)[0]:
-        statement = rec["statement"].strip()
-        name = declared_name(statement)
-        module = logical.get(rec["file_path"])
-        if not name or not module or not rec.get("traced_tactics"):
-            continue
-        header = tactic_prelude(system) + d.import_line(module)
-        yield rec, Theorem(name, system, header, statement, split="traced", source=rec["full_name"])
 
 
 def traced_targets(folder: str, system: str, env: ProofEnv, limit: int) -> tuple[list[Target], int]:

@@ -8,13 +8,8 @@ from typing import Iterable
 from stp_prover.conjecturer import autoformalize_prompt, disprove_completion, disprove_prompt
 from stp_prover.itp import Theorem
 from stp_prover.itp.dialect import declared_name
-from stp_prover.prover.prompts import cot_whole_proof_prompt, whole_proof_prompt
+from stp_prover.prover.prompts import cot_whole_proof_prompt, proof_completion, whole_proof_prompt
 from stp_prover.training import TrainingExample
-
-
-def proof_completion(proof: str) -> str:
-    """The proof followed by the closing fence the whole-proof prompt opened (where generation is cut)."""
-    return proof.rstrip() + "\n```"
 
 
 def traced_examples(known: Iterable[tuple[Theorem, str]], limit: int) -> list[TrainingExample]:

@@ -30,6 +30,7 @@ _EXPORTS = {
     "make_policies": "stp_prover.prover",
     "SearchConfig": "stp_prover.search",
     "search_names": "stp_prover.search",
+    "ServerClient": "stp_prover.prover.client",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

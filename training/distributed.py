@@ -1,16 +1,18 @@
-"""Data-parallel training over N local processes, started the way torchrun starts them (RANK, WORLD_SIZE,
-LOCAL_RANK, MASTER_ADDR, MASTER_PORT in each one's environment; torch/distributed/run.py) and watched so that one
-failing worker ends the run with its error instead of leaving the others waiting in a collective.
+"""N local processes in one torch process group, started the way torchrun starts them (RANK, WORLD_SIZE, LOCAL_RANK,
+MASTER_ADDR, MASTER_PORT in each one's environment; torch/distributed/run.py) and watched so that one failing worker
+ends the run with its error instead of leaving the others waiting in a collective. It knows nothing of training:
+the caller names the function every rank runs (sft.py passes its `train_process`), so sft depends on this module and
+not the other way round.
 
-The parent writes the run's inputs to `<out>/workers/spec.pkl`; each worker (`python -m stp_prover.training.distributed SPEC`)
+The parent writes the call to `<folder>/spec.pkl`; each worker (`python -m stp_prover.training.distributed SPEC`)
 starts the process group itself (gloo on CPU, NCCL on GPU, with the run's timeout: transformers passes no timeout to
-accelerate on the CPU path, training_args.py _setup_devices), then runs `sft.train_process`, which the Hugging Face
+accelerate on the CPU path, training_args.py _setup_devices), then calls the function, which the Hugging Face
 Trainer turns into DDP / FSDP / ZeRO-3 (accelerate's PartialState reuses the started group, state.py). Rank 0 writes
-the checkpoint and `report.json`; a failing worker writes `error-<rank>.txt`."""
+what the function returned to `result.pkl`; a failing worker writes `error-<rank>.txt`."""
 
 from __future__ import annotations
 
-import json
+import importlib
 import os
 import pickle
 import socket
@@ -20,11 +22,9 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
-from .examples import TrainingExample
-from .sft import SFTSettings, TrainReport
-
+RESULT = "result.pkl"
 POLL_S = 0.5
 GRACE_S = 5.0  # how long the other workers get to fail after the first
 
@@ -35,10 +35,9 @@ class TrainingFailed(RuntimeError):
 
 @dataclass
 class WorkerSpec:
-    rows: list[TrainingExample]
-    base: str
-    out: str
-    settings: SFTSettings
+    target: str  # "module:function", called as function(*args, world_size=N) on every rank
+    args: tuple
+    timeout_s: float  # a collective waiting longer than this fails the run
 
 
 def _free_port() -> int:
@@ -65,20 +64,20 @@ def _worker_env(rank: int, world_size: int, port: int, threads: int) -> dict:
     return env
 
 
-def launch(rows: list[TrainingExample], base: str, out: Path, settings: SFTSettings) -> TrainReport:
-    """Run `settings.workers` training processes on this machine and return rank 0's report."""
+def launch(target: str, args: tuple, workers: int, timeout_s: float, folder: Path) -> Any:
+    """Call `target` ("module:function") with `args` in `workers` processes on this machine, one rank each (logs and
+    errors in `folder`), and return what rank 0's call returned; TrainingFailed names the ranks that failed."""
     import torch
 
-    n = settings.workers
+    n = workers
     if torch.cuda.is_available() and torch.cuda.device_count() < n:
         raise ValueError(f"sft.workers is {n} but this machine has {torch.cuda.device_count()} GPU(s): one each")
-    folder = out / "workers"
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in [*folder.glob("error-*.txt"), folder / "report.json"]:
+    for stale in [*folder.glob("error-*.txt"), folder / RESULT]:
         stale.unlink(missing_ok=True)
     spec = folder / "spec.pkl"
     with open(spec, "wb") as fh:
-        pickle.dump(WorkerSpec(rows, base, str(out), settings), fh)
+        pickle.dump(WorkerSpec(target, args, timeout_s), fh)
     port = _free_port()
     threads = max(1, (os.cpu_count() or 1) // n)
     procs: list[subprocess.Popen] = []
@@ -113,10 +112,13 @@ def launch(rows: list[TrainingExample], base: str, out: Path, settings: SFTSetti
     if failed:
         reasons = "\n".join(_failure_message(folder, rank, procs[rank].returncode) for rank in failed)
         raise TrainingFailed(f"training worker(s) {', '.join(map(str, failed))} failed (logs: {folder}):\n{reasons}")
-    report = folder / "report.json"
-    if not report.exists():
-        raise TrainingFailed(f"the training workers exited without a report; see {folder}/rank-*.log")
-    return TrainReport(**json.loads(report.read_text()))
+    result = folder / RESULT
+    if not result.exists():
+        raise TrainingFailed(f"the training workers exited without a result; see {folder}/rank-*.log")
+    with open(result, "rb") as fh:
+        value = pickle.load(fh)
+    result.unlink()
+    return value
 
 
 def _watch(procs: list[subprocess.Popen]) -> list[int]:
@@ -146,7 +148,7 @@ def _failure_message(folder: Path, rank: int, code: Optional[int]) -> str:
     return f"worker {rank}: {how}; the end of its log:\n" + "\n".join(log[-10:])
 
 
-def _init_process_group(settings: SFTSettings) -> None:
+def _init_process_group(timeout_s: float) -> None:
     from datetime import timedelta
 
     import torch
@@ -158,24 +160,26 @@ def _init_process_group(settings: SFTSettings) -> None:
         backend = "nccl"
     else:
         backend = "gloo"
-    dist.init_process_group(backend, timeout=timedelta(seconds=settings.timeout_s))
+    dist.init_process_group(backend, timeout=timedelta(seconds=timeout_s))
 
 
 def worker_main(spec_path: str) -> int:
-    """One rank: train, rank 0 writes the report; an exception becomes `error-<rank>.txt` and exit status 1."""
+    """One rank: call the spec's function; rank 0 writes its result; an exception becomes `error-<rank>.txt` and exit
+    status 1."""
     folder = Path(spec_path).parent
     rank = int(os.environ.get("RANK", "0"))
     try:
         with open(spec_path, "rb") as fh:
             spec: WorkerSpec = pickle.load(fh)
-        _init_process_group(spec.settings)
-        from .sft import train_process
-
-        report = train_process(spec.rows, spec.base, Path(spec.out), spec.settings, int(os.environ["WORLD_SIZE"]))
-        if report is not None:
-            tmp = folder / "report.json.tmp"
-            tmp.write_text(json.dumps(report.to_dict()))
-            tmp.replace(folder / "report.json")
+        _init_process_group(spec.timeout_s)
+        module, _, name = spec.target.partition(":")
+        function = getattr(importlib.import_module(module), name)
+        value = function(*spec.args, world_size=int(os.environ["WORLD_SIZE"]))
+        if rank == 0:
+            tmp = folder / (RESULT + ".tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(value, fh)
+            tmp.replace(folder / RESULT)
         import torch.distributed as dist
 
         dist.barrier()  # no rank exits (and tears the group down) while rank 0 still writes

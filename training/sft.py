@@ -35,7 +35,7 @@ class SFTSettings:
     # The optimiser and loss. Defaults are Hugging Face's; STP's (levanter/config/RL_base.yaml, RL/utils/RL_utils.py
     # train_model) are lr_scheduler "constant_with_warmup", warmup_steps 5, adam_beta2 0.95, adam_epsilon 1e-5,
     # token_weighted_loss, min_steps 5 (10 for the final model): selfplay/config.py sets them for self-play.
-    lr_scheduler: str = "linear"
+    lr_scheduler: str = "linear"  # transformers' scheduler name (STP: constant_with_warmup)
     warmup_steps: int = 0  # capped at steps - 1, as STP caps it (RL_utils.py:681)
     adam_beta2: float = 0.999
     adam_epsilon: float = 1e-8
@@ -276,7 +276,8 @@ def train_sft(
     if s.workers > 1:
         from .distributed import launch
 
-        report = launch(rows, str(base), Path(out), s)
+        args = (rows, str(base), Path(out), s)
+        report = launch(f"{__name__}:train_process", args, s.workers, s.timeout_s, Path(out) / "workers")
     else:
         report = train_process(rows, str(base), Path(out), s)
     report.seconds = round(time.monotonic() - t0, 1)

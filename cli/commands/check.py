@@ -6,18 +6,19 @@ import argparse
 import json
 from pathlib import Path
 
-from stp_prover.itp import CHECK_BACKENDS, ItpConfig, ItpSettings, backend_for_file, ensure_available, make_env, prescreen_file
+from stp_prover.itp import ItpConfig, backend_for_file, ensure_available, make_env, prescreen_file
 
 from ..errors import UsageError
+from ..options import add_backend_option, add_itp_options, add_json_option, itp_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="verify a .v or .lean file (compiles, axioms audited, no sorry/admit)")
     p.add_argument("file", help="a Coq .v or Lean .lean file")
     p.add_argument("--theorem", action="append", metavar="NAME", help="only this theorem (repeatable)")
-    p.add_argument("--backend", choices=CHECK_BACKENDS, help="default: from the file's extension")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    ItpSettings.add_arguments(p)
+    add_backend_option(p, checks=True, help="default: from the file's extension")
+    add_json_option(p, "one JSON object")
+    add_itp_options(p)
     p.set_defaults(run=run)
 
 
@@ -25,10 +26,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
-    try:
-        config = ItpSettings.from_args(args).apply(ItpConfig())
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    config = itp_settings(args).apply(ItpConfig())
     backend = args.backend or backend_for_file(path.name)
     if backend is None:
         raise UsageError(f"cannot tell the proof assistant of {path.name}; pass --backend coq|lean")

@@ -7,13 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 from stp_prover.data import FetchError, fetch_benchmark
 from stp_prover.data.traced import build_dataset, trace_library
-from stp_prover.itp.backends import SYSTEMS, TRACE_BACKENDS, ensure_available
+from stp_prover.itp.backends import ensure_available
+from tqdm import tqdm
+
+from stp_prover import itp
 
 from ..errors import UsageError
+from ..options import add_json_option
 from . import data_pipelines
 
 
@@ -23,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     f = dsub.add_parser("fetch", help="download a benchmark's pinned upstream files (needs internet)")
     f.add_argument("benchmark", help="e.g. miniF2F")
     f.add_argument("--data-dir", help="where to write (default: $STP_DATA_DIR or ~/.local/share/stp/data)")
-    f.add_argument("--backend", action="append", choices=SYSTEMS, help="only this system (repeatable)")
+    f.add_argument("--backend", action="append", choices=itp.system_names(), help="only this system (repeatable)")
     f.add_argument("--timeout", type=float, default=60.0, help="seconds per download")
     f.set_defaults(run=run_fetch)
     t = dsub.add_parser(
@@ -31,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     t.add_argument(
         "--backend",
-        choices=TRACE_BACKENDS,
+        choices=itp.backend_names(traces=True),
         default="coq",
         help="coq: the installed standard library; lean: your own .lean files (--files), through the REPL",
     )
@@ -56,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--out", default="runs/traced-coq", help="output folder (default runs/traced-coq)")
     t.add_argument("--seed", type=int, default=0, help="seed of the random split")
     t.add_argument("--workers", type=int, default=2, help="files traced in parallel (one coqtop each)")
-    t.add_argument("--json", action="store_true")
+    add_json_option(t)
     t.set_defaults(run=run_trace)
     g = dsub.add_parser(
         "import-leandojo",

@@ -12,12 +12,20 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Optional
 
+from stp_prover.data import DataError, ResultLog, load_benchmark, read_jsonl, read_log, select_theorems
+from stp_prover.itp import (
+    ProofEnv,
+    StatementError,
+    Theorem,
+    default_backend,
+    ensure_available,
+    make_env,
+    system_of,
+)
 from tqdm import tqdm
 
-from stp_prover.data import DataError, ResultLog, load_benchmark, read_jsonl, read_log, select_theorems
-from stp_prover.itp import BACKENDS, ProofEnv, StatementError, Theorem, default_backend, ensure_available, make_env, system_of
-
 from ..errors import UsageError
+from ..options import add_backend_option, add_json_option
 
 KINDS = ("bootstrap", "autoformalize", "counterexamples")
 RESULTS = "results.jsonl"
@@ -66,7 +74,7 @@ def register(dsub: argparse._SubParsersAction) -> None:
         help="an output folder of bootstrap/autoformalize/counterexamples (repeatable)",
     )
     e.add_argument("--out", required=True)
-    e.add_argument("--json", action="store_true")
+    add_json_option(e)
     e.set_defaults(run=run_export)
 
 
@@ -75,10 +83,10 @@ def _common(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--split", default="valid")
     p.add_argument("--theorem", action="append", metavar="NAME", help="only these theorems (repeatable)")
     p.add_argument("--limit", type=int)
-    p.add_argument("--backend", choices=BACKENDS)
+    add_backend_option(p)
     p.add_argument("--data-dir")
     p.add_argument("--out", default=out, help=f"output folder (default {out}); rerun to resume")
-    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    add_json_option(p)
 
 
 def _theorems(args: argparse.Namespace, system: str) -> list[Theorem]:

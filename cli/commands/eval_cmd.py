@@ -8,18 +8,25 @@ import sys
 import time
 from pathlib import Path
 
-from tqdm import tqdm
-
 from stp_prover.data import ResultLog, get_benchmark, load_benchmark, select_theorems
-from stp_prover.generation import EngineSettings
-from stp_prover.itp import BACKENDS, ItpConfig, ItpSettings, default_backend, ensure_available, system_of
+from stp_prover.itp import ItpConfig, default_backend, ensure_available, system_of
 from stp_prover.prover import make_policies
 from stp_prover.prover.parallel import run_with_envs
-from stp_prover.prover.policy_settings import PolicySettings
 from stp_prover.prover.prove import ProveConfig, prove_record
 from stp_prover.search import search_names
+from tqdm import tqdm
 
 from ..errors import UsageError
+from ..options import (
+    add_backend_option,
+    add_engine_options,
+    add_itp_options,
+    add_json_option,
+    add_policy_options,
+    engine_settings,
+    itp_settings,
+    policy_settings,
+)
 from ..report import format_summary, plot_proved_vs_time, summarize
 
 
@@ -27,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="evaluate a prover on a benchmark split (resumable)")
     p.add_argument("--benchmark", required=True, help="miniF2F, ProofNet, examples")
     p.add_argument("--split", default="valid")
-    p.add_argument("--backend", choices=BACKENDS, help="default: lean where a Lean REPL is configured, else coq")
+    add_backend_option(p)
     p.add_argument("--model", help="Hugging Face path or hub id, or vllm:ID; default: the built-in portfolio")
     p.add_argument("--retriever", metavar="INDEX", help="premise index for the tactic policy (see `prove --help`)")
     p.add_argument("--search", choices=search_names(), default="best-first", help="see `prove --help`")
@@ -38,20 +45,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, help="only the first N theorems")
     p.add_argument("--data-dir")
     p.add_argument("--out", help="run folder (default: runs/eval-BENCH-SPLIT-BACKEND-SEARCH); rerun to resume")
-    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    ItpSettings.add_arguments(p)
-    EngineSettings.add_arguments(p)
-    PolicySettings.add_arguments(p)
+    add_json_option(p)
+    add_itp_options(p)
+    add_engine_options(p)
+    add_policy_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.workers < 1 or args.budget <= 0 or args.samples < 1:
         raise UsageError("--workers, --budget and --samples must be positive")
+    itp_config = itp_settings(args).apply(ItpConfig())
     try:
-        itp_config = ItpSettings.from_args(args).apply(ItpConfig())
-        engine = EngineSettings.from_args(args)
-        policy = PolicySettings.from_args(args)
+        engine = engine_settings(args)
+        policy = policy_settings(args)
         memory = policy.open_memory()
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -7,29 +7,24 @@ import contextlib
 import json
 import sys
 
-from ..errors import UsageError
+from ..options import add_config_options, add_json_option, read_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pretrain", help="train a tokenizer and a small base model on traced proofs (resumable)")
-    p.add_argument("--config", required=True, help="YAML configuration, e.g. configs/pretrain_coq.yaml")
-    p.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a key, e.g. train.min_steps=5"
+    add_config_options(
+        p, "YAML configuration, e.g. configs/pretrain_coq.yaml (`stp config schema pretrain`)", "train.min_steps=5"
     )
-    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    add_json_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from stp_prover.selfplay import ConfigError, load_config, parse_overrides
-    from stp_prover.selfplay.pretrain import PretrainConfig, run_pretrain
+    from stp_prover.training import PretrainConfig, run_pretrain
 
-    try:
-        config = load_config(args.config, parse_overrides(args.set), cls=PretrainConfig)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    config = read_config(args.config, PretrainConfig, args.set)
     with contextlib.redirect_stdout(sys.stderr):  # the trainer prints its metrics; stdout is the summary's alone
-        report = run_pretrain(config, say=lambda m: print(m, file=sys.stderr))
+        report = run_pretrain(config, prompt_formats(), say=lambda m: print(m, file=sys.stderr))
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
@@ -39,3 +34,11 @@ def run(args: argparse.Namespace) -> int:
             f"checkpoint {report.checkpoint}" + (f", plot {report.loss_plot}" if report.loss_plot else "")
         )
     return 0
+
+
+def prompt_formats():
+    """The prover's prompt formats, which the base model is trained in (training.PromptFormats)."""
+    from stp_prover.prover.prompts import proof_completion, tactic_prompt, whole_proof_prompt
+    from stp_prover.training import PromptFormats
+
+    return PromptFormats(whole_proof_prompt, proof_completion, tactic_prompt)

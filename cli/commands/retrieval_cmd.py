@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ..errors import UsageError
+from ..options import add_json_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--part", default="test", choices=["train", "val", "test"])
     e.add_argument("--trained", help="trained encoder folder to compare")
     e.add_argument("--no-packaged", action="store_true", help="skip the packaged encoder")
-    e.add_argument("--json", action="store_true")
+    add_json_option(e, "the recalls as one JSON list")
     e.set_defaults(run=run_eval)
 
 

@@ -7,45 +7,47 @@ import json
 from pathlib import Path
 
 from ..errors import UsageError
+from ..options import add_config_options, add_json_option, read_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("selfplay", help="STP self-play / expert iteration on Ray (resumable)")
-    p.add_argument("--config", help="YAML configuration (see configs/)")
+    add_config_options(
+        p, "YAML configuration of a new run (see configs/ and `stp config schema selfplay`)", "rounds=1", False
+    )
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its folder (uses the config saved there)")
     p.add_argument("--run-dir", help="run folder (overrides the config's run_dir)")
-    p.add_argument("--mode", choices=("selfplay", "expert_iteration"), help="overrides the config's mode")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key, e.g. rounds=1")
-    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument(
+        "--mode", help="overrides the config's mode: selfplay, expert_iteration, or a mode a plug-in registered"
+    )
+    add_json_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from stp_prover.selfplay import ConfigError, load_config, parse_overrides, run_selfplay
+    from stp_prover.selfplay import ConfigError, SelfPlayConfig, run_selfplay
     from stp_prover.selfplay.loop import CONFIG_FILE
 
+    chosen = {"mode": args.mode} if args.mode else {}
+    if args.resume:
+        saved = Path(args.resume) / CONFIG_FILE
+        if not saved.exists():
+            raise UsageError(f"{args.resume} is not a run folder (no {CONFIG_FILE})")
+        config = read_config(saved, SelfPlayConfig, args.set, {**chosen, "run_dir": args.resume})
+    elif args.config:
+        if args.run_dir:
+            chosen["run_dir"] = args.run_dir
+        config = read_config(args.config, SelfPlayConfig, args.set, chosen)
+        if (Path(config.run_dir) / CONFIG_FILE).exists():
+            raise UsageError(
+                f"run folder {config.run_dir} already holds a run: continue it with --resume {config.run_dir}, "
+                "or choose another --run-dir"
+            )
+    else:
+        raise UsageError("give --config CONFIG.yaml (a new run) or --resume RUN_DIR")
     try:
-        overrides = parse_overrides(args.set)
-        if args.mode:
-            overrides["mode"] = args.mode
-        if args.resume:
-            saved = Path(args.resume) / CONFIG_FILE
-            if not saved.exists():
-                raise UsageError(f"{args.resume} is not a run folder (no {CONFIG_FILE})")
-            config = load_config(saved, {**overrides, "run_dir": args.resume})
-        elif args.config:
-            if args.run_dir:
-                overrides["run_dir"] = args.run_dir
-            config = load_config(args.config, overrides)
-            if (Path(config.run_dir) / CONFIG_FILE).exists():
-                raise UsageError(
-                    f"run folder {config.run_dir} already holds a run: continue it with --resume {config.run_dir}, "
-                    "or choose another --run-dir"
-                )
-        else:
-            raise UsageError("give --config CONFIG.yaml (a new run) or --resume RUN_DIR")
         summary = run_selfplay(config)
-    except ConfigError as exc:
+    except ConfigError as exc:  # found while starting the run (a base model that does not load)
         raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(summary))

@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 
-from stp_prover.generation import EngineSettings
-from stp_prover.itp import BACKENDS, ItpSettings, default_backend, ensure_available
+from stp_prover.itp import default_backend, ensure_available
 
 from ..errors import UsageError
+from ..options import add_backend_option, add_engine_options, add_itp_options, engine_settings, itp_settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 TOKEN_ENV = "STP_SERVER_TOKEN"
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="HTTP server: Lean Copilot /generate /encode, llmstep, /prove, /check")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     p.add_argument("--port", type=int, default=23337, help="default 23337, the port Lean Copilot calls")
-    p.add_argument("--backend", choices=BACKENDS, help="default: lean where a Lean REPL is configured, else coq")
+    add_backend_option(p)
     p.add_argument("--model", help="Hugging Face path or hub id, or vllm:ID; default: the built-in portfolio only")
     p.add_argument("--retriever", metavar="INDEX", help="premise index for the tactic policy")
     p.add_argument("--workers", type=int, default=2, help="searches running at once (one proof environment each)")
@@ -34,14 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-request-bytes", type=int, default=2_000_000, help="larger request bodies get 413")
     p.add_argument("--max-per-client", type=int, default=64, help="requests in flight per client before 429")
     p.add_argument("--max-pending", type=int, default=256, help="requests in flight in all before 429")
-    ItpSettings.add_arguments(p)
-    EngineSettings.add_arguments(p)
+    add_itp_options(p)
+    add_engine_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
-
     from stp_prover.policy import PolicyUnavailable
     from stp_prover.prover.server import create_app
     from stp_prover.prover.service import ProvingService, ServerConfig
@@ -55,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--port must be 1..65535, --workers and --budget positive, --max-budget >= --budget")
     if min(args.max_request_bytes, args.max_per_client, args.max_pending) < 1:
         raise UsageError("--max-request-bytes, --max-per-client and --max-pending must be positive")
+    settings = itp_settings(args)
     try:
-        itp = ItpSettings.from_args(args)
-        engine = EngineSettings.from_args(args)
+        engine = engine_settings(args)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     backend = args.backend or default_backend()
@@ -76,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         max_request_bytes=args.max_request_bytes,
         max_per_client=args.max_per_client,
         max_pending=args.max_pending,
-        itp=itp,
+        itp=settings,
         engine=engine,
     )
     try:

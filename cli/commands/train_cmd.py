@@ -11,32 +11,37 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
+from ..options import add_config_options, add_json_option, read_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="fine-tune a model with TRL on prompt/completion examples")
-    p.add_argument("--config", required=True, help="YAML: out, model {base | init}, examples, traced, sft")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key")
+    add_config_options(
+        p, "YAML: out, model {base | init}, examples, traced, sft (`stp config schema train`)", "sft.epochs=2"
+    )
     p.add_argument(
         "--workers",
         type=int,
         metavar="N",
         help="data-parallel processes (gloo on CPU, one GPU each with NCCL); overrides sft.workers",
     )
-    p.add_argument("--json", action="store_true", help="print one summary object (stdout holds nothing else)")
+    add_json_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from stp_prover.data.traced import tactic_examples, training_part
     from stp_prover.prover.prompts import tactic_prompt
-    from stp_prover.selfplay import ConfigError, TrainRunConfig, load_config, parse_overrides
-    from stp_prover.training import TrainingExample, TrainingFailed, init_model, read_examples, train_sft
+    from stp_prover.training import (
+        TrainingExample,
+        TrainingFailed,
+        TrainRunConfig,
+        init_model,
+        read_examples,
+        train_sft,
+    )
 
-    try:
-        config = load_config(args.config, parse_overrides(args.set), cls=TrainRunConfig)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    config = read_config(args.config, TrainRunConfig, args.set)
     examples = []
     for path in config.examples:
         if not Path(path).exists():

@@ -9,13 +9,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tqdm import tqdm
-
 from stp_prover.data import ResultLog
 from stp_prover.itp import (
-    CHECK_BACKENDS,
     ItpConfig,
-    ItpSettings,
     Theorem,
     VerifierPool,
     VerifyJob,
@@ -26,19 +22,21 @@ from stp_prover.itp import (
     system_of,
 )
 from stp_prover.itp.dialect import declared_name
+from tqdm import tqdm
 
 from ..errors import UsageError
+from ..options import add_backend_option, add_itp_options, add_json_option, itp_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="verify proofs from a JSONL file through the warm verifier pool")
     p.add_argument("proofs", help='JSONL, one {"name"?, "header", "formal_statement", "proof"} per line')
-    p.add_argument("--backend", choices=CHECK_BACKENDS, help="default: lean if a Lean REPL is configured, else coq")
+    add_backend_option(p, checks=True)
     p.add_argument("--workers", type=int, default=2, help="parallel proof-assistant workers (default 2)")
     p.add_argument("--timeout", type=float, help="the same as --check-timeout (timed-out proofs are re-run with more)")
     p.add_argument("--out", help="verdict JSONL (default: PROOFS.verdicts.jsonl); a rerun skips lines already in it")
-    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    ItpSettings.add_arguments(p)
+    add_json_option(p)
+    add_itp_options(p)
     p.set_defaults(run=run)
 
 
@@ -96,10 +94,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else path.with_suffix(".verdicts.jsonl")
     if args.timeout is not None and args.check_timeout is None:
         args.check_timeout = args.timeout
-    try:
-        settings = ItpSettings.from_args(args, workers=args.workers)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    settings = itp_settings(args, workers=args.workers)
     config = settings.apply(ItpConfig())
     t0 = time.monotonic()
     with ResultLog(out) as log:

@@ -8,12 +8,11 @@ import shutil
 import tempfile
 import time
 
-from ..config import CoqConfig
-from ..env import StatementError
 from ..process import run_limited
 from ..types import FileVerdict, Theorem, Verdict, VerdictKind
+from .config import CoqConfig
 from .policy import PolicyViolation, audit_axioms, declared_theorems, parse_assumptions, screen_file
-from .script import AuditMarkers, build_script, judge, policy_verdict
+from .script import AuditMarkers, judge, prepare_check
 
 
 def _compile(text: str, config: CoqConfig, timeout: float) -> tuple[int | None, str]:
@@ -42,12 +41,9 @@ def _error_of(output: str) -> str:
 def check_cold(theorem: Theorem, proof: str, config: CoqConfig, timeout: float | None = None) -> Verdict:
     """The whole check of `CoqSession.check`, in a fresh `coqc` process (slow: loads the header every time)."""
     t0 = time.monotonic()
-    try:
-        script = build_script(theorem, proof)
-    except PolicyViolation as exc:
-        return policy_verdict(exc)
-    except StatementError as exc:
-        return Verdict(VerdictKind.BAD_STATEMENT, str(exc), seconds=time.monotonic() - t0)
+    script = prepare_check(theorem, proof, t0)
+    if isinstance(script, Verdict):
+        return script
     markers = AuditMarkers()
     audit = script.audit()
     lines = [theorem.header, *script.sentences]

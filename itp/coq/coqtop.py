@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..config import CoqConfig
 from ..process import LimitedProcess, ProcessDied, ReadTimeout
+from .config import CoqConfig
 
 _PROMPT = re.compile(rb"<prompt>(\S+) < (\d+) \|([^|]*)\| (\d+) < </prompt>")
 _TAGS = re.compile(r"</?(?:infomsg|warning)>")

@@ -8,10 +8,11 @@ import shutil
 import subprocess
 from typing import Optional
 
-from ..config import CoqConfig, PoolConfig
+from ..config import PoolConfig
 from ..env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput, serialized
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from ..warm import WarmCache
+from .config import CoqConfig
 from .coqc import check_cold, check_file
 from .coqtop import CoqTopDied, CoqTopTimeout
 from .policy import PolicyViolation, screen_header
@@ -53,10 +54,7 @@ class CoqEnv(ProofEnv):
     def __init__(self, config: Optional[CoqConfig] = None, pool: Optional[PoolConfig] = None):
         self.config = config or CoqConfig()
         require_coq(self.config)
-        pool = pool or PoolConfig()
-        self.sessions: WarmCache[CoqSession] = WarmCache(
-            pool.headers_per_worker, pool.recycle_after, self.config.limits.rss_recycle_mb
-        )
+        self.sessions: WarmCache[CoqSession] = WarmCache.for_backend(self.config, pool)
 
     def session(self, header: str) -> CoqSession:
         """The warm session for `header`'s libraries; raises UntrustedInput if the header policy refuses it and

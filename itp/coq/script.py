@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Optional
 
@@ -90,6 +91,17 @@ def build_script(theorem: Theorem, proof: str) -> CheckScript:
     starts = [start for _, start, _ in split_with_spans(proof)]
     offsets = tuple(starts) if screened.declares else (None, *starts)
     return CheckScript(theorem.name, sentences, bool(screened.declares), ref, offsets)
+
+
+def prepare_check(theorem: Theorem, proof: str, started: float) -> "CheckScript | Verdict":
+    """The script that checks `proof`, or the verdict refusing it before Coq sees it (forbidden text: untrusted; a
+    statement that is not one declaration: bad statement). `started`: the check's `time.monotonic()` start."""
+    try:
+        return build_script(theorem, proof)
+    except PolicyViolation as exc:
+        return policy_verdict(exc)
+    except StatementError as exc:
+        return Verdict(VerdictKind.BAD_STATEMENT, str(exc), seconds=time.monotonic() - started)
 
 
 def judge(

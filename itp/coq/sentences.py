@@ -23,6 +23,17 @@ def split_sentences(text: str) -> list[str]:
     return [s for s, _, _ in split_with_spans(text)]
 
 
+def proof_tactics(proof: str) -> list[str] | None:
+    """The top-level tactics of a whole proof (its sentences without the `Proof.` ... `Qed.` frame), None when it
+    does not split into sentences."""
+    try:
+        sentences = split_sentences(proof)
+    except SentenceError:
+        return None
+    frame = {"Proof.", "Qed.", "Defined.", "Admitted.", "Abort."}
+    return [s for s in sentences if s not in frame and not s.startswith("Proof using")]
+
+
 def split_with_spans(text: str) -> list[tuple[str, int, int]]:
     """(sentence, start offset, end offset) for each sentence of `text`; see `split_sentences`."""
     sentences: list[tuple[str, int, int]] = []

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from ..config import CoqConfig
 from ..env import StatementError
 from ..types import State, StepKind, StepResult, Theorem, Verdict, VerdictKind
+from .config import CoqConfig
 from .coqtop import CoqTop, CoqTopDied, CoqTopTimeout, read_goals
 from .policy import PolicyViolation, screen_tactic
-from .script import build_script, judge, policy_verdict, split_header, statement_sentence
+from .script import judge, prepare_check, split_header, statement_sentence
 
 
 class HeaderError(StatementError):
@@ -75,12 +75,9 @@ class CoqSession:
     def check(self, theorem: Theorem, proof: str, timeout: float) -> Verdict:
         t0 = time.monotonic()
         self.uses += 1
-        try:
-            script = build_script(theorem, proof)
-        except PolicyViolation as exc:
-            return policy_verdict(exc)
-        except StatementError as exc:
-            return Verdict(VerdictKind.BAD_STATEMENT, str(exc), seconds=time.monotonic() - t0)
+        script = prepare_check(theorem, proof, t0)
+        if isinstance(script, Verdict):
+            return script
         deadline = t0 + timeout
         try:
             self._enter(theorem.header)

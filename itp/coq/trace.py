@@ -9,8 +9,8 @@ import re
 import time
 from typing import Callable, Optional
 
-from ..config import CoqConfig
 from ..trace import Declaration, TracedFile, TracedTactic, TracedTheorem
+from .config import CoqConfig
 from .coqtop import CoqTop, CoqTopDied, CoqTopTimeout
 from .sentences import SentenceError, split_with_spans
 from .trace_goals import focused_goals

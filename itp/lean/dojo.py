@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from ..env import BackendUnavailable, ProofEnv, StatementError, serialized
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
+from .config import LeanConfig
 from .portfolio import portfolio
 
 INSTALL_HINT = "pip install 'stp-prover[lean-dojo]' and trace the repository first (see LeanDojo's documentation)"
@@ -38,12 +39,12 @@ class LeanDojoEnv(ProofEnv):
         timeout: int = 600,
         checker: Optional[ProofEnv] = None,
         dojo_module: Any = None,
-        tactic_timeout: float = 30.0,
         max_open: int = 2,
+        config: Optional[LeanConfig] = None,
     ):
         self.lean_dojo = dojo_module or _lean_dojo()
         self.timeout = timeout  # the Dojo's own limit, over its whole life
-        self.tactic_timeout = tactic_timeout  # one tactic, when `step` is given none
+        self.config = config or LeanConfig()  # its tactic_timeout: one tactic, when `step` is given none
         self.max_open = max(1, max_open)  # each open Dojo is a Lean process with the file's imports loaded
         self.checker = checker  # a LeanEnv (REPL) for whole-proof checks, when configured
         self._open: "OrderedDict[str, tuple[Any, Any]]" = OrderedDict()  # theorem name -> (context manager, dojo)
@@ -131,7 +132,7 @@ class LeanDojoEnv(ProofEnv):
         name = state.theorem.name
         try:
             dojo_state = self._materialise(state)
-            result = self._run(name, dojo_state, tactic, timeout or self.tactic_timeout)
+            result = self._run(name, dojo_state, tactic, timeout or self.config.tactic_timeout)
         except (_StepTimeout, *self._timeout_errors()) as exc:
             self._leave(name)  # a Dojo is wedged after a tactic timeout: the next step re-creates it
             return StepResult(StepKind.TIMEOUT, messages=[str(exc) or "tactic timeout"], seconds=time.monotonic() - t0)
@@ -168,7 +169,7 @@ class LeanDojoEnv(ProofEnv):
             return dojo_state
         current = self._enter(state.theorem)
         for tactic in state.path:
-            current = self._run(name, current, tactic, self.tactic_timeout)  # a replayed step has a deadline too
+            current = self._run(name, current, tactic, self.config.tactic_timeout)  # a replayed step has a deadline too
             if not isinstance(current, self.lean_dojo.TacticState):
                 raise self.lean_dojo.DojoCrashError(f"replay of {tactic!r} did not reach an open state")
         return current
@@ -189,9 +190,6 @@ class LeanDojoEnv(ProofEnv):
 
     def automation(self, state: State) -> list[str]:
         return portfolio(state)
-
-    def default_tactic_timeout(self) -> float:
-        return self.tactic_timeout
 
     @serialized
     def close(self) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from ..config import LeanConfig, PoolConfig
+from ..config import PoolConfig
 from ..env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput, serialized
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from ..warm import WarmCache
+from .config import LeanConfig
 from .lexer import LexError, TokenKind, tokenize
 from .policy import (
     NotAStatement,
@@ -87,10 +88,7 @@ class LeanEnv(ProofEnv):
     def __init__(self, config: Optional[LeanConfig] = None, pool: Optional[PoolConfig] = None):
         self.config = config or LeanConfig()
         require_lean(self.config)
-        pool = pool or PoolConfig()
-        self.sessions: WarmCache[LeanSession] = WarmCache(
-            pool.headers_per_worker, self.config.recycle_after, self.config.limits.rss_recycle_mb
-        )
+        self.sessions: WarmCache[LeanSession] = WarmCache.for_backend(self.config, pool)
 
     def session(self, header: str) -> LeanSession:
         return self.sessions.get(header, lambda: LeanSession(header, self.config))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from ..config import LeanConfig
 from ..env import StatementError
 from ..types import State, StepKind, StepResult, Theorem, Verdict, VerdictKind
+from .config import LeanConfig
 from .policy import (
     PolicyViolation,
     header_axioms,

@@ -1,5 +1,5 @@
 /-
-Editor tactics that ask the `stp serve` HTTP server (see the repository README) for help:
+Editor tactics that ask the `stp serve` HTTP server (see docs/server.md) for help:
 
 * `stp_suggest` sends the pretty-printed goal to `POST /generate`, runs every returned tactic on the current goal
   (the proof state is restored after each try), and offers the ones that run without an error as "Try this"
@@ -8,7 +8,7 @@ Editor tactics that ask the `stp serve` HTTP server (see the repository README) 
   (prefixed by `revert ...`) here too, and offers it as a "Try this" suggestion, indented for the place of the call.
 
 The server is reached with `curl` (as Lean Copilot's external models are), at `stp.host`/`stp.port`. Lean toolchains
-cannot be installed on our CI machines: this file is checked by `pytest -m lean` where a toolchain exists (README).
+cannot be installed on our CI machines: this file is checked by `pytest -m lean` where a toolchain exists (docs/lean-setup.md).
 -/
 import Lean
 import Lean.Meta.Tactic.TryThis

@@ -99,7 +99,7 @@ def round_metrics(
     rd = ctx.run.round(r)
     target_recs = read_summaries(rd / "targets.jsonl")
     _, solved_now = ctx.state(r)
-    conj_stats = conjecture_stats(ctx, r, conjectures, selection) if ctx.selfplay else {}
+    conj_stats = conjecture_stats(ctx, r, conjectures, selection) if ctx.mode.conjectures else {}
     return {
         "round": r,
         "mode": ctx.cfg.mode,

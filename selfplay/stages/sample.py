@@ -3,27 +3,20 @@ proof's premises read from the proof assistant (the streaming round of `selfplay
 
 from __future__ import annotations
 
-from .. import stp
 from ..context import Context
 from ..records import ConjectureRound
 
 
 def targets_to_sample(ctx: Context, r: int, solved: set[str], rates: dict[str, float], have_inputs: bool) -> list:
-    """The targets round r samples and with how many model samples each (STP's Sampler; Sampler_naive for expert
-    iteration, RL_utils.py:561-563, 64 samples every round, run_RL_expert_iter.sh:50)."""
+    """The targets round r samples, in target order, as the run's target schedule picks them."""
     names = [t.theorem.name for t in ctx.targets]
-    if ctx.selfplay:
-        todo = set(stp.targets_to_sample(names, solved, rates, ctx.rng(r), have_inputs))
-    else:
-        todo = {n for n in names if n not in solved}
+    todo = set(ctx.schedule(ctx, r, names, solved, rates, have_inputs))
     return [ctx.theorems[n] for n in names if n in todo]
 
 
 def model_samples(ctx: Context, r: int) -> int:
-    p = ctx.cfg.prover
-    if not ctx.selfplay:
-        return p.samples_expert_iteration
-    return p.samples_round0 if r == 0 else p.samples
+    """Model samples per statement in round r, as the mode sets them."""
+    return ctx.mode.samples(ctx.cfg.prover, r)
 
 
 def run_sampling_stage(
@@ -36,7 +29,7 @@ def run_sampling_stage(
     scheduled = targets_to_sample(ctx, r, solved, rates, bool(conjectures.inputs))
     ctx.sample(scheduled, rd / "targets.jsonl", n_model, n_portfolio, f"round {r} targets", round_=r)
     ctx.run.mark_done(rd, "targets")
-    if not ctx.selfplay:
+    if not ctx.mode.conjectures:
         return
     theorems = []
     for c in conjectures.pool:

@@ -9,23 +9,18 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-
-from stp_prover.conjecturer.prompts import declaration_keyword, stp_conjecture_target, stp_conjecture_training_prompt, stp_no_lemma
+from stp_prover.conjecturer.prompts import (
+    declaration_keyword,
+    stp_conjecture_target,
+    stp_conjecture_training_prompt,
+    stp_no_lemma,
+)
 from stp_prover.training import TrainingExample, read_examples, write_examples
 
 from .. import stp
 from ..context import Context
-from ..prompts import proof_prompt, proof_target
 from ..records import ConjectureRound, Selection, Trained
 from ..trainset import pipeline_examples, traced_examples
-
-
-def _prompt(ctx: Context):
-    return lambda p: proof_prompt(ctx.theorems[p.name], ctx.style)
-
-
-def _target(ctx: Context):
-    return lambda p: proof_target(p.proof, ctx.style)
 
 
 def conjecturer_examples(
@@ -45,30 +40,14 @@ def conjecturer_examples(
 
 
 def round_examples(ctx: Context, r: int, selection: Selection, conjectures: ConjectureRound) -> list[TrainingExample]:
-    """Self-play: every verified proof of the last rounds at a low pass rate, and the selected conjectures. Expert
-    iteration: the target proofs of every round so far (run_RL_expert_iter.sh:78-85). Both: refuted variants, and in
-    round 0 the traced proofs and extra examples."""
+    """The mode's prover data (`Mode.prover_data`) and the selected conjectures; refuted variants, and in round 0 the
+    traced proofs and extra examples."""
     t = ctx.cfg.training
-    if ctx.selfplay:
-        window = [p for q in range(max(0, r - t.window_rounds + 1), r + 1) for p in ctx.round_proofs(q)]
-        pairs = stp.prover_examples(window, _prompt(ctx), _target(ctx), t.max_pass_rate, t.length_coef, t.time_coef)
-        examples = [TrainingExample(x.prompt, x.target, x.weight, "prover", f"round-{r}/proofs") for x in pairs]
+    examples = ctx.mode.prover_data(ctx, r)
+    if t.conjecturer and selection.examples:
         known = {(x.prompt, x.completion) for x in examples}
-        if t.conjecturer:
-            written = {c.name: c.written for c in conjectures.pool}
-            examples += conjecturer_examples(ctx, selection.examples, written, known)
-    else:
-        rounds = [[p for p in ctx.round_proofs(q) if p.original] for q in range(r + 1)]
-        pairs = stp.final_examples(
-            rounds,
-            _prompt(ctx),
-            _target(ctx),
-            np.random.default_rng(2333),
-            include_conjectures=False,
-            max_proofs=t.final_max_proofs,
-            length_coef=t.length_coef,
-        )
-        examples = [TrainingExample(x.prompt, x.target, x.weight, "prover", f"round-{r}/expert") for x in pairs]
+        written = {c.name: c.written for c in conjectures.pool}
+        examples += conjecturer_examples(ctx, selection.examples, written, known)
     refuted = [c for x in ctx.records(r, "counterexamples.jsonl") for c in x["counterexamples"]]
     examples += [e for e in pipeline_examples("counterexamples", refuted) if t.conjecturer or e.role == "prover"]
     if r == 0 and t.traced_examples:
@@ -88,7 +67,7 @@ def run_training_stage(
     if (rd / "model.json").exists():
         return Trained(**json.loads((rd / "model.json").read_text()))
     t, sft = ctx.cfg.training, ctx.cfg.sft
-    if ctx.selfplay:
+    if ctx.mode.continue_training:
         train_from = ckpt_in  # each round continues from the last (run_RL_steps.sh:81-85)
     else:  # expert iteration as STP ran it: from the starting checkpoint, at least 10 steps
         train_from = ctx.start_checkpoint()
@@ -122,8 +101,8 @@ def run_final_training(ctx: Context, library: list[TrainingExample]) -> Trained:
     rounds = [ctx.round_proofs(q) for q in range(ctx.cfg.rounds)]
     pairs = stp.final_examples(
         rounds,
-        _prompt(ctx),
-        _target(ctx),
+        ctx.proof_prompt,
+        ctx.proof_target,
         np.random.default_rng(2333),
         True,
         t.final_max_pass_rate,

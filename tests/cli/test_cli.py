@@ -119,7 +119,7 @@ def test_verify_refuses_bad_input_before_doing_any_work(tmp_path):
 def prove(*args):
     env = {k: v for k, v in os.environ.items() if k not in ("STP_LEAN_REPL", "STP_LEAN_PROJECT")}
     proc = subprocess.run(
-        [sys.executable, "-m", "stp_prover.prover.cli", *map(str, args)],
+        [sys.executable, "-m", "stp_prover.cli.prove", *map(str, args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -341,3 +341,28 @@ def test_proof_assistant_settings_are_flags_and_bad_ones_exit_2():
     assert proc.returncode == 2 and "tactic_timeout must be positive" in proc.stderr
     proc = stp("eval", "--benchmark", "examples", "--split", "all", "--check-timeout", "-1")
     assert proc.returncode == 2 and "check_timeout" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "command, config",
+    [
+        ("selfplay", "configs/selfplay_tiny_coq.yaml"),
+        ("train", None),
+        ("pretrain", "configs/pretrain_coq.yaml"),
+    ],
+)
+def test_the_configured_commands_share_config_and_set_and_report_bad_ones_as_usage(tmp_path, capsys, command, config):
+    from stp_prover.cli.main import main
+
+    if config is None:
+        (tmp_path / "train.yaml").write_text("model: {base: x}\nexamples: [x.jsonl]\n")
+        config = tmp_path / "train.yaml"
+    for extra, message in [
+        (["--set", "rounds"], "expected KEY=VALUE"),
+        (["--set", "nonsense.key=1"], "config: unknown key(s) nonsense"),
+        (["--set", "seed=[1"], "not valid YAML"),
+    ]:
+        assert main([command, "--config", str(ROOT / config), *extra]) == 2
+        assert message in capsys.readouterr().err
+    assert main([command, "--config", str(tmp_path / "none.yaml")]) == 2
+    assert f"stp {command}: error: no configuration file" in capsys.readouterr().err

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.stp.test_cli import stp, write_jsonl
+from tests.cli.test_cli import stp, write_jsonl
 
 STATEMENT = "theorem X : (2 : ℕ) + 2 = 4 := by"
 

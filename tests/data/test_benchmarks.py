@@ -8,9 +8,9 @@ import tarfile
 
 import pytest
 
-from stp_prover.data import COQ_TACTIC_PRELUDE, DataError, FetchError, fetch_benchmark, find_theorem, load_benchmark
-from stp_prover.data.fetch import coq_record, lean_record
-from stp_prover.itp.coq import split_sentences
+from stp_prover.data import DataError, FetchError, fetch_benchmark, find_theorem, load_benchmark
+from stp_prover.itp.coq import COQ_TACTIC_PRELUDE, coq_record, split_sentences
+from stp_prover.itp.lean import lean_record
 
 
 def test_minif2f_valid_loads_in_both_systems(shared_data):
@@ -56,7 +56,8 @@ def test_upstream_coq_files_convert_to_the_shared_records(shared_data):
         assert got["formal_statement"] == split_sentences(rec["formal_statement"])[0]
 
 
-def _tarball(files: dict[str, str]) -> bytes:
+def tarball(files: dict[str, str]) -> bytes:
+    """A .tar.gz archive of `files` (path -> text), as GitHub's codeload serves a pinned commit."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         for name, text in files.items():
@@ -69,7 +70,7 @@ def _tarball(files: dict[str, str]) -> bytes:
 
 def test_fetch_writes_our_layout_from_an_upstream_archive(tmp_path):
     lean_file = "import Mathlib\n\ntheorem t1 (n : ℕ) : n + 0 = n := by\n  sorry\n"
-    archive = _tarball(
+    archive = tarball(
         {"repo-abc/MiniF2F/Valid/t1.lean": lean_file, "repo-abc/MiniF2F/Test/t2.lean": lean_file.replace("t1", "t2")}
     )
     written = fetch_benchmark("miniF2F", str(tmp_path), ["lean"], download=lambda url, timeout: archive)

@@ -173,7 +173,7 @@ def test_leandojo_benchmark_is_read_with_transitive_imports(tmp_path):
 
 
 def test_leandojo_benchmark_reaches_retrieval_eval_from_the_command_line(tmp_path):
-    from tests.stp.test_cli import stp
+    from tests.cli.test_cli import stp
 
     bench = tmp_path / "bench4"
     bench.mkdir()

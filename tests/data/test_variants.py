@@ -44,8 +44,8 @@ def test_variants_are_distinct():
 
 def test_statements_become_propositions_with_their_variables():
     from stp_prover.data.variants import proposition
-    from stp_prover.itp.dialect import COQ as COQ_DIALECT
-    from stp_prover.itp.dialect import LEAN as LEAN_DIALECT
+    from stp_prover.itp.coq import COQ as COQ_DIALECT
+    from stp_prover.itp.lean import LEAN as LEAN_DIALECT
 
     prop, variables = proposition(COQ_BINDERS, "coq")
     assert prop == "forall (x y : R) (h0 : x + y = 10) (h1 : x - y = 2), x = 6"

@@ -13,9 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _parse(*argv: str) -> EngineSettings:
+    from stp_prover.cli.options import add_engine_options, engine_settings
+
     parser = argparse.ArgumentParser()
-    EngineSettings.add_arguments(parser)
-    return EngineSettings.from_args(parser.parse_args(list(argv)))
+    add_engine_options(parser)
+    return engine_settings(parser.parse_args(list(argv)))
 
 
 def test_flags_set_fields_and_pass_the_rest_to_the_engine():
@@ -33,7 +35,7 @@ def test_model_prefix_selects_vllm():
 
 
 def test_selfplay_yaml_carries_the_engine_and_the_gpu_config_uses_vllm():
-    from stp_prover.selfplay.config import ConfigError, load_config, parse_overrides
+    from stp_prover.selfplay import ConfigError, load_config, parse_overrides
 
     gpu = load_config(ROOT / "configs" / "selfplay_gpu_lean.yaml")
     assert gpu.prover.engine.engine == "vllm" and gpu.prover.engine.max_model_len == 4096

@@ -57,6 +57,7 @@ class FlakyEnvDouble(ProofEnv):
 
     def __init__(self):
         self.inner = make_env("coq")
+        self.config = self.inner.config
 
     def check(self, theorem, proof, timeout=None) -> Verdict:
         if FlakyEnvDouble.failures == 0:

@@ -3,7 +3,6 @@ backend's config."""
 
 from __future__ import annotations
 
-import argparse
 
 import pytest
 
@@ -17,22 +16,13 @@ def test_settings_reach_every_backend_config_and_the_pool():
     assert config.coq.tactic_timeout == config.lean.tactic_timeout == 2.5
     assert config.coq.check_timeout == config.lean.check_timeout == 12
     assert config.coq.limits.memory_mb == config.lean.limits.memory_mb == 2048
-    assert config.pool.recycle_after == 50 and config.pool.workers == 3
+    assert config.coq.recycle_after == config.lean.recycle_after == 50 and config.pool.workers == 3
 
 
 def test_unset_settings_keep_the_backend_defaults():
     default = ItpConfig()
     config = ItpSettings().apply(ItpConfig())
     assert config.coq == default.coq and config.lean == default.lean and config.pool == default.pool
-
-
-def test_flags_parse_into_settings_and_bad_values_are_refused():
-    parser = argparse.ArgumentParser()
-    ItpSettings.add_arguments(parser)
-    settings = ItpSettings.from_args(parser.parse_args(["--tactic-timeout", "3", "--recycle-after", "9"]), workers=4)
-    assert settings == ItpSettings(tactic_timeout=3.0, recycle_after=9, workers=4)
-    with pytest.raises(ValueError, match="tactic_timeout"):
-        ItpSettings.from_args(parser.parse_args(["--tactic-timeout", "0"]))
 
 
 def test_search_and_checks_use_the_environment_tactic_timeout():
@@ -42,7 +32,7 @@ def test_search_and_checks_use_the_environment_tactic_timeout():
 
 
 def test_the_selfplay_yaml_has_an_itp_section_and_refuses_bad_values(tmp_path):
-    from stp_prover.selfplay.config import ConfigError, load_config, parse_overrides
+    from stp_prover.selfplay import ConfigError, load_config, parse_overrides
     from tests.conftest import ROOT
 
     config = load_config(ROOT / "configs" / "selfplay_tiny_coq.yaml", parse_overrides(["itp.tactic_timeout=2"]))

@@ -103,7 +103,7 @@ def test_prove_with_a_memory_learns_and_reuses_a_proof_from_the_command_line(tmp
 
     def prove(name: str, typ: str, *extra: str) -> dict:
         statement = f"Theorem {name} : forall l : list {typ}, rev (rev l) = l."
-        cmd = [sys.executable, "-m", "stp_prover.prover.cli", "--statement", statement, "--header", LISTS, "--budget", "20"]
+        cmd = [sys.executable, "-m", "stp_prover.cli.prove", "--statement", statement, "--header", LISTS, "--budget", "20"]
         done = subprocess.run(cmd + ["--json", *extra], capture_output=True, text=True, cwd=ROOT, timeout=300)
         assert done.returncode in (0, 1), done.stderr
         return json.loads(done.stdout)
@@ -124,7 +124,7 @@ def test_prove_with_a_memory_learns_and_reuses_a_proof_from_the_command_line(tmp
     assert out["proved"] and out["policy"] == "mixture" and "rev_involutive" in out["proof"]
     assert prove("d", "nat", "--memory", str(memory), "--policy", "portfolio")["proved"] is False
     bad = subprocess.run(
-        [sys.executable, "-m", "stp_prover.prover.cli", "--theorem", "examples/add_zero_right", "--policy", "model"],
+        [sys.executable, "-m", "stp_prover.cli.prove", "--theorem", "examples/add_zero_right", "--policy", "model"],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )  # fmt: skip
     assert bad.returncode == 2 and "--policy model needs --model" in bad.stderr

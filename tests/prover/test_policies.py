@@ -114,7 +114,7 @@ def test_concurrent_searches_share_one_engine_and_their_requests_are_batched(tin
 
 
 def test_engine_flags_are_checked(tmp_path):
-    from stp_prover.prover.cli import main
+    from stp_prover.cli.prove import main
 
     assert main(["--statement", "Theorem t : True.", "--engine-arg", "nonsense"]) == 2
     assert main(["--statement", "Theorem t : True.", "--engine-arg", "max_batch=0"]) == 2

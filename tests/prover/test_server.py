@@ -1,21 +1,21 @@
-"""`stp serve` for real: the server process on a loopback port, spoken to over HTTP, with the Coq backend and a tiny
-model built from a config (the built-in portfolio answers when a request asks for it)."""
+"""`stp serve` for real: the server process on a loopback port, spoken to over HTTP through `ServerClient`, with the
+Coq backend and a tiny model built from a config (the built-in portfolio answers when a request asks for it)."""
 
 from __future__ import annotations
 
-import json
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Optional
 
 import pytest
 
+from stp_prover.prover.client import ServerClient, ServerError, ServerTimeout, ServerUnreachable
 from tests.conftest import ROOT, SHARED
 
 HEADER = "Require Import Reals.\nOpen Scope R_scope."
@@ -31,32 +31,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def call(base: str, method: str, path: str, body=None, timeout: float = 120):
-    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    req = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
-def launch(args: list[str], env: dict, ready) -> tuple[subprocess.Popen, str]:
-    """`stp serve ARGS` on a free loopback port, started in its own session; returns once `ready(base)` is 200."""
+def launch(args: list[str], env: dict, token: Optional[str] = None) -> tuple[subprocess.Popen, ServerClient]:
+    """`stp serve ARGS` on a free loopback port, started in its own session; returns once it answers /health."""
     port = _free_port()
     cmd = [sys.executable, "-m", "stp_prover", "serve", "--port", str(port), *args]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    client = ServerClient(f"http://127.0.0.1:{port}", timeout=120, token=token)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    while True:
         if proc.poll() is not None:
             pytest.fail(f"server exited: {proc.stderr.read()[-2000:]}")
         try:
-            if ready(base) == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    return proc, base
+            client.wait_until_healthy(timeout=1)
+            return proc, client
+        except ServerUnreachable:
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not answer /health within 120 s: {stop(proc)[-2000:]}")
 
 
 def stop(proc: subprocess.Popen) -> str:
@@ -66,6 +56,26 @@ def stop(proc: subprocess.Popen) -> str:
     return proc.stderr.read()
 
 
+def refusal(request: Callable[[], object]) -> ServerError:
+    """The ServerError `request` must get; no answer may carry a traceback."""
+    with pytest.raises(ServerError) as info:
+        request()
+    assert "Traceback" not in str(info.value.body)
+    return info.value
+
+
+def raw_post(client: ServerClient, path: str, data: bytes) -> tuple[int, bytes]:
+    """RAW SENDER for bytes ServerClient never sends (malformed JSON): status and body."""
+    host, port = client.base_url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request("POST", path, data, {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from stp_prover.training import TinyModelConfig, init_model
@@ -73,119 +83,81 @@ def server(tmp_path_factory):
     model = init_model(tmp_path_factory.mktemp("model") / "tiny", TinyModelConfig(width=32, layers=1, heads=2))
     env = dict(os.environ, STP_DATA_DIR=str(SHARED / "data"))
     args = ["--backend", "coq", "--model", str(model), "--workers", "2", "--budget", "20"]
-    proc, base = launch(args, env, lambda base: call(base, "GET", "/health", timeout=2)[0])
-    yield base
+    proc, client = launch(args, env)
+    yield client
     stop(proc)
 
 
 def test_health_reports_backend_model_and_load(server):
-    status, body = call(server, "GET", "/health")
-    assert status == 200 and body["backend"] == "coq" and body["policies"] == ["model", "portfolio"]
-    assert body["load"]["capacity"] == 2 and "verifier" in body
+    health = server.health()
+    assert health.status == "ok" and health.backend == "coq" and health.policies == ["model", "portfolio"]
+    assert health.load.capacity == 2 and "infra_retries" in health.verifier
 
 
 def test_lean_copilot_generate_with_the_model_and_the_portfolio(server):
     state = "x : R\nh : x + 1 = 3\n============================\nx = 2"
-    status, body = call(server, "POST", "/generate", {"name": "stp", "input": state, "prefix": ""})
-    assert status == 200 and body["outputs"]
-    assert all(set(o) == {"output", "score"} and isinstance(o["score"], float) for o in body["outputs"])
-    status, body = call(server, "POST", "/generate", {"name": "portfolio", "input": state, "prefix": "l"})
-    assert [o["output"] for o in body["outputs"]] == ["lia", "lra"]
+    outputs = server.generate(state, name="stp")
+    assert outputs and all(isinstance(o.output, str) and isinstance(o.score, float) for o in outputs)
+    assert [o.output for o in server.generate(state, prefix="l", name="portfolio")] == ["lia", "lra"]
 
 
 def test_lean_copilot_encode(server):
-    status, body = call(server, "POST", "/encode", {"name": "stp", "input": "n + 0 = n"})
-    assert status == 200 and len(body["outputs"]) == 384
-    assert abs(sum(x * x for x in body["outputs"]) - 1.0) < 1e-3
+    vector = server.encode("n + 0 = n", name="stp")
+    assert len(vector) == 384 and abs(sum(x * x for x in vector) - 1.0) < 1e-3
 
 
 def test_llmstep_request(server):
-    status, body = call(
-        server,
-        "POST",
-        "/",
-        {"tactic_state": "n : nat\n============================\nn + 0 = n", "prefix": "", "context": ""},
-    )
-    assert status == 200 and isinstance(body["suggestions"], list) and body["suggestions"]
+    suggestions = server.llmstep("n : nat\n============================\nn + 0 = n")
+    assert isinstance(suggestions, list) and suggestions and all(isinstance(s, str) for s in suggestions)
 
 
 def test_check_accepts_a_proof_and_refuses_cheats(server):
-    status, body = call(server, "POST", "/check", {"theorem": EASY, "proof": "Proof. lra. Qed."})
-    assert status == 200 and body["ok"] and body["kind"] == "proved"
-    status, body = call(server, "POST", "/check", {"theorem": EASY, "proof": "Proof. admit. Admitted."})
-    assert status == 200 and not body["ok"] and body["kind"] == "untrusted"
-    status, body = call(
-        server, "POST", "/check", {"benchmark": "miniF2F/mathd_algebra_104", "proof": "Proof. intros. lra. Qed."}
-    )
-    assert status == 200 and body["ok"], body
+    verdict = server.check("Proof. lra. Qed.", **EASY)
+    assert verdict.ok and verdict.kind == "proved" and verdict.theorem == "t"
+    verdict = server.check("Proof. admit. Admitted.", **EASY)
+    assert not verdict.ok and verdict.kind == "untrusted"
+    verdict = server.check("Proof. intros. lra. Qed.", benchmark="miniF2F/mathd_algebra_104")
+    assert verdict.ok, verdict
 
 
 def test_prove_a_theorem_and_a_goal_with_a_verified_proof(server, coq_env):
-    status, body = call(server, "POST", "/prove", {"theorem": EASY, "policy": "portfolio"})
-    assert status == 200 and body["status"] == "done" and body["proved"], body
+    job = server.prove(**EASY, policy="portfolio")
+    assert job.status == "done" and job.proved, job
     from stp_prover.data import user_theorem
 
-    assert coq_env.check(user_theorem("t", "coq", HEADER, EASY["statement"]), body["proof"]).ok
-    status, body = call(server, "POST", "/prove", {"goal": "forall n : nat, n + 0 = n", "policy": "portfolio"})
-    assert status == 200 and body["proved"] and body["theorem"] == "stp_goal"
+    assert coq_env.check(user_theorem("t", "coq", HEADER, EASY["statement"]), job.proof).ok
+    job = server.prove(goal="forall n : nat, n + 0 = n", policy="portfolio")
+    assert job.proved and job.theorem == "stp_goal"
 
 
 def test_bad_requests_get_clear_4xx(server):
-    assert call(server, "POST", "/prove", {"theorem": EASY, "goal": "True"})[0] == 422
-    assert call(server, "POST", "/generate", {"prefix": ""})[0] == 422
-    assert call(server, "POST", "/check", b"{not json")[0] == 422
-    status, body = call(server, "POST", "/prove", {"theorem": {"header": "", "statement": "Theorem z : nope = 1."}})
-    assert status == 400 and "does not elaborate" in body["detail"]
-    status, body = call(server, "POST", "/prove", {"benchmark": "miniF2F/no_such_theorem"})
-    assert status == 404
-    assert call(server, "GET", "/jobs/unknown")[0] == 404
-    assert call(server, "POST", "/prove", {"theorem": EASY, "budget_seconds": -1})[0] == 422
+    assert refusal(lambda: server.prove(**EASY, goal="True")).status == 422
+    assert refusal(lambda: server.generate(None)).status == 422
+    assert raw_post(server, "/check", b"{not json")[0] == 422
+    err = refusal(lambda: server.prove(statement="Theorem z : nope = 1."))
+    assert err.status == 400 and "does not elaborate" in err.detail
+    assert refusal(lambda: server.prove(benchmark="miniF2F/no_such_theorem")).status == 404
+    assert refusal(lambda: server.job("unknown")).status == 404
+    assert refusal(lambda: server.prove(**EASY, budget_seconds=-1)).status == 422
 
 
 def test_a_long_search_is_cancelled_and_concurrent_requests_share_the_server(server):
-    status, body = call(
-        server,
-        "POST",
-        "/prove",
-        {"theorem": HARD, "policy": "portfolio", "budget_seconds": 500, "job_id": "long-one", "wait": False},
-    )
-    assert status == 200 and body["job_id"] == "long-one"
-    assert call(server, "POST", "/prove", {"theorem": HARD, "job_id": "long-one", "wait": False})[0] == 409
+    job = server.prove(**HARD, policy="portfolio", budget_seconds=500, job_id="long-one", wait=False)
+    assert job.job_id == "long-one" and not job.finished
+    assert refusal(lambda: server.prove(**HARD, job_id="long-one", wait=False)).status == 409
     # While it runs, other requests are served.
-    results = []
-    threads = [
-        threading.Thread(
-            target=lambda: results.append(call(server, "POST", "/prove", {"theorem": EASY, "policy": "portfolio"}))
-        )
-        for _ in range(2)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert all(s == 200 and b["proved"] for s, b in results)
-    load = call(server, "GET", "/health")[1]["load"]
-    assert load["running"] + load["queued"] >= 1
-    t0 = time.monotonic()
-    assert call(server, "DELETE", "/jobs/long-one")[0] == 200
-    while call(server, "GET", "/jobs/long-one")[1]["status"] in ("queued", "running"):
-        assert time.monotonic() - t0 < 60, "cancellation did not stop the search"
-        time.sleep(0.2)
-    body = call(server, "GET", "/jobs/long-one")[1]
-    assert body["status"] == "cancelled" and not body["proved"]
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        jobs = list(ex.map(lambda _: server.prove(**EASY, policy="portfolio"), range(2)))
+    assert all(j.proved for j in jobs)
+    load = server.health().load
+    assert load.running + load.queued >= 1
+    assert server.cancel("long-one").job_id == "long-one"
+    job = server.wait_for_job("long-one", timeout=60)
+    assert job.status == "cancelled" and not job.proved, "cancellation did not stop the search"
 
 
 def test_a_client_that_leaves_cancels_its_search(server):
-    with pytest.raises(OSError):  # the client gives up after 2 s; the server notices and stops the search
-        call(
-            server,
-            "POST",
-            "/prove",
-            {"theorem": HARD, "policy": "portfolio", "budget_seconds": 500, "job_id": "left"},
-            timeout=2,
-        )
-    t0 = time.monotonic()
-    while call(server, "GET", "/jobs/left")[1]["status"] in ("queued", "running"):
-        assert time.monotonic() - t0 < 60, "the search outlived its client"
-        time.sleep(0.2)
-    assert call(server, "GET", "/jobs/left")[1]["status"] == "cancelled"
+    impatient = ServerClient(server.base_url, timeout=2)
+    with pytest.raises(ServerTimeout):  # the client gives up after 2 s; the server notices and stops the search
+        impatient.prove(**HARD, policy="portfolio", budget_seconds=500, job_id="left")
+    assert server.wait_for_job("left", timeout=60).status == "cancelled", "the search outlived its client"

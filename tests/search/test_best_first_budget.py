@@ -4,7 +4,7 @@ hypothesis names, expensive candidates ordered by what worked on similar goals. 
 from __future__ import annotations
 
 from stp_prover.itp import Theorem
-from stp_prover.itp.dialect import COQ
+from stp_prover.itp.coq import COQ
 from stp_prover.policy import Candidate, TacticPolicy
 from stp_prover.search import BestFirstConfig, BestFirstSearch, TacticStats
 

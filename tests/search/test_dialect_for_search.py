@@ -4,7 +4,8 @@ hypothesis names, a goal's kind, a tactic's family, and a proof continued from a
 from __future__ import annotations
 
 from stp_prover.itp import Theorem
-from stp_prover.itp.dialect import COQ, LEAN
+from stp_prover.itp.coq import COQ
+from stp_prover.itp.lean import LEAN
 from stp_prover.prover.portfolio import PortfolioProofPolicy
 
 COQ_GOAL = "n, m : nat\nH : n * n = m\n============================\nforall k : nat, n + k = m"

@@ -23,6 +23,33 @@ def stp(*args, timeout=540):
     )
 
 
+def all_ranks(value: int, world_size: int) -> dict:
+    """A function every rank runs: a real all-reduce over the process group."""
+    import torch
+    import torch.distributed as dist
+
+    total = torch.tensor([dist.get_rank() + value])
+    dist.all_reduce(total)
+    return {"sum": int(total), "world_size": world_size, "rank": dist.get_rank()}
+
+
+def test_the_launcher_runs_any_function_on_every_rank_and_returns_rank_0s_result(tmp_path):
+    from stp_prover.training.distributed import launch
+
+    result = launch(f"{__name__}:all_ranks", (10,), 2, 60, tmp_path / "workers")
+    assert result == {"sum": 10 + 11, "world_size": 2, "rank": 0}
+    assert not list((tmp_path / "workers").glob("*.pkl"))  # the call and its result are not left behind
+
+
+def test_the_launcher_does_not_import_the_trainer():
+    """sft.py uses distributed.py, never the other way round (the two used to import each other)."""
+    import ast
+
+    tree = ast.parse((ROOT / "training" / "distributed.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "sft" not in imported and not any(m and m.endswith(".sft") for m in imported)
+
+
 def test_two_workers_take_the_step_one_process_takes_and_write_one_checkpoint(tmp_path):
     import torch
     from transformers import AutoModelForCausalLM

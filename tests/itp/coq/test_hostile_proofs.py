@@ -80,7 +80,7 @@ def test_unguarded_fixpoint_from_the_header_is_refused_and_caught_by_the_audit_t
 
 def _session_without_header_screen(thm: Theorem):
     """A warm session opened directly, below the environment's header screen (closed when the test ends)."""
-    from stp_prover.itp.config import CoqConfig
+    from stp_prover.itp.coq import CoqConfig
     from stp_prover.itp.coq.script import split_header
     from stp_prover.itp.coq.session import CoqSession
 
@@ -142,7 +142,8 @@ def test_runaway_computation_times_out_and_the_checker_recovers(coq_env):
 
 
 def test_memory_exhaustion_is_contained():
-    from stp_prover.itp.config import CoqConfig, ResourceLimits
+    from stp_prover.itp.config import ResourceLimits
+    from stp_prover.itp.coq import CoqConfig
     from stp_prover.itp.coq import CoqEnv
 
     env = CoqEnv(CoqConfig(limits=ResourceLimits(memory_mb=1200)))

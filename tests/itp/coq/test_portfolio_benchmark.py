@@ -43,7 +43,8 @@ def test_missing_split_and_unknown_method_exit_2(tmp_path, capsys):
 
 
 def test_interval_is_loaded_only_before_headers_over_the_reals():
-    from stp_prover.data.benchmarks import COQ_INTERVAL_PRELUDE, tactic_prelude
+    from stp_prover.itp import tactic_prelude
+    from stp_prover.itp.coq import COQ_INTERVAL_PRELUDE
     from stp_prover.itp.coq import has_library
 
     assert COQ_INTERVAL_PRELUDE not in tactic_prelude("coq", "Require Import Arith.\n")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stp_prover.itp import StatementError, StepKind, Theorem, VerdictKind
-from stp_prover.itp.lean import LeanDojoEnv
+from stp_prover.itp import ItpConfig, ItpSettings, StatementError, StepKind, Theorem, VerdictKind
+from stp_prover.itp.lean import LeanConfig, LeanDojoEnv
 from tests.itp.lean import lean_dojo_double as dojo_double
 
 THM = Theorem(
@@ -68,7 +68,7 @@ def test_dojos_are_released_and_bounded(monkeypatch):
 def test_the_step_timeout_is_ours_and_closes_the_dojo():
     # Dojo takes no per-tactic limit (lean_dojo interaction/dojo.py: one timeout for the Dojo's life): `step`
     # enforces its own and closes the wedged Dojo, whose Lean process then ends the blocked read.
-    env = LeanDojoEnv(dojo_module=dojo_double, tactic_timeout=30)
+    env = LeanDojoEnv(dojo_module=dojo_double, config=LeanConfig(tactic_timeout=30))
     root = env.start(THM)
     before = dojo_double.Dojo.exited
     result = env.step(root, "block", timeout=0.5)
@@ -122,3 +122,10 @@ def test_a_dojo_that_cannot_close_has_its_process_killed(monkeypatch):
     monkeypatch.setattr(dojo_double.Dojo, "__exit__", refuse)
     env.release(THM)
     assert Proc.killed and THM.name not in env._open
+
+
+def test_the_tactic_timeout_is_the_configs():
+    # One owner: LeanDojo's env reads its LeanConfig, which the user's settings reach through ItpConfig.
+    config = ItpSettings(tactic_timeout=7).apply(ItpConfig())
+    assert LeanDojoEnv(dojo_module=dojo_double, config=config.lean).default_tactic_timeout() == 7
+    assert LeanDojoEnv(dojo_module=dojo_double).default_tactic_timeout() == LeanConfig().tactic_timeout

@@ -31,7 +31,7 @@ def test_every_shipped_header_passes(shared_data, path):
     with open(shared_data / path, encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
-            # ProofNet's helper definitions are part of the header (data/benchmarks.py, _proofnet_lean).
+            # ProofNet's helper definitions are part of the header (itp/lean/benchmarks.py, proofnet_theorem).
             screen_header(rec["header"].rstrip() + "\n\n" + (rec.get("helper") or ""))
             n += 1
     assert n > 200

@@ -11,12 +11,9 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from stp_prover.data import DataError, find_theorem, user_theorem
-from stp_prover.generation import EngineSettings
 from stp_prover.itp import (
-    BACKENDS,
     BackendUnavailable,
     ItpConfig,
-    ItpSettings,
     StatementError,
     Theorem,
     default_backend,
@@ -26,11 +23,22 @@ from stp_prover.itp import (
 )
 from stp_prover.itp.dialect import declared_name
 from stp_prover.policy import PolicyUnavailable
+from stp_prover.prover.factory import make_policies
+from stp_prover.prover.prove import ProveConfig, prove_theorem
 from stp_prover.search import get_search, search_names
 
-from .factory import make_policies
-from .policy_settings import PolicySettings
-from .prove import ProveConfig, prove_theorem
+from stp_prover.plugins import PluginError, load_plugins
+
+from .options import (
+    add_backend_option,
+    add_engine_options,
+    add_itp_options,
+    add_json_option,
+    add_policy_options,
+    engine_settings,
+    itp_settings,
+    policy_settings,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what.add_argument("--statement", metavar="TEXT", help="your own theorem, e.g. 'Theorem t : 1 + 1 = 2.'")
     p.add_argument("--header", default=None, help="imports and definitions for --statement")
-    p.add_argument("--backend", choices=BACKENDS, help="default: lean where a Lean REPL is configured, else coq")
+    add_backend_option(p)
     p.add_argument("--model", help="Hugging Face path or hub id, or vllm:ID; default: the built-in portfolio")
     p.add_argument(
         "--retriever",
@@ -59,10 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--samples", type=int, default=32, help="proofs to sample with --search sample or rmaxts")
     p.add_argument("--data-dir", help="benchmark files (default: $STP_DATA_DIR or ~/.local/share/stp/data)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    ItpSettings.add_arguments(p)
-    EngineSettings.add_arguments(p)
-    PolicySettings.add_arguments(p)
+    add_json_option(p, "one JSON object")
+    add_itp_options(p)
+    add_engine_options(p)
+    add_policy_options(p)
     return p
 
 
@@ -88,6 +96,11 @@ def _premises(index: Optional[str]):
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        load_plugins()  # first: a plug-in's backends are choices of the parser
+    except PluginError as exc:
+        print(f"prove: error: {exc}", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     if args.budget <= 0 or args.samples <= 0:
         print("prove: error: --budget and --samples must be positive", file=sys.stderr)
@@ -95,9 +108,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     t0 = time.monotonic()
     backend = args.backend or default_backend()
     try:
-        itp_config = ItpSettings.from_args(args).apply(ItpConfig())
-        engine = EngineSettings.from_args(args)
-        policy = PolicySettings.from_args(args)
+        itp_config = itp_settings(args).apply(ItpConfig())
+        engine = engine_settings(args)
+        policy = policy_settings(args)
         ensure_available(backend)
         theorem = _theorem(args, backend)
         env = make_env(backend, itp_config)

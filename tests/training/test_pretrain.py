@@ -4,7 +4,8 @@ import json
 import subprocess
 import sys
 
-from stp_prover.selfplay.pretrain import PretrainConfig, PretrainData, pretrain_examples
+from stp_prover.cli.commands.pretrain_cmd import prompt_formats
+from stp_prover.training import PretrainConfig, PretrainData, pretrain_examples
 from tests.conftest import ROOT
 
 TINY = [
@@ -16,7 +17,8 @@ TINY = [
 
 
 def test_examples_of_the_three_kinds_come_from_the_train_part(traced_dir):
-    by_kind = pretrain_examples(PretrainConfig(traced=str(traced_dir), data=PretrainData(max_per_kind=30)))
+    config = PretrainConfig(traced=str(traced_dir), data=PretrainData(max_per_kind=30))
+    by_kind = pretrain_examples(config, prompt_formats())
     assert set(by_kind) == {"statements", "tactics", "proofs"} and all(by_kind.values())
     proof = by_kind["proofs"][0]
     assert proof.prompt.startswith("Complete the following Coq code:") and proof.completion.rstrip().endswith("```")
@@ -40,7 +42,7 @@ def test_stp_pretrain_trains_a_model_inference_can_load(traced_dir, tmp_path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(summary["checkpoint"])
-    AutoModelForCausalLM.from_pretrained(summary["checkpoint"])
+    assert AutoModelForCausalLM.from_pretrained(summary["checkpoint"]).config.model_type == "llama"
     assert tok("intros.")["input_ids"][0] == tok.bos_token_id  # BOS as inference adds it
 
 
@@ -50,14 +52,15 @@ def test_bad_pretrain_input_is_exit_2(tmp_path):
         (["--set", f"traced={tmp_path}"], "holds no traced data"),
         (["--set", "data.kinds=[poems]"], "data.kinds"),
         (["--set", "nonsense=1"], "unknown key"),
+        (["--set", "model.heads=3"], "model.width (256) must be a multiple of heads (3)"),
+        (["--set", "model.kind=bert"], "model.kind: 'bert'"),
     ]:
         done = subprocess.run(base + extra, capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
 def test_the_cpu_and_gpu_configs_load_and_the_cpu_one_is_sized_for_an_hour(traced_dir):
-    from stp_prover.selfplay import load_config
-    from stp_prover.selfplay.pretrain import PretrainConfig
+    from stp_prover.settings import load_config
 
     cpu = load_config(ROOT / "configs" / "pretrain_coq.yaml", {"traced": str(traced_dir)}, cls=PretrainConfig)
     gpu = load_config(ROOT / "configs" / "pretrain_coq_gpu.yaml", {"traced": str(traced_dir)}, cls=PretrainConfig)
