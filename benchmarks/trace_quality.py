@@ -20,8 +20,7 @@ import time
 from pathlib import Path
 
 from stp_prover.data.traced import NameIndex, load_traced, transitive_imports
-from stp_prover.itp import source_files
-from stp_prover.itp import CoqConfig
+from stp_prover.itp import CoqConfig, source_files
 from stp_prover.itp.coq.coqtop import CoqTop, CoqTopDied, CoqTopTimeout
 from stp_prover.itp.coq.trace import trace_file
 from stp_prover.itp.coq.trace_goals import focused_goals

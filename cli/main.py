@@ -8,7 +8,6 @@ from typing import Optional, Sequence
 
 from stp_prover.data import DataError
 from stp_prover.itp import BackendUnavailable
-
 from stp_prover.plugins import PluginError, load_plugins
 
 from .commands import (

@@ -97,18 +97,8 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:
     """The EngineSettings the flags of `add_engine_options` gave; UsageError names a bad one."""
-    import yaml
-
-    values: dict[str, Any] = {}
-    for item in args.engine_arg:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--engine-arg {item!r}: expected KEY=VALUE, e.g. gpu_memory_utilization=0.8")
-        try:
-            values[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError as exc:
-            raise UsageError(f"--engine-arg {item!r}: the value is not YAML: {exc}") from None
     try:
+        values = parse_overrides(args.engine_arg, "--engine-arg", "gpu_memory_utilization=0.8")
         return from_flags(args, EngineSettings).updated(values)
     except (ConfigError, ValueError) as exc:
         raise UsageError(str(exc)) from None

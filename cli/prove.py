@@ -22,12 +22,11 @@ from stp_prover.itp import (
     system_of,
 )
 from stp_prover.itp.dialect import declared_name
+from stp_prover.plugins import PluginError, load_plugins
 from stp_prover.policy import PolicyUnavailable
 from stp_prover.prover.factory import make_policies
 from stp_prover.prover.prove import ProveConfig, prove_theorem
 from stp_prover.search import get_search, search_names
-
-from stp_prover.plugins import PluginError, load_plugins
 
 from .options import (
     add_backend_option,

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
-from stp_prover.itp import BenchmarkLayout, Theorem, benchmark_layouts
-from stp_prover.itp import tactic_prelude
+from stp_prover.itp import BenchmarkLayout, Theorem, benchmark_layouts, tactic_prelude
 
 DATA_DIR_ENV = "STP_DATA_DIR"
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "stp" / "data"

@@ -4,12 +4,11 @@ Nothing here knows about models or search; nothing above this package knows whic
 A proof assistant is one package with one `register(BackendSpec(...))`; Coq and Lean register on import below."""
 
 from .backends import (
-    backend_names,
-    system_names,
     BackendSpec,
     ItpConfig,
     SourceSet,
     backend_for_file,
+    backend_names,
     benchmark_layouts,
     default_backend,
     ensure_available,
@@ -19,6 +18,7 @@ from .backends import (
     project_files,
     register,
     source_files,
+    system_names,
     system_of,
     system_spec,
     tactic_prelude,
@@ -32,11 +32,10 @@ from .pool import PoolStats, VerifierPool, VerifyJob
 from .trace import Declaration, TracedFile, TracedTactic, TracedTheorem
 from .types import FileVerdict, State, StepKind, StepResult, System, Theorem, Verdict, VerdictKind
 
+# isort: split
 # The built-in proof assistants: each package registers its spec (and loads nothing else) when imported.
-from .coq import CoqConfig  # noqa: E402  (after the registry it registers into)
-from .lean import LeanConfig  # noqa: E402
-
-
+from .coq import CoqConfig
+from .lean import LeanConfig
 
 __all__ = [
     "backend_names",

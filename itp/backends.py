@@ -107,15 +107,13 @@ class BackendSpec:
 _REGISTRY: dict[str, BackendSpec] = {}
 
 
-_ITP_CONFIG_NAMES = frozenset(("pool", "system", "systems"))  # attributes of ItpConfig
-
-
 def register(spec: BackendSpec) -> None:
     """Add a backend under a new name. A proof assistant's first spec must declare its config; a later one may not
     declare another."""
     if spec.name in _REGISTRY:
         raise ValueError(f"a backend named {spec.name!r} is registered already (unregister it first)")
-    if spec.system in _ITP_CONFIG_NAMES:  # `config.<system>` must reach the system's config, not ItpConfig's own
+    # `config.<system>` must reach the system's config, not one of ItpConfig's own fields or methods
+    if spec.system in {f.name for f in dataclasses.fields(ItpConfig)} or hasattr(ItpConfig, spec.system):
         raise ValueError(f"{spec.name}: {spec.system!r} cannot name a proof assistant")
     owner = _owner(spec.system)
     if spec.config is None and owner is None:

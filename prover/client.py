@@ -196,8 +196,9 @@ class ServerClient:
         return job
 
     # -- health ---------------------------------------------------------------------------------------------------
-    def health(self) -> Health:
-        body = self._call("GET", "/health")
+    def health(self, timeout: Optional[float] = None) -> Health:
+        """`/health`: the server's state and load (`timeout`: this call's, default the client's)."""
+        body = self._call("GET", "/health", timeout=timeout)
         return _record(Health, {**body, "load": _record(Load, body["load"])})
 
     def wait_until_healthy(self, timeout: float = 60.0, poll: float = 0.3) -> Health:
@@ -206,8 +207,7 @@ class ServerClient:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                body = self._call("GET", "/health", timeout=max(0.1, min(self.timeout, deadline - time.monotonic())))
-                return _record(Health, {**body, "load": _record(Load, body["load"])})
+                return self.health(timeout=max(0.1, min(self.timeout, deadline - time.monotonic())))
             except ServerUnreachable as exc:
                 if time.monotonic() + poll >= deadline:
                     raise ServerUnreachable(f"{self.base_url} not healthy within {timeout:g} s: {exc}") from None

@@ -18,6 +18,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator, model_validator
+
 from stp_prover.data import DataError, find_theorem, user_theorem
 from stp_prover.itp import StatementError, UntrustedInput
 from stp_prover.itp.dialect import declared_name, dialect

@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from stp_prover import settings
 from stp_prover.conjecturer import CheckSettings, SelectionSettings
 from stp_prover.generation import EngineSettings
 from stp_prover.itp import ItpSettings
 from stp_prover.settings import ConfigError
 from stp_prover.training import ModelSettings, SFTSettings
-
-from stp_prover import settings
 
 # `mode`, `selection.matching`, `selection.embedder` and `targets.schedule` name rules registered in `.rules`.
 from .rules import EMBEDDERS, MATCHINGS, MODES, SCHEDULES, schedule_of

@@ -12,6 +12,7 @@ from queue import Queue
 from typing import Callable, Optional, Sequence, TypeVar
 
 import numpy as np
+
 from stp_prover.data import read_log
 from stp_prover.itp import ItpConfig, Theorem, make_env
 from stp_prover.itp.env import ProofEnv

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 import yaml
+
 from stp_prover.data.traced import build_dataset, trace_library
 from stp_prover.itp import ItpConfig, make_env, system_of
 from stp_prover.prover.portfolio import PortfolioProofPolicy

@@ -17,10 +17,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol, Sequence
 
+from tqdm import tqdm
+
 from stp_prover.itp import Theorem
 from stp_prover.policy import ProofPolicy
 from stp_prover.search.pipeline import Pool, StatementCounts, Tally, verify_tallies
-from tqdm import tqdm
 
 from .logs import ProofRow, SampleLog, StatementSummary
 

@@ -83,23 +83,24 @@ def validate(config: Any) -> None:
         raise ConfigError(str(exc)) from None
 
 
-def parse_overrides(items: list[str]) -> dict:
-    """`a.b=value` pairs (values read as YAML) as a nested dict."""
+def parse_overrides(items: list[str], flag: str = "--set", example: str = "prover.samples=8") -> dict:
+    """`a.b=value` pairs (values read as YAML) as a nested dict; errors name `flag` and show `example`."""
     out: dict = {}
     for item in items:
         key, sep, value = item.partition("=")
+        key = key.strip()
         if not sep or not key:
-            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. prover.samples=8")
+            raise ConfigError(f"{flag} {item!r}: expected KEY=VALUE, e.g. {example}")
         try:
             parsed = yaml.safe_load(value)
         except yaml.YAMLError as exc:
-            raise ConfigError(f"--set {item!r}: the value is not valid YAML: {exc}") from None
+            raise ConfigError(f"{flag} {item!r}: the value is not valid YAML: {exc}") from None
         node = out
         parts = key.split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                raise ConfigError(f"--set {item!r}: {part} is given a value and keys at once")
+                raise ConfigError(f"{flag} {item!r}: {part} is given a value and keys at once")
         node[parts[-1]] = parsed
     return out
 

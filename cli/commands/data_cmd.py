@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from stp_prover.data import FetchError, fetch_benchmark
-from stp_prover.data.traced import build_dataset, trace_library
-from stp_prover.itp.backends import ensure_available
 from tqdm import tqdm
 
 from stp_prover import itp
+from stp_prover.data import FetchError, fetch_benchmark
+from stp_prover.data.traced import build_dataset, trace_library
+from stp_prover.itp.backends import ensure_available
 
 from ..errors import UsageError
 from ..options import add_json_option

@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Optional
 
+from tqdm import tqdm
+
 from stp_prover.data import DataError, ResultLog, load_benchmark, read_jsonl, read_log, select_theorems
 from stp_prover.itp import (
     ProofEnv,
@@ -22,7 +24,6 @@ from stp_prover.itp import (
     make_env,
     system_of,
 )
-from tqdm import tqdm
 
 from ..errors import UsageError
 from ..options import add_backend_option, add_json_option

@@ -8,13 +8,14 @@ import sys
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from stp_prover.data import ResultLog, get_benchmark, load_benchmark, select_theorems
 from stp_prover.itp import ItpConfig, default_backend, ensure_available, system_of
 from stp_prover.prover import make_policies
 from stp_prover.prover.parallel import run_with_envs
 from stp_prover.prover.prove import ProveConfig, prove_record
 from stp_prover.search import search_names
-from tqdm import tqdm
 
 from ..errors import UsageError
 from ..options import (

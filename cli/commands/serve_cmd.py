@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
+
     from stp_prover.policy import PolicyUnavailable
     from stp_prover.prover.server import create_app
     from stp_prover.prover.service import ProvingService, ServerConfig

@@ -9,6 +9,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from tqdm import tqdm
+
 from stp_prover.data import ResultLog
 from stp_prover.itp import (
     ItpConfig,
@@ -22,7 +24,6 @@ from stp_prover.itp import (
     system_of,
 )
 from stp_prover.itp.dialect import declared_name
-from tqdm import tqdm
 
 from ..errors import UsageError
 from ..options import add_backend_option, add_itp_options, add_json_option, itp_settings

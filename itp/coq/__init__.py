@@ -1,7 +1,8 @@
 """Coq 8.16 backend: `coqtop -emacs` for tactics and warm checks, `coqc` for files. Importing the package registers
 the backend (spec.py); the names below load their modules on first use."""
 
-from ..lazy import lazy_exports
+from stp_prover.lazy import lazy_exports
+
 from . import spec as _spec  # noqa: F401  (registers the backend)
 from .config import COQ_STANDARD_AXIOMS, CoqConfig
 from .dialect import COQ

@@ -1,7 +1,8 @@
 """Lean 4 backends: the Lean REPL client and the LeanDojo adapter. Importing the package registers both (spec.py);
 the names below load their modules on first use."""
 
-from ..lazy import lazy_exports
+from stp_prover.lazy import lazy_exports
+
 from . import spec as _spec  # noqa: F401  (registers the backends)
 from .config import LEAN_STANDARD_AXIOMS, LeanConfig
 from .dialect import LEAN

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
+
 from stp_prover.training import TrainingExample
 
 from .. import stp

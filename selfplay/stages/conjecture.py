@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Optional
 
 import numpy as np
+
 from stp_prover.conjecturer import (
     Conjecture,
     ConjectureChecker,

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+
 from stp_prover.conjecturer.prompts import (
     declaration_keyword,
     stp_conjecture_target,

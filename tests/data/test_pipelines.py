@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from stp_prover.cli.main import main
 from stp_prover.data import load_benchmark
 from stp_prover.data.bootstrap import comment_proof, heuristic_alignment, informal_steps, safe_comment_text
 from stp_prover.data.countermath import read_countermath
 from stp_prover.itp import Theorem
-from stp_prover.cli.main import main
 
 BOOT = ["mathd_algebra_51", "amc12a_2008_p2", "aime_1991_p1"]  # two the portfolio proves, one it does not
 REFUTE = ["mathd_algebra_51", "amc12a_2008_p2", "mathd_numbertheory_35"]

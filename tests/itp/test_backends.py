@@ -10,24 +10,24 @@ import pytest
 
 from stp_prover.itp import backends
 from stp_prover.itp.backends import (
-    backend_names,
-    system_names,
     BackendSpec,
-    register,
     ItpConfig,
     backend_for_file,
+    backend_names,
     default_backend,
     ensure_available,
     make_env,
     prescreen,
+    register,
     source_files,
+    system_names,
     system_of,
     trace_source,
 )
 from stp_prover.itp.config import BackendConfig
 from stp_prover.itp.coq import CoqConfig
-from stp_prover.itp.lean import LeanConfig
 from stp_prover.itp.env import BackendUnavailable
+from stp_prover.itp.lean import LeanConfig
 from stp_prover.itp.types import Theorem, VerdictKind
 
 

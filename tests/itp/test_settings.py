@@ -3,7 +3,6 @@ backend's config."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from stp_prover.itp import ItpConfig, ItpSettings, make_env

@@ -8,7 +8,15 @@ import pytest
 from stp_prover.data.traced import read_jsonl
 from stp_prover.itp import State, Theorem
 from stp_prover.prover.prompts import tactic_prompt
-from stp_prover.retrieval import BM25Retriever, DenseRetriever, Encoder, PremiseCorpus, evaluate, premise_source, tokenize
+from stp_prover.retrieval import (
+    BM25Retriever,
+    DenseRetriever,
+    Encoder,
+    PremiseCorpus,
+    evaluate,
+    premise_source,
+    tokenize,
+)
 
 
 @pytest.fixture(scope="module")

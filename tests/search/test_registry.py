@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from stp_prover.cli.prove import build_parser
 from stp_prover.itp import Theorem
 from stp_prover.policy import Candidate, ProofPolicy, TacticPolicy
-from stp_prover.cli.prove import build_parser
 from stp_prover.prover.prove import ProveConfig, prove_theorem
 from stp_prover.prover.server import ProveRequest
 from stp_prover.search import SEARCHES, Search, SearchContext, SearchResult, get_search, register, search_names

@@ -91,6 +91,7 @@ def test_every_commands_annotated_defaults_load_back(name):
 )
 def test_the_shipped_configurations_validate_against_their_schema(name, path):
     import jsonschema  # the test extra installs it
+
     from stp_prover.cli.commands.config_cmd import config_class
 
     schema = json_schema(config_class(name))

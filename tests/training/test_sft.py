@@ -7,7 +7,15 @@ import math
 
 import pytest
 
-from stp_prover.training import SFTSettings, TinyModelConfig, TrainingExample, init_model, read_examples, train_sft, write_examples
+from stp_prover.training import (
+    SFTSettings,
+    TinyModelConfig,
+    TrainingExample,
+    init_model,
+    read_examples,
+    train_sft,
+    write_examples,
+)
 from stp_prover.training.sft import _encode
 
 

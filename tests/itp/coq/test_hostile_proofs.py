@@ -143,8 +143,7 @@ def test_runaway_computation_times_out_and_the_checker_recovers(coq_env):
 
 def test_memory_exhaustion_is_contained():
     from stp_prover.itp.config import ResourceLimits
-    from stp_prover.itp.coq import CoqConfig
-    from stp_prover.itp.coq import CoqEnv
+    from stp_prover.itp.coq import CoqConfig, CoqEnv
 
     env = CoqEnv(CoqConfig(limits=ResourceLimits(memory_mb=1200)))
     try:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from stp_prover.itp import tactic_prelude
-from stp_prover.itp import Theorem, VerdictKind
+from stp_prover.itp import Theorem, VerdictKind, tactic_prelude
 from stp_prover.itp.coq import has_library
 from stp_prover.itp.coq.portfolio import COMPLEX_SPLIT, DIV_MOD, portfolio
 
@@ -35,8 +34,7 @@ def offered_and_proves(env, thm: Theorem, tactic: str, after: str = "", then: st
 def patient_env():
     """An environment whose audit may take minutes: `Print Assumptions` of an Interval proof walks the opaque proofs
     of Interval, Flocq and Coquelicot (about 8 s of CPU here, far more wall time on a loaded machine)."""
-    from stp_prover.itp.coq import CoqConfig
-    from stp_prover.itp.coq import CoqEnv
+    from stp_prover.itp.coq import CoqConfig, CoqEnv
 
     env = CoqEnv(CoqConfig(check_timeout=600))
     yield env

@@ -44,8 +44,7 @@ def test_missing_split_and_unknown_method_exit_2(tmp_path, capsys):
 
 def test_interval_is_loaded_only_before_headers_over_the_reals():
     from stp_prover.itp import tactic_prelude
-    from stp_prover.itp.coq import COQ_INTERVAL_PRELUDE
-    from stp_prover.itp.coq import has_library
+    from stp_prover.itp.coq import COQ_INTERVAL_PRELUDE, has_library
 
     assert COQ_INTERVAL_PRELUDE not in tactic_prelude("coq", "Require Import Arith.\n")
     over_reals = tactic_prelude("coq", "Require Import Reals.\nRequire Import Coquelicot.Coquelicot.\n")

@@ -1,5 +1,5 @@
-"""Package exports loaded on first use, so that registering a backend (importing its package) loads none of its
-process-driving modules."""
+"""Package exports loaded on first use (PEP 562): `import stp_prover` stays cheap, and registering a backend
+(importing its package) loads none of its process-driving modules. Imports nothing of ours, so every layer may use it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 
 def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
-    """A module `__getattr__` that imports `exports[name]` (a submodule, relative to `package`) for `name`."""
+    """A module `__getattr__` that imports `exports[name]` (a module, absolute or relative to `package`) for `name`."""
 
     def __getattr__(name: str) -> Any:
         if name not in exports:
