@@ -7,7 +7,7 @@ import abc
 import importlib
 from typing import Sequence
 
-from .records import Completion, GenerationRequest
+from .records import Completions, GenerationRequest
 from .settings import ENGINE_NAMES, EngineSettings
 
 # name -> "module:class"; imported on first use (torch / vllm are heavy and vllm is optional).
@@ -21,8 +21,9 @@ class Engine(abc.ABC):
     name: str = ""
 
     @abc.abstractmethod
-    def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
-        """For each request, its n completions, in order; the whole chunk goes through the model together."""
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Completions]:
+        """For each request, its n completions, in order; the whole chunk goes through the model together. A request
+        the engine refuses gets none and the reason (`Completions.error`); the rest of the chunk is served."""
 
     def embed(self, texts: Sequence[str], max_length: int = 512) -> list[list[float]]:
         """Mean-pooled last hidden states of `texts` (engines without hidden states raise NotImplementedError)."""

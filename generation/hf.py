@@ -22,9 +22,9 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 from stp_prover.policy import PolicyUnavailable
 
 from .engines import Engine
-from .records import Completion, GenerationRequest
+from .records import Completion, Completions, GenerationRequest
 from .settings import EngineSettings
-from .tokens import encode_prompt
+from .tokens import fit_prompt, prompt_budget
 
 
 class HFEngine(Engine):
@@ -35,6 +35,8 @@ class HFEngine(Engine):
 
         self.torch = torch
         self.settings = settings
+        if settings.threads is not None:
+            torch.set_num_threads(settings.threads)  # process-wide: one engine per process (an actor) sets it
         self.device = settings.device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:
             config = AutoConfig.from_pretrained(model)
@@ -42,6 +44,9 @@ class HFEngine(Engine):
         except (OSError, ValueError) as exc:
             raise PolicyUnavailable(f"cannot load model {model!r}: {exc}") from exc
         self.seq2seq = bool(getattr(config, "is_encoder_decoder", False))
+        # A decoder's positions end at its context (GPT-2's position table: an index past it is an IndexError here,
+        # a device-side assert on a GPU): prompt and completion must fit in it. An encoder-decoder's do not add up.
+        self.context: Optional[int] = None if self.seq2seq else getattr(config, "max_position_embeddings", None)
         cls = AutoModelForSeq2SeqLM if self.seq2seq else AutoModelForCausalLM
         kwargs: dict[str, Any] = dict(settings.args)
         if settings.dtype != "auto" or int(transformers.__version__.split(".")[0]) < 5:
@@ -62,8 +67,8 @@ class HFEngine(Engine):
             torch.manual_seed(settings.seed)
 
     # -- generation -----------------------------------------------------------------------------------------------
-    def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
-        out: list[list[Completion]] = [[] for _ in requests]
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Completions]:
+        out = [Completions() for _ in requests]
         groups: dict[tuple, list[int]] = defaultdict(list)
         for i, r in enumerate(requests):
             if r.n > 0:  # one generate call needs one n, one max_tokens, one way of decoding
@@ -76,7 +81,9 @@ class HFEngine(Engine):
                     for k, start in enumerate(range(0, r.n, limit)):
                         seed = None if r.seed is None else r.seed + k
                         piece = dataclasses.replace(requests[i], n=min(limit, r.n - start), seed=seed)
-                        out[i] += self._generate([piece])[0]
+                        got = self._generate([piece])[0]
+                        out[i].extend(got)
+                        out[i].prompt_cut = got.prompt_cut
                 continue
             per_call = max(1, limit // r.n)
             for start in range(0, len(indices), per_call):
@@ -85,12 +92,14 @@ class HFEngine(Engine):
                     out[i] = completions
         return out
 
-    def _batch(self, prompts: Sequence[str]):
-        """Token ids of the prompts (the shared rule, `encode_prompt`) padded into one batch: on the left for a
-        decoder (generation continues at the right edge), on the right for an encoder."""
+    def _batch(self, prompts: Sequence[str], max_tokens: int):
+        """Token ids of the prompts (the shared rule, `encode_prompt`, leaving `max_tokens` of room in the context)
+        padded into one batch: on the left for a decoder (generation continues at the right edge), on the right for
+        an encoder; and the tokens each prompt lost."""
         torch = self.torch
-        ids = [encode_prompt(self.tokenizer, p, self.settings.max_input_tokens, self.seq2seq) for p in prompts]
-        ids = [x or [self.eos_id] for x in ids]
+        budget = prompt_budget(self.settings.max_input_tokens, self.context, max_tokens)
+        fitted = [fit_prompt(self.tokenizer, p, budget, self.seq2seq) for p in prompts]
+        ids = [x or [self.eos_id] for x, _ in fitted]
         width = max(len(x) for x in ids)
         rows, masks = [], []
         for x in ids:
@@ -98,16 +107,19 @@ class HFEngine(Engine):
             rows.append(x + pad if self.seq2seq else pad + x)
             ones, zeros = [1] * len(x), [0] * len(pad)
             masks.append(ones + zeros if self.seq2seq else zeros + ones)
-        return torch.tensor(rows, device=self.device), torch.tensor(masks, device=self.device)
+        return torch.tensor(rows, device=self.device), torch.tensor(masks, device=self.device), [c for _, c in fitted]
 
-    def _generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
+    def _generate(self, requests: Sequence[GenerationRequest]) -> list[Completions]:
         r = requests[0]
         # Greedy decoding gives one sequence per prompt; it is repeated n times (as vLLM returns n at temperature 0).
         greedy = not r.beam and r.temperature == 0
         rows = 1 if greedy else r.n
-        input_ids, attention_mask = self._batch([q.prompt for q in requests])
+        input_ids, attention_mask, cuts = self._batch([q.prompt for q in requests], r.max_tokens)
+        new_tokens = r.max_tokens
+        if self.context is not None:  # only a prompt cut to one token can leave less room than max_tokens
+            new_tokens = max(1, min(new_tokens, self.context - input_ids.shape[1]))
         kwargs: dict[str, Any] = dict(
-            max_new_tokens=r.max_tokens,
+            max_new_tokens=new_tokens,
             num_return_sequences=rows,
             pad_token_id=self.pad_id,
             eos_token_id=self.eos_id,
@@ -143,8 +155,8 @@ class HFEngine(Engine):
                 Completion(text[:cut] if cut >= 0 else text, logprobs[row], length, "stop" if stopped else "length")
             )
         if greedy:
-            return [[completions[i]] * r.n for i in range(len(requests))]
-        return [completions[i * rows : (i + 1) * rows] for i in range(len(requests))]
+            return [Completions([completions[i]] * r.n, prompt_cut=cuts[i]) for i in range(len(requests))]
+        return [Completions(completions[i * rows : (i + 1) * rows], prompt_cut=cuts[i]) for i in range(len(requests))]
 
     def _lengths(self, generated, stopper: Optional["_StopStrings"], start: int) -> list[int]:
         """Generated tokens per row: through the first end-of-sequence, else through the token that completed a stop

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Optional
 
 
 @dataclass(frozen=True)
@@ -37,3 +37,18 @@ class Completion:
     logprob: float
     tokens: int
     finish_reason: str
+
+
+class Completions(list):
+    """One request's completions (a list of Completion, as engines always returned) and what the engine did with the
+    request: `error` says why it was refused (then the list is empty and the rest of its batch was served);
+    `prompt_cut` counts the prompt tokens dropped from the left so that the prompt and `max_tokens` fit the model's
+    context (beside `max_input_tokens`). A list subclass so every caller that iterates or compares keeps working."""
+
+    def __init__(self, completions: Iterable[Completion] = (), error: str = "", prompt_cut: int = 0):
+        super().__init__(completions)
+        self.error = error
+        self.prompt_cut = prompt_cut
+
+    def __repr__(self) -> str:
+        return f"Completions({list.__repr__(self)}, error={self.error!r}, prompt_cut={self.prompt_cut})"

@@ -46,7 +46,17 @@ _STOP = object()
 
 
 class GenerationService:
-    def __init__(self, make: Callable[[], Engine], max_batch: int = 64, batch_wait_ms: float = 5.0, name: str = ""):
+    def __init__(
+        self,
+        make: Callable[[], Engine],
+        max_batch: int = 64,
+        batch_wait_ms: float = 5.0,
+        name: str = "",
+        close_engine: bool = True,
+    ):
+        """Serve the engine `make()` returns (called on the engine thread; it may return one built elsewhere, e.g. on
+        an actor's main thread); `close_engine`: close it when the service closes."""
+        self.close_engine = close_engine
         self.max_batch = max(1, max_batch)
         self.wait = max(0.0, batch_wait_ms) / 1000.0
         self.name = name
@@ -68,6 +78,14 @@ class GenerationService:
         """A service with `settings.engine` loading `model`."""
         settings.validate()
         return cls(lambda: make_engine(model, settings), settings.max_batch, settings.batch_wait_ms, model)
+
+    @classmethod
+    def around(
+        cls, engine: Engine, settings: EngineSettings, name: str = "", close_engine: bool = True
+    ) -> "GenerationService":
+        """A service over an engine built already (e.g. `make_engine` on an actor's main thread); its engine thread
+        is then the engine's only caller."""
+        return cls(lambda: engine, settings.max_batch, settings.batch_wait_ms, name, close_engine)
 
     @property
     def engine_name(self) -> str:
@@ -159,7 +177,7 @@ class GenerationService:
                 jobs.append(nxt)
                 count += len(nxt.requests)
             self._serve(jobs)
-        if self.engine is not None:
+        if self.engine is not None and self.close_engine:
             self.engine.close()
 
     def _serve(self, jobs: list[_Job]) -> None:

@@ -25,13 +25,29 @@ def special_tokens(tokenizer: Any, text: str) -> tuple[list[int], list[int], lis
 def encode_prompt(tokenizer: Any, text: str, max_tokens: Optional[int] = None, encoder: bool = False) -> list[int]:
     """Token ids of a prompt: leading specials + text (+ trailing specials when `encoder`), at most `max_tokens`,
     cut from the left of the text (the specials stay)."""
+    return fit_prompt(tokenizer, text, max_tokens, encoder)[0]
+
+
+def fit_prompt(
+    tokenizer: Any, text: str, max_tokens: Optional[int] = None, encoder: bool = False
+) -> tuple[list[int], int]:
+    """`encode_prompt`'s ids and how many of the text's tokens the cut to `max_tokens` dropped."""
     head, body, tail = special_tokens(tokenizer, text)
     if not encoder:
         tail = []
-    if max_tokens is not None and len(head) + len(body) + len(tail) > max_tokens:
-        keep = max(0, max_tokens - len(head) - len(tail))
-        body = body[len(body) - keep :] if keep else []
-    return head + body + tail
+    if max_tokens is None or len(head) + len(body) + len(tail) <= max_tokens:
+        return head + body + tail, 0
+    keep = max(0, max_tokens - len(head) - len(tail))
+    return head + (body[len(body) - keep :] if keep else []) + tail, len(body) - keep
+
+
+def prompt_budget(max_input_tokens: int, context: Optional[int], max_tokens: int) -> int:
+    """Prompt tokens a request may keep: `max_input_tokens`, and where the model's context is bounded, at most what
+    leaves `max_tokens` of room in it; never under one (a decoder needs a token to continue from, and vLLM refuses a
+    prompt that fills the context: vllm/v1/engine/input_processor.py `_validate_prompt_len`)."""
+    if context is None:
+        return max_input_tokens
+    return max(1, min(max_input_tokens, context - max_tokens))
 
 
 def encode_example(

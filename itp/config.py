@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Literal
+
+from .sandbox import MODES, SandboxConfig
 
 
 @dataclass
@@ -14,6 +17,10 @@ class ResourceLimits:
     memory_mb: int = 4096  # address-space ceiling (RLIMIT_AS)
     cpu_seconds: int = 7200  # lifetime CPU backstop; per-request time is enforced from outside
     rss_recycle_mb: int = 2048  # a warm process above this resident size is replaced after its current job
+    # Processes and threads (RLIMIT_NPROC) of one sandboxed process's own user: a fork bomb stops here. Applied only
+    # where the sandbox gives the process a user of its own (we run as root); a shared user would count others.
+    processes: int = 256
+    file_size_mb: int = 256  # largest file the process may write (RLIMIT_FSIZE), e.g. a `.vo` in its scratch folder
 
 
 @dataclass
@@ -29,6 +36,23 @@ class BackendConfig:
     recycle_after: int = 200  # checks a warm process serves before it is replaced
     allowed_axioms: tuple[str, ...] = ()  # the standard axioms a proof may rest on (the trust policy's audit)
     limits: ResourceLimits = field(default_factory=ResourceLimits)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)  # the OS sandbox around every process it starts
+    # After a proof is accepted, check it again with the proof assistant's independent kernel checker (Coq:
+    # `coqchk` on the compiled file). Off for search's inner checks; `stp verify` turns it on for published results.
+    kernel_recheck: bool = False
+    # Longest proof text accepted, in UTF-8 bytes and in sentences: longer proofs are refused before any process
+    # sees them (a million `idtac.` would otherwise hold a worker far past its check timeout).
+    max_proof_bytes: int = 200_000
+    max_proof_sentences: int = 10_000
+
+    def sandbox_paths(self) -> tuple[str, ...]:
+        """Paths this backend's processes must read besides the system folders (its toolchain, a project); a
+        backend's config adds its own here."""
+        return ()
+
+    def process_sandbox(self) -> SandboxConfig:
+        """The sandbox a process of this backend starts in: the `sandbox` setting plus `sandbox_paths()`."""
+        return self.sandbox.with_paths(self.sandbox_paths())
 
 
 @dataclass
@@ -50,11 +74,20 @@ class ItpSettings:
     memory_mb: int | None = None  # address-space ceiling of each proof-assistant process
     recycle_after: int | None = None  # checks a warm process serves before it is replaced
     workers: int | None = None  # verifier-pool workers (proof-assistant processes checking in parallel)
+    # OS sandbox of every proof-assistant process: auto (bubblewrap where it works), bwrap (required), off
+    sandbox: Literal["auto", "bwrap", "off"] | None = None
+    kernel_recheck: bool | None = None  # re-check accepted proofs with the kernel checker (Coq: coqchk)
+    max_proof_bytes: int | None = None  # longest proof text checked, in bytes (longer: refused as untrusted)
+    max_proof_sentences: int | None = None  # most sentences a proof may have (more: refused as untrusted)
 
     def validate(self) -> None:
-        """Raise ValueError naming the first setting that is not positive."""
+        """Raise ValueError naming the first setting that is not positive (or not a sandbox mode)."""
+        if self.sandbox is not None and self.sandbox not in MODES:
+            raise ValueError(f"sandbox must be one of {', '.join(MODES)}, not {self.sandbox!r}")
         for f in dataclasses.fields(self):
             name, value = f.name, getattr(self, f.name)
+            if name in ("sandbox", "kernel_recheck"):
+                continue
             if value is not None and not value > 0:
                 raise ValueError(f"{name} must be positive, not {value!r}")
 
@@ -71,6 +104,14 @@ class ItpSettings:
                 backend.limits.memory_mb = int(self.memory_mb)
             if self.recycle_after is not None:
                 backend.recycle_after = int(self.recycle_after)
+            if self.sandbox is not None:
+                backend.sandbox = dataclasses.replace(backend.sandbox, mode=self.sandbox)
+            if self.kernel_recheck is not None:
+                backend.kernel_recheck = bool(self.kernel_recheck)
+            if self.max_proof_bytes is not None:
+                backend.max_proof_bytes = int(self.max_proof_bytes)
+            if self.max_proof_sentences is not None:
+                backend.max_proof_sentences = int(self.max_proof_sentences)
         if self.workers is not None:
             config.pool.workers = int(self.workers)
         return config

@@ -1,7 +1,11 @@
-"""A proof-assistant child process with resource limits, its own process group and a private temporary directory."""
+"""A proof-assistant child process in the OS sandbox (itp/sandbox.py), with resource limits, its own process group
+and a private scratch folder. Every proof-assistant process is started here: `LimitedProcess` for interactive ones,
+`run_limited` for batch commands."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import json
 import os
 import resource
 import select
@@ -13,6 +17,12 @@ import time
 from typing import Callable, Optional, Sequence
 
 from .config import ResourceLimits
+from .sandbox import SandboxConfig, active, command_paths, prepare_scratch, wrap
+
+# bubblewrap's --die-with-parent is PR_SET_PDEATHSIG, which fires when the *thread* that forked it ends, not the
+# process (prctl(2)): a warm process started from a pool's short-lived worker thread would be SIGKILLed as soon as
+# that thread finished its job. Warm processes are therefore forked by this one thread, which lives as long as we do.
+_SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="stp-itp-spawner")
 
 
 class ProcessDied(RuntimeError):
@@ -23,15 +33,30 @@ class ReadTimeout(RuntimeError):
     """The child did not answer before the deadline."""
 
 
-def _limit_child(limits: ResourceLimits) -> Callable[[], None]:
+def _limit_child(limits: ResourceLimits, own_user: bool) -> Callable[[], None]:
+    """The rlimits, set in the child before it execs (bubblewrap and what it starts inherit them). `own_user`: the
+    process runs as a user of its own, so a process count is meaningful (and uid 0 is exempt from it anyway)."""
+
     def apply() -> None:
         mem = limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         if limits.cpu_seconds > 0:  # 0: no lifetime CPU cap (long-lived multi-threaded servers, timed from outside)
             resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if limits.file_size_mb > 0:
+            size = limits.file_size_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        if own_user and limits.processes > 0:
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
 
     return apply
+
+
+def _visible_paths(argv: Sequence[str], cwd: Optional[str], env: dict[str, str]) -> list[str]:
+    """Paths a process needs whatever its backend: its program's installation and the paths its command line names
+    (`command_paths`), the folder it runs in, and a toolchain home its environment names (`ELAN_HOME`, passed on by
+    `minimal_env`)."""
+    return [*command_paths(argv, env.get("PATH")), *(p for p in (cwd, env.get("ELAN_HOME")) if p)]
 
 
 def minimal_env(home: str, extra: Optional[dict[str, str]] = None) -> dict[str, str]:
@@ -54,25 +79,55 @@ class LimitedProcess:
         cwd: Optional[str] = None,
         merge_stderr=True,
         extra_env: Optional[dict[str, str]] = None,
+        sandbox: Optional[SandboxConfig] = None,
     ):
+        """`sandbox`: the backend's (`BackendConfig.process_sandbox()`); None: the default, on where it works."""
         self.tmpdir = tempfile.mkdtemp(prefix="stp-itp-")
         self.argv = list(argv)
-        self.proc = subprocess.Popen(
-            self.argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT if merge_stderr else subprocess.DEVNULL,
-            cwd=cwd or self.tmpdir,
-            env=minimal_env(self.tmpdir, extra_env),
-            preexec_fn=_limit_child(limits),
-            start_new_session=True,
-        )
+        sandbox = sandbox or SandboxConfig()
+        env = minimal_env(self.tmpdir, extra_env)
+        try:
+            self.sandboxed = active(sandbox)
+        except Exception:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            raise
+        command, user, info = self.argv, None, None
+        if self.sandboxed:
+            info = os.pipe()
+            sandbox = sandbox.with_paths(_visible_paths(self.argv, cwd, env))
+            command, user = wrap(self.argv, self.tmpdir, cwd or self.tmpdir, sandbox, info_fd=info[1])
+            prepare_scratch(self.tmpdir, user)
+        try:
+            self.proc = _SPAWNER.submit(
+                subprocess.Popen,
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT if merge_stderr else subprocess.DEVNULL,
+                cwd=cwd or self.tmpdir,
+                env=env,
+                preexec_fn=_limit_child(limits, user is not None),
+                start_new_session=True,
+                pass_fds=(info[1],) if info else (),
+            ).result()
+        finally:
+            if info:
+                os.close(info[1])
+        # The proof assistant's own host pid (bubblewrap reports it): interrupts and memory readings go to it; the
+        # kill goes to the whole process group (bubblewrap's), and the PID namespace takes everything else with it.
+        self._child = _child_pid(info[0], self.proc) if info else self.proc.pid
         os.set_blocking(self.proc.stdout.fileno(), False)
         self._buf = b""
 
     @property
     def pid(self) -> int:
+        """The pid we started (bubblewrap's, when sandboxed): the leader of the process group a kill goes to."""
         return self.proc.pid
+
+    @property
+    def assistant_pid(self) -> int:
+        """The proof assistant's own host pid (inside the sandbox it is not bubblewrap's)."""
+        return self._child
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -116,12 +171,12 @@ class LimitedProcess:
 
     def interrupt(self) -> None:
         if self.alive():
-            os.kill(self.pid, signal.SIGINT)
+            os.kill(self.assistant_pid, signal.SIGINT)
 
     def rss_mb(self) -> float:
         """Resident memory of the child in MiB (0 when unknown)."""
         try:
-            with open(f"/proc/{self.pid}/status") as fh:
+            with open(f"/proc/{self.assistant_pid}/status") as fh:
                 for line in fh:
                     if line.startswith("VmRSS:"):
                         return int(line.split()[1]) / 1024
@@ -149,6 +204,8 @@ class LimitedProcess:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
+        if self._child != self.proc.pid:
+            _wait_gone(self._child)
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
@@ -157,18 +214,74 @@ class LimitedProcess:
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
-def run_limited(argv: Sequence[str], limits: ResourceLimits, timeout: float, cwd: str) -> tuple[int | None, str]:
-    """Run a batch command (e.g. coqc) under limits; returns (exit code or None on timeout, merged output)."""
-    proc = subprocess.Popen(
-        list(argv),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        cwd=cwd,
-        env=minimal_env(cwd),
-        preexec_fn=_limit_child(limits),
-        start_new_session=True,
-    )
+def _wait_gone(pid: int, timeout: float = 10.0) -> None:
+    """Wait until the sandboxed PID 1 has exited or is a zombie: the kernel kills and reaps the rest of its PID
+    namespace before that, so once it returns nothing the sandbox started is left."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                state = fh.read().rsplit(")", 1)[-1].split()[0]
+        except (OSError, IndexError):
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.01)
+
+
+def _child_pid(fd: int, proc: subprocess.Popen, timeout: float = 30.0) -> int:
+    """The sandboxed command's host pid from bubblewrap's `--info-fd` JSON (`child-pid`); bubblewrap's own pid if it
+    wrote none (it failed to start, and the caller sees it die)."""
+    data, deadline = b"", time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+            try:
+                return int(json.loads(data)["child-pid"])
+            except (ValueError, KeyError, TypeError):
+                continue
+    finally:
+        os.close(fd)
+    return proc.pid
+
+
+def run_limited(
+    argv: Sequence[str], limits: ResourceLimits, timeout: float, cwd: str, sandbox: Optional[SandboxConfig] = None
+) -> tuple[int | None, str]:
+    """Run a batch command (e.g. coqc) under limits, in the sandbox with `cwd` as its writable scratch folder;
+    returns (exit code or None on timeout, merged output)."""
+    sandbox = sandbox or SandboxConfig()
+    command, user, info = list(argv), None, None
+    if active(sandbox):
+        env = minimal_env(cwd)
+        info = os.pipe()
+        paths = command_paths(argv, env.get("PATH"))
+        command, user = wrap(argv, cwd, cwd, sandbox.with_paths(paths), info_fd=info[1])
+        prepare_scratch(cwd, user)
+    try:
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=minimal_env(cwd),
+            preexec_fn=_limit_child(limits, user is not None),
+            start_new_session=True,
+            pass_fds=(info[1],) if info else (),
+        )
+    finally:
+        if info:
+            os.close(info[1])
+    child = _child_pid(info[0], proc) if info else proc.pid
     try:
         out, _ = proc.communicate(timeout=timeout)
         return proc.returncode, out.decode("utf-8", "replace")
@@ -178,4 +291,6 @@ def run_limited(argv: Sequence[str], limits: ResourceLimits, timeout: float, cwd
         except ProcessLookupError:
             pass
         out, _ = proc.communicate()
+        if child != proc.pid:
+            _wait_gone(child)
         return None, out.decode("utf-8", "replace")

@@ -100,6 +100,7 @@ class Health:
     load: Load
     requests: dict[str, int] = field(default_factory=dict)
     verifier: dict[str, Any] = field(default_factory=dict)
+    sandbox: dict[str, Any] = field(default_factory=dict)  # whether checks run in the OS sandbox, and why not
 
 
 def _record(cls, data: dict):

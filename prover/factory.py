@@ -1,12 +1,13 @@
 """Turn `--model` into policies: none means the built-in portfolio; `vllm:ID` (or `--engine vllm`) uses vLLM;
 anything else is a Hugging Face checkpoint (path or hub id). Every caller asking for the same model and settings
-shares one generation service (one model in memory, requests batched together)."""
+shares one generation service (one model in memory, requests batched together). A caller whose model lives
+elsewhere (self-play's driver: in a policy actor on the generation GPUs) passes `service` and nothing is loaded here."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Protocol, Sequence
 
-from stp_prover.generation import EngineSettings, shared_service, split_model
+from stp_prover.generation import Completion, EngineSettings, GenerationRequest, shared_service, split_model
 from stp_prover.itp import ProofEnv
 from stp_prover.policy import ProofPolicy, TacticPolicy
 
@@ -15,6 +16,12 @@ from .mixture import MixturePart, MixtureTacticPolicy
 from .model_policies import GenerationConfig, ModelProofPolicy, ModelTacticPolicy
 from .policy_settings import PolicySettings
 from .portfolio import PortfolioProofPolicy, PortfolioTacticPolicy, PremiseSource
+
+
+class RequestGenerator(Protocol):
+    """What the model policies need of a generation service: completions for typed requests, one list each."""
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]: ...
 
 
 def make_policies(
@@ -26,18 +33,21 @@ def make_policies(
     config: Optional[GenerationConfig] = None,
     policy: Optional[PolicySettings] = None,
     memory: Optional[TacticMemory] = None,
+    service: Optional[RequestGenerator] = None,
 ) -> tuple[TacticPolicy, ProofPolicy]:
     """(tactic policy, proof policy) for `model`; `shared` is the cache of loaded models (default: process-wide),
-    safe to share between threads. `policy` picks the tactic policy (default: the mixture of the model, `memory` and
-    the portfolio when either is given, else the portfolio)."""
+    safe to share between threads; `service`, when given, generates for `model` and this process loads nothing.
+    `policy` picks the tactic policy (default: the mixture of the model, `memory` and the portfolio when either is
+    given, else the portfolio)."""
     settings = policy or PolicySettings()
     settings.validate()
     settings.require_model(model)
     portfolio = PortfolioTacticPolicy(env, premises)
     model_tactics, proof_policy = None, PortfolioProofPolicy(env)
     if model:
-        checkpoint, engine_settings = split_model(model, engine)
-        service = shared_service(checkpoint, engine_settings, shared)
+        if service is None:
+            checkpoint, engine_settings = split_model(model, engine)
+            service = shared_service(checkpoint, engine_settings, shared)
         model_tactics = ModelTacticPolicy(service, premises, config=config)
         proof_policy = ModelProofPolicy(service, config=config)
     kind = settings.resolved(model)

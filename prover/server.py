@@ -210,8 +210,14 @@ def create_app(service: ProvingService) -> FastAPI:
         with admission.slot(_client(request)):
             return {"suggestions": [c.text for c in service.suggest(req.tactic_state, req.prefix)]}
 
+    def require_sandbox() -> None:
+        why = service.untrusted_refusal()
+        if why:
+            raise HTTPException(503, why)
+
     @app.post("/check")
     def check(req: CheckRequest, request: Request) -> dict:
+        require_sandbox()
         theorem = theorem_of(req.theorem, req.benchmark)
         with admission.slot(_client(request)):
             verdict = service.check(theorem, req.proof)
@@ -229,6 +235,7 @@ def create_app(service: ProvingService) -> FastAPI:
         return job.to_dict()
 
     def submit(req: ProveRequest, client: str):
+        require_sandbox()
         theorem = theorem_of(req.theorem, req.benchmark, req.goal, req.header)
         budget = min(req.budget_seconds or service.config.default_budget, service.config.max_budget)
         with admission.slot(client):  # the job itself counts against the client once it is queued

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from stp_prover.generation import EngineSettings
 from stp_prover.itp import (
+    BackendUnavailable,
     ItpConfig,
     ItpSettings,
     ProofEnv,
@@ -24,6 +25,7 @@ from stp_prover.itp import (
     make_env,
     system_of,
 )
+from stp_prover.itp.sandbox import status as sandbox_status
 from stp_prover.policy import Candidate, TacticPolicy
 
 from .factory import make_policies
@@ -53,6 +55,9 @@ class ServerConfig:
     max_per_client: int = 64  # requests one client may have in flight (checks, suggestions, unfinished jobs): 429
     max_pending: int = 256  # requests in flight from all clients together; past it every new one gets 429
     itp: ItpSettings = field(default_factory=ItpSettings)  # tactic and check timeouts, memory, recycling
+    # Accept proofs and statements from clients even where the proof assistant runs without the OS sandbox (no
+    # bubblewrap, or `sandbox: off`). Off: such a server answers /check and /prove with 503.
+    allow_unsandboxed: bool = False
     engine: EngineSettings = field(default_factory=EngineSettings)  # generation engine of --model (hf, vllm)
 
 
@@ -106,6 +111,9 @@ class ProvingService:
 
             self.premises = premise_source(config.retriever)
         self.itp_config = replace(config.itp, workers=max(1, config.workers)).apply(ItpConfig())
+        self.sandbox = sandbox_status(self.itp_config.system(self.system).sandbox)
+        if self.sandbox["mode"] == "bwrap" and not self.sandbox["sandboxed"]:
+            raise BackendUnavailable(f"sandbox: bwrap was asked for, but {self.sandbox['why_not']}")
         self.envs: Queue[ProofEnv] = Queue()
         self._all_envs = [make_env(config.backend, self.itp_config) for _ in range(max(1, config.workers))]
         for env in self._all_envs:
@@ -160,6 +168,15 @@ class ProvingService:
         return [float(x) for x in self._encoder.encode([text])[0]]
 
     # -- checking and proving -------------------------------------------------------------------------------------
+    def untrusted_refusal(self) -> Optional[str]:
+        """Why this server must refuse text from clients (its proof assistant would run it unsandboxed), or None."""
+        if self.sandbox["sandboxed"] or self.config.allow_unsandboxed:
+            return None
+        return (
+            f"this server's proof-assistant processes are not sandboxed ({self.sandbox['why_not']}), so it refuses "
+            "proofs and statements from clients; install bubblewrap, or start it with --allow-unsandboxed"
+        )
+
     def check(self, theorem: Theorem, proof: str) -> Verdict:
         """The verifier pool's verdict (fresh context, axioms audited, statement compared), within the check timeout."""
         self._count("check")
@@ -264,6 +281,9 @@ class ProvingService:
             },
             "requests": counts,
             "verifier": self.verifier.stats.to_dict(),
+            # Whether the proof assistant's processes run in the OS sandbox, and whether text from clients is taken
+            # without it (--allow-unsandboxed).
+            "sandbox": {**self.sandbox, "allow_unsandboxed": self.config.allow_unsandboxed},
         }
 
     def close(self) -> None:

@@ -1,5 +1,6 @@
 """vLLM checkpoints as policies: the same engine-independent policies over a generation service whose engine is
-`vllm` (generation/vllm_engine.py). Without vLLM installed, loading raises PolicyUnavailable."""
+`vllm` (generation/vllm_engine.py; on a machine without a GPU, vLLM's CPU build). Without vLLM installed, loading
+raises PolicyUnavailable. Run for real in tests/generation/test_vllm_real.py."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ VLLMProofPolicy = ModelProofPolicy
 
 
 def load_vllm(name_or_path: str, settings: Optional[EngineSettings] = None, **engine_args: Any) -> GenerationService:
-    """A generation service with the vLLM engine; `engine_args` go to `vllm.LLM` (EngineArgs)."""
+    """A generation service with the vLLM engine; `engine_args` go to `vllm.LLM` (EngineArgs). Closing the service
+    shuts the engine's processes down."""
     settings = settings or EngineSettings()
     settings = dataclasses.replace(settings, engine="vllm", args={**settings.args, **engine_args})
     return GenerationService.start(name_or_path, settings)

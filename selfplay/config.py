@@ -11,7 +11,7 @@ from stp_prover.conjecturer import CheckSettings, SelectionSettings
 from stp_prover.generation import EngineSettings
 from stp_prover.itp import ItpSettings
 from stp_prover.settings import ConfigError
-from stp_prover.training import ModelSettings, SFTSettings
+from stp_prover.training import ModelSettings, SFTSettings, check_training_layout
 
 # `mode`, `selection.matching`, `selection.embedder` and `targets.schedule` name rules registered in `.rules`.
 from .rules import EMBEDDERS, MATCHINGS, MODES, SCHEDULES, schedule_of
@@ -185,6 +185,17 @@ class RaySettings:
     generation_cpus: float = 0.5
     training_gpus: float = 0.0
     training_cpus: float = 1.0
+    # Local Ray only: logical GPUs this machine declares (None: the ones Ray detects). On a CPU machine a number > 0
+    # lays the round out as on a GPU node (placement only: nothing uses CUDA); the rehearsal config sets 8.
+    num_gpus: Optional[int] = None
+    # Environment variables of every actor and task (e.g. VLLM_CPU_KVCACHE_SPACE); thread counts are set per actor.
+    env_vars: dict[str, str] = field(default_factory=dict)
+    # Worker logs (actors, training ranks' launcher) printed by the driver, as Ray's log monitor forwards them.
+    log_to_driver: bool = True
+    # Every wait on the cluster is bounded; on expiry the run stops with an error naming the setting.
+    start_timeout_s: float = 1800.0  # a policy actor loading its model, a placement group being reserved
+    call_timeout_s: float = 3600.0  # one generation chunk, one verification chunk, one embedding call, a shutdown
+    training_timeout_s: float = 86400.0  # one training run
 
 
 @dataclass
@@ -246,10 +257,33 @@ class SelfPlayConfig:
             self.sft.validate()
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        if 0 < self.ray.training_gpus < self.sft.workers:
+        self.validate_layout()
+
+    def validate_layout(self) -> None:
+        """The Ray layout agrees with the engine and the training: tensor parallelism uses the GPUs of one
+        generation actor, and on GPUs training runs one process per GPU it reserves."""
+        ray_, engine = self.ray, self.prover.engine
+        for key in ("start_timeout_s", "call_timeout_s", "training_timeout_s"):
+            if getattr(ray_, key) <= 0:
+                raise ConfigError(f"ray.{key} must be positive")
+        if ray_.num_gpus is not None and ray_.num_gpus < 0:
+            raise ConfigError("ray.num_gpus must be >= 0")
+        if ray_.training_cpus <= 0:
+            raise ConfigError("ray.training_cpus must be positive (the training placement group reserves them)")
+        if engine.engine == "vllm" and ray_.generation_gpus > 0 and engine.tensor_parallel_size != ray_.generation_gpus:
             raise ConfigError(
-                f"sft.workers ({self.sft.workers}) train on one GPU each: set ray.training_gpus to at least that"
+                f"prover.engine.tensor_parallel_size ({engine.tensor_parallel_size}) shards the model over the GPUs "
+                f"of one generation actor: set it equal to ray.generation_gpus ({ray_.generation_gpus:g})"
             )
+        if engine.tensor_parallel_size > 1 and ray_.generation_gpus == 0:
+            raise ConfigError(
+                f"prover.engine.tensor_parallel_size is {engine.tensor_parallel_size} but ray.generation_gpus is 0: "
+                "tensor parallelism needs that many GPUs per generation actor"
+            )
+        try:  # training's rule: one process per GPU (training/layout.py)
+            check_training_layout(ray_.training_gpus, self.sft.workers)
+        except ValueError as exc:
+            raise ConfigError(f"ray.training_gpus / sft.workers: {exc}") from None
 
 
 def load_config(path: str | Path, overrides: Optional[dict] = None) -> SelfPlayConfig:

@@ -242,7 +242,7 @@ class Context:
                 n_model,
                 self.portfolio if n_portfolio else None,
                 n_portfolio,
-                StreamSettings(p.chunk, p.generation_in_flight, p.verify_in_flight),
+                StreamSettings(p.chunk, p.generation_in_flight, p.verify_in_flight, self.cfg.ray.call_timeout_s),
                 desc,
                 extra,
                 self.premises if premises else None,

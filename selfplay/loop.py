@@ -39,6 +39,7 @@ from stp_prover.settings import ConfigError, to_dict
 from stp_prover.training import TrainingExample, init_model, is_checkpoint, write_examples
 
 from . import stage1 as stage1_data
+from .cluster import ClusterReport
 from .config import SelfPlayConfig
 from .context import Context, make_check_pool
 from .logs import BestIndex
@@ -74,6 +75,7 @@ class SelfPlay:
         self.system = system_of(config.backend)
         self.ctx: Context | None = None
         self.metrics: Metrics | None = None
+        self.report = ClusterReport()  # placement, peak memory, phase times and processes of the run
 
     # -- set-up ---------------------------------------------------------------------------------------------------
     def base_checkpoint(self) -> str:
@@ -113,7 +115,7 @@ class SelfPlay:
             targets += traced
         names = {t.theorem.name for t in targets}
         heldout = heldout_theorems(self.cfg.heldout, self.system, names, self.cfg.targets.data_dir)
-        workers = Workers(self.cfg.backend, self.cfg.ray, self.cfg.prover.verify_timeout, itp_config)
+        workers = Workers(self.cfg.backend, self.cfg.ray, self.cfg.prover.verify_timeout, itp_config, self.report)
         portfolio = PortfolioProofPolicy(env) if self.cfg.prover.portfolio_samples > 0 else None
         self.metrics = Metrics(self.run.root)
         self.ctx = Context(
@@ -142,20 +144,25 @@ class SelfPlay:
 
     # -- the loop -------------------------------------------------------------------------------------------------
     def execute(self) -> dict:
+        """Run (or resume) the whole run; the summary carries the rounds' metrics and the cluster report: placement,
+        phase_seconds, peak_rss_mib, and orphans (tracked processes alive after the run closed: must be 0)."""
         t0 = time.monotonic()
         ctx = self.setup()
+        phase = self.report.phase
         try:
             self.say(
                 f"selfplay: {len(ctx.targets)} targets ({self.traced_refused} traced theorems refused: their "
                 f"statements do not elaborate alone), {len(ctx.heldout)} held-out, mode {self.cfg.mode}, "
                 f"run folder {self.run.root}"
             )
-            self.stage1()
+            with phase("stage1"):
+                self.stage1()
             start = ctx.start_checkpoint()
             rd0 = self.run.round(0)
-            heldout_eval(ctx, start, rd0 / "heldout_base.jsonl", "held-out (start)")
-            heldout_search(ctx, None, rd0 / "heldout_search_portfolio.jsonl", "portfolio")
-            heldout_search(ctx, start, rd0 / "heldout_search_base.jsonl", "mixture")
+            with phase("heldout"):
+                heldout_eval(ctx, start, rd0 / "heldout_base.jsonl", "held-out (start)")
+                heldout_search(ctx, None, rd0 / "heldout_search_portfolio.jsonl", "portfolio")
+                heldout_search(ctx, start, rd0 / "heldout_search_base.jsonl", "mixture")
             if not self.metrics.has("base"):
                 summary = heldout_summary(rd0 / "heldout_base.jsonl").to_dict()
                 summary |= search_summary(rd0 / "heldout_search_portfolio.jsonl", "heldout_portfolio")
@@ -165,15 +172,19 @@ class SelfPlay:
             for r in range(self.cfg.rounds):
                 self.round(r)
             if self.cfg.final_retrain and ctx.mode.final_retrain:
-                self.final()
-            return {
-                "run_dir": str(self.run.root),
-                "rounds": self.metrics.rounds(),
-                "seconds": round(time.monotonic() - t0, 1),
-                "plot": str(self.metrics.plot()),
-            }
+                with phase("final"):
+                    self.final()
+            summary = {"run_dir": str(self.run.root), "rounds": self.metrics.rounds(), "plot": str(self.metrics.plot())}
         finally:
             self.close()
+        summary |= self.report.summary()
+        # Verification streams inside sampling (selfplay/sampling.py): its time overlaps the sampling phase.
+        verify = sum(s.get("verify_call_seconds", 0.0) for s in ctx.sampling_stats)
+        summary["phase_seconds"]["verification (within sampling and heldout)"] = round(verify, 2)
+        left = self.report.orphans()
+        summary |= {"orphans": sum(len(v) for v in left.values()), "orphan_pids": left}
+        summary["seconds"] = round(time.monotonic() - t0, 1)
+        return summary
 
     # -- stage 1 --------------------------------------------------------------------------------------------------
     def _library(self) -> list[stage1_data.LibraryTheorem]:
@@ -230,18 +241,25 @@ class SelfPlay:
         for q in range(r):
             ctx.restore_conjecture_theorems(q)
         rates, solved = ctx.state(r - 1)
+        phase = self.report.phase
         ctx.load_policy(ckpt_in)
         conjectures = ConjectureRound()
         if ctx.mode.conjectures:  # A
-            conjectures = run_conjecture_stage(ctx, r, rates, ctx.rng(r))
-        run_sampling_stage(ctx, r, solved, rates, conjectures)  # B
-        learned = learn_round(ctx, r)  # B2
+            with phase("conjecturing"):
+                conjectures = run_conjecture_stage(ctx, r, rates, ctx.rng(r))
+        with phase("sampling"):
+            run_sampling_stage(ctx, r, solved, rates, conjectures)  # B
+        with phase("memory"):
+            learned = learn_round(ctx, r)  # B2
         selection = Selection([], {})
         if ctx.mode.conjectures:  # C
-            selection = run_selection_stage(ctx, r, conjectures)
-        trained = run_training_stage(ctx, r, ckpt_in, selection, conjectures)  # D
-        heldout_eval(ctx, trained.checkpoint_out, rd / "heldout.jsonl", f"round {r} held-out")  # E
-        heldout_search(ctx, trained.checkpoint_out, rd / "heldout_search.jsonl", "mixture")  # E2
+            with phase("selection"):
+                selection = run_selection_stage(ctx, r, conjectures)
+        with phase("training"):
+            trained = run_training_stage(ctx, r, ckpt_in, selection, conjectures)  # D
+        with phase("heldout"):
+            heldout_eval(ctx, trained.checkpoint_out, rd / "heldout.jsonl", f"round {r} held-out")  # E
+            heldout_search(ctx, trained.checkpoint_out, rd / "heldout_search.jsonl", "mixture")  # E2
         self.run.mark_done(rd, "heldout")
         if not self.metrics.has(r):
             record = round_metrics(ctx, r, trained, conjectures, selection, time.monotonic() - t0)

@@ -20,6 +20,7 @@ from typing import Any, Callable, Optional, Protocol, Sequence
 from tqdm import tqdm
 
 from stp_prover.itp import Theorem
+from stp_prover.itp.ray_pool import timed_out
 from stp_prover.policy import ProofPolicy
 from stp_prover.search.pipeline import Pool, StatementCounts, Tally, verify_tallies
 
@@ -40,6 +41,7 @@ class StreamSettings:
     chunk: int = 8  # statements per generation request
     generation_in_flight: int = 2  # chunks queued per policy actor: the next is ready when one finishes
     verify_in_flight: int = 2  # chunks being verified at once (each call spreads over every verifier)
+    timeout_s: Optional[float] = None  # the longest wait for any chunk to finish (None: unbounded)
 
 
 @dataclass
@@ -160,7 +162,9 @@ def sample_and_verify(
             fill_verification()
             while generating or generated or verifying:
                 tw = time.monotonic()
-                finished, _ = wait([*generating, *verifying], return_when=FIRST_COMPLETED)
+                finished, _ = wait([*generating, *verifying], timeout=s.timeout_s, return_when=FIRST_COMPLETED)
+                if not finished:
+                    raise timed_out(s.timeout_s, "a generation or verification chunk", "ray.call_timeout_s")
                 stats.driver_wait_seconds += time.monotonic() - tw
                 tb = time.monotonic()
                 for fut in finished:

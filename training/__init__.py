@@ -4,6 +4,7 @@ train`'s configuration and `stp pretrain` (a tokenizer and a base model trained 
 
 from .distributed import TrainingFailed
 from .examples import ROLES, TrainingExample, read_examples, write_examples
+from .layout import check_training_layout
 from .models import MODEL_KINDS, TinyModelConfig, count_parameters, init_model, is_checkpoint
 from .pretrain import PretrainConfig, PretrainData, PretrainReport, PromptFormats, pretrain_examples, run_pretrain
 from .run_config import ModelSettings, TrainRunConfig
@@ -23,6 +24,7 @@ __all__ = [
     "TrainRunConfig",
     "TrainingExample",
     "TrainingFailed",
+    "check_training_layout",
     "count_parameters",
     "init_model",
     "is_checkpoint",

@@ -5,10 +5,12 @@ the caller names the function every rank runs (sft.py passes its `train_process`
 not the other way round.
 
 The parent writes the call to `<folder>/spec.pkl`; each worker (`python -m stp_prover.training.distributed SPEC`)
-starts the process group itself (gloo on CPU, NCCL on GPU, with the run's timeout: transformers passes no timeout to
-accelerate on the CPU path, training_args.py _setup_devices), then calls the function, which the Hugging Face
-Trainer turns into DDP / FSDP / ZeRO-3 (accelerate's PartialState reuses the started group, state.py). Rank 0 writes
-what the function returned to `result.pkl`; a failing worker writes `error-<rank>.txt`."""
+starts the process group itself (gloo on CPU; NCCL plus gloo on GPU, layout.process_group_backend; with the run's
+timeout: transformers passes no timeout to accelerate on the CPU path, training_args.py _setup_devices), then calls
+the function, which the Hugging Face Trainer turns into DDP / FSDP / ZeRO-3 (accelerate's PartialState reuses the
+started group, state.py). Each rank trains on one GPU, its LOCAL_RANK-th visible one, and on its share of the CPUs
+the launcher was given. Rank 0 writes what the function returned to `result.pkl`; a failing worker writes
+`error-<rank>.txt`."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
+
+from .layout import process_group_backend, rank_gpus, threads_per_rank
 
 RESULT = "result.pkl"
 POLL_S = 0.5
@@ -47,6 +51,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where the OS has one: a container's or taskset's)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
+
+
 def _worker_env(rank: int, world_size: int, port: int, threads: int) -> dict:
     env = dict(os.environ)
     env.update(
@@ -57,8 +67,9 @@ def _worker_env(rank: int, world_size: int, port: int, threads: int) -> dict:
         MASTER_ADDR="127.0.0.1",
         MASTER_PORT=str(port),
     )
-    # N processes share the cores: without this each would start one thread per core (torchrun sets 1).
-    env.setdefault("OMP_NUM_THREADS", str(threads))
+    # N processes share the CPUs the launcher was given: set, not defaulted, since an inherited OMP_NUM_THREADS (Ray
+    # sets a task's CPU count there) is the budget of all ranks together, not of each one.
+    env.update(dict.fromkeys(("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"), str(threads)))
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     env["PYTHONUNBUFFERED"] = "1"  # a killed worker's log still ends where it stopped
     return env
@@ -70,8 +81,8 @@ def launch(target: str, args: tuple, workers: int, timeout_s: float, folder: Pat
     import torch
 
     n = workers
-    if torch.cuda.is_available() and torch.cuda.device_count() < n:
-        raise ValueError(f"sft.workers is {n} but this machine has {torch.cuda.device_count()} GPU(s): one each")
+    if torch.cuda.is_available():  # every rank gets a GPU of its own, its LOCAL_RANK-th visible one
+        rank_gpus(os.environ.get("CUDA_VISIBLE_DEVICES"), torch.cuda.device_count(), n)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in [*folder.glob("error-*.txt"), folder / RESULT]:
         stale.unlink(missing_ok=True)
@@ -79,7 +90,7 @@ def launch(target: str, args: tuple, workers: int, timeout_s: float, folder: Pat
     with open(spec, "wb") as fh:
         pickle.dump(WorkerSpec(target, args, timeout_s), fh)
     port = _free_port()
-    threads = max(1, (os.cpu_count() or 1) // n)
+    threads = threads_per_rank(_usable_cpus(), os.environ.get("OMP_NUM_THREADS"), n)
     procs: list[subprocess.Popen] = []
     logs = []
     try:
@@ -155,12 +166,15 @@ def _init_process_group(timeout_s: float) -> None:
     import torch.distributed as dist
 
     local_rank = int(os.environ["LOCAL_RANK"])
-    if torch.cuda.is_available():
+    cuda = torch.cuda.is_available()
+    if cuda:
+        if local_rank >= torch.cuda.device_count():
+            raise ValueError(f"rank {local_rank} has no GPU of its own: this process sees {torch.cuda.device_count()}")
         torch.cuda.set_device(local_rank)
-        backend = "nccl"
-    else:
-        backend = "gloo"
-    dist.init_process_group(backend, timeout=timedelta(seconds=timeout_s))
+    dist.init_process_group(process_group_backend(cuda), timeout=timedelta(seconds=timeout_s))
+    device = f"cuda:{local_rank}" if cuda else "cpu"
+    print(f"rank {dist.get_rank()}/{dist.get_world_size()}: backend {dist.get_backend()}, device {device}, "
+          f"{torch.get_num_threads()} thread(s)", flush=True)
 
 
 def worker_main(spec_path: str) -> int:
@@ -171,6 +185,10 @@ def worker_main(spec_path: str) -> int:
     try:
         with open(spec_path, "rb") as fh:
             spec: WorkerSpec = pickle.load(fh)
+        import torch
+
+        # torch read OMP_NUM_THREADS at import; said again so that no library's default replaces the rank's share.
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
         _init_process_group(spec.timeout_s)
         module, _, name = spec.target.partition(":")
         function = getattr(importlib.import_module(module), name)

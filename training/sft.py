@@ -5,12 +5,22 @@
 from __future__ import annotations
 
 import math
+import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
 from .examples import TrainingExample
+from .layout import (
+    LOAD_META,
+    LOAD_ZERO_INIT,
+    accumulation_steps,
+    check_global_batch,
+    per_device_batch,
+    trainer_gpus,
+    weights_loading,
+)
 
 SHARDINGS = ("none", "fsdp", "zero3")
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -55,6 +65,13 @@ class SFTSettings:
     sharding: str = "none"
     # "auto": bf16 compute on a GPU that has it, fp32 elsewhere. The weights (and Adam's state) stay fp32 either way.
     precision: str = "auto"
+    # Recompute each block's activations in the backward pass instead of keeping them: about one more forward per
+    # step for activation memory that no longer grows with the layers. Off by default because the models trained
+    # here on CPU and on one GPU fit without it, and TRL's SFTConfig would otherwise turn it on silently (its
+    # default is True, trl/trainer/sft_config.py); a 7B model's GPU config turns it on. Non-reentrant
+    # (use_reentrant False, torch's recommended form); under FSDP it is FSDP's activation checkpointing instead, as
+    # transformers advises (training_args.py _process_fsdp_args).
+    gradient_checkpointing: bool = False
     timeout_s: int = 1800  # a collective waiting longer than this fails the run (a dead worker) instead of hanging
     extra: dict = field(default_factory=dict)  # passed to trl.SFTConfig unchanged (gradient_accumulation_steps, ...)
 
@@ -62,11 +79,8 @@ class SFTSettings:
         """Raise ValueError naming the setting that cannot be used."""
         if self.workers < 1:
             raise ValueError(f"sft.workers must be at least 1, got {self.workers}")
-        if self.batch_size < self.workers or self.batch_size % self.workers:
-            raise ValueError(
-                f"sft.batch_size ({self.batch_size}) is split among the workers: make it a multiple of "
-                f"sft.workers ({self.workers})"
-            )
+        per_device_batch(self.batch_size, self.workers)
+        accumulation_steps(self.extra)
         if self.sharding not in SHARDINGS:
             raise ValueError(f"sft.sharding: {self.sharding!r}; choose one of {', '.join(SHARDINGS)}")
         if self.precision not in PRECISIONS:
@@ -92,6 +106,7 @@ class TrainReport:
     parallelism: str = "NO"  # accelerate's DistributedType as run: NO, MULTI_CPU, MULTI_GPU, FSDP, DEEPSPEED
     steps_per_second: Optional[float] = None  # optimiser steps over the training loop's time (no start-up, no save)
     loss_curve: list = field(default_factory=list)  # [step, loss] at each logging step, for plots
+    gradient_checkpointing: bool = False  # whether the trained model recomputed activations (as the model ran)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -210,11 +225,13 @@ def _weighted_trainer_class(token_weighted: bool = False):
             weights = inputs.pop("weight")
             labels = inputs["labels"]
             seq2seq = _is_seq2seq(model)
+            # No key/value cache in training (it would only cost memory, and checkpointing refuses it). The Trainer
+            # also sets model.config.use_cache to False (trainer.py); said here for calls outside the Trainer.
             if seq2seq:
-                outputs = model(**inputs)  # the model shifts labels into decoder inputs itself
+                outputs = model(**inputs, use_cache=False)  # the model shifts labels into decoder inputs itself
                 logits = outputs.logits
             else:
-                outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"])
+                outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"], use_cache=False)
                 logits = outputs.logits[:, :-1]
             target = _targets(labels, seq2seq)
             token_loss = F.cross_entropy(logits.float().transpose(1, 2), target, ignore_index=-100, reduction="none")
@@ -317,12 +334,25 @@ def _set_config_dtype(config_json: Path, dtype) -> None:
     config_json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
+def _enable_cache(config_json: Path) -> None:
+    """The Trainer turns `use_cache` off for training and save_pretrained records it (trainer.py); a checkpoint
+    written so would generate without a key/value cache, every token recomputing the whole prefix."""
+    import json
+
+    if not config_json.exists():
+        return
+    data = json.loads(config_json.read_text())
+    if data.get("use_cache") is False:
+        data["use_cache"] = True
+        config_json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
 def training_arguments(s: SFTSettings, out: Path, n_rows: int, world_size: int):
     """The SFTConfig of a run: per-device batch, schedule, precision, sharding, TensorBoard logs under `out`."""
     import torch
     from trl import SFTConfig
 
-    accumulation = int(s.extra.get("gradient_accumulation_steps", 1))
+    accumulation = accumulation_steps(s.extra)
     if s.min_steps > 0:
         steps = planned_steps(n_rows, s.epochs, s.batch_size * accumulation, s.min_steps)
         schedule = {"max_steps": steps, "warmup_steps": min(max(steps - 1, 0), s.warmup_steps)}
@@ -331,18 +361,24 @@ def training_arguments(s: SFTSettings, out: Path, n_rows: int, world_size: int):
     gpu = torch.cuda.is_available()
     bf16 = s.precision == "bf16" or (s.precision == "auto" and gpu and torch.cuda.is_bf16_supported())
     sharding: dict = {}
+    checkpointing = s.gradient_checkpointing
     if s.sharding == "fsdp":
         # transformers 5 takes fsdp=True (FSDP2, each `_no_split_modules` block wrapped, full shard), 4.x the
         # "full_shard auto_wrap" string; FULL_STATE_DICT so that save_model gathers one checkpoint on rank 0
-        # (training_args.py _process_fsdp_args, trainer.py save_model).
+        # (training_args.py _process_fsdp_args, trainer.py save_model). cpu_ram_efficient_loading: rank 0's weights
+        # are broadcast into the others' meta-device models (load_model; accelerate/utils/fsdp_utils.py
+        # fsdp2_load_full_state_dict), which FSDP1 does through sync_module_states.
         import transformers
         from packaging.version import Version
 
         modern = Version(transformers.__version__) >= Version("5.0")
-        sharding = {
-            "fsdp": True if modern else "full_shard auto_wrap",
-            "fsdp_config": {"state_dict_type": "FULL_STATE_DICT"},
-        }
+        fsdp_config = {"state_dict_type": "FULL_STATE_DICT", "cpu_ram_efficient_loading": True}
+        if not modern:
+            fsdp_config["sync_module_states"] = True
+        if checkpointing:  # FSDP's own, without gradient_checkpointing's extra all-gather in the backward pass
+            fsdp_config["activation_checkpointing"] = True
+            checkpointing = False
+        sharding = {"fsdp": True if modern else "full_shard auto_wrap", "fsdp_config": fsdp_config}
     elif s.sharding == "zero3":
         sharding = {"deepspeed": zero3_config()}
     kwargs = dict(
@@ -353,7 +389,7 @@ def training_arguments(s: SFTSettings, out: Path, n_rows: int, world_size: int):
         adam_epsilon=s.adam_epsilon,
         weight_decay=s.weight_decay,
         **schedule,
-        per_device_train_batch_size=s.batch_size // world_size,
+        per_device_train_batch_size=per_device_batch(s.batch_size, world_size),
         learning_rate=s.learning_rate,
         logging_steps=s.logging_steps,
         save_strategy="no",
@@ -364,6 +400,12 @@ def training_arguments(s: SFTSettings, out: Path, n_rows: int, world_size: int):
         max_length=None,
         use_cpu=not gpu,
         bf16=bf16,
+        gradient_checkpointing=checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if checkpointing else None,
+        # Every parameter of these models (and every LoRA adapter) takes part in every loss: no search for unused
+        # ones, which Trainer turns on whenever checkpointing is off (trainer.py create_accelerator_and_postprocess)
+        # and which costs a traversal of the autograd graph each step.
+        ddp_find_unused_parameters=False,
         ddp_timeout=s.timeout_s,
         disable_tqdm=True,
         **sharding,
@@ -394,17 +436,21 @@ def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSetti
     returns the report (other ranks return None)."""
     import torch
     from datasets import Dataset
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers import AutoConfig, AutoTokenizer
 
     cfg = AutoConfig.from_pretrained(base)
     seq2seq = bool(getattr(cfg, "is_encoder_decoder", False))
     tok = AutoTokenizer.from_pretrained(base)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
-    model_cls = AutoModelForSeq2SeqLM if seq2seq else AutoModelForCausalLM
-    # fp32 master weights whatever the checkpoint holds: bf16 is the compute type only (bf16=True autocasts), so
-    # Adam does not update bf16 weights (transformers 5 loads a checkpoint's own dtype by default).
-    model = model_cls.from_pretrained(base, **{_from_pretrained_dtype(): torch.float32})
+    # The arguments first: under ZeRO-3 they hold the HfDeepSpeedConfig that from_pretrained must see alive to load
+    # under zero.Init (integrations/deepspeed.py); the device setup they run decides the GPUs of this process.
+    args = training_arguments(s, out, len(rows), world_size)
+    args._n_gpu = trainer_gpus(args.n_gpu)  # never DataParallel: trainer.py does the same for model parallelism
+    check_global_batch(
+        args.per_device_train_batch_size, args.n_gpu, args.gradient_accumulation_steps, args.world_size, s.batch_size
+    )
+    model = load_model(base, cfg, s.sharding, int(os.environ.get("RANK", "0")))
     dataset = Dataset.from_list([_encode(tok, e, seq2seq, s.max_length) for e in rows])
     peft_config = None
     if s.lora:
@@ -419,7 +465,7 @@ def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSetti
         )
     trainer = _weighted_trainer_class(s.token_weighted_loss)(
         model=model,
-        args=training_arguments(s, out, len(rows), world_size),
+        args=args,
         train_dataset=dataset,
         processing_class=tok,
         data_collator=_Collator(tok.pad_token_id),
@@ -437,6 +483,8 @@ def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSetti
         trainer.save_model(str(out))
         if trainer.args.should_save and trainer.save_dtype is not None:
             _set_config_dtype(out / "config.json", save_dtype)
+    if trainer.args.should_save:
+        _enable_cache(out / "config.json")
     if not trainer.args.should_save:
         return None
     curve = [[h["step"], h["loss"]] for h in trainer.state.log_history if "loss" in h and math.isfinite(h["loss"])]
@@ -453,4 +501,43 @@ def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSetti
         str(trainer.accelerator.distributed_type).split(".")[-1],
         result.metrics.get("train_steps_per_second"),
         curve,
+        _checkpointed(trainer),
     )
+
+
+def _checkpointed(trainer) -> bool:
+    """Whether the trained model recomputed activations: transformers' flag on the model, or FSDP's own."""
+    plugin = getattr(trainer.accelerator.state, "fsdp_plugin", None)
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    fsdp_checkpointing = getattr(plugin, "activation_checkpointing", False)
+    return bool(getattr(model, "is_gradient_checkpointing", False) or fsdp_checkpointing)
+
+
+def load_model(base: str, cfg, sharding: str, rank: int):
+    """The model this rank trains, with fp32 master weights; under FSDP only rank 0 reads the checkpoint (the others'
+    parameters stay on the meta device until accelerate broadcasts rank 0's), under ZeRO-3 each rank allocates only
+    its shard (zero.Init)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+    seq2seq = bool(getattr(cfg, "is_encoder_decoder", False))
+    model_cls = AutoModelForSeq2SeqLM if seq2seq else AutoModelForCausalLM
+    how = weights_loading(sharding, rank)
+    if how == LOAD_META:
+        from accelerate import init_empty_weights
+
+        # Buffers stay real: the non-persistent ones (RoPE's inv_freq) are not in rank 0's broadcast state dict and
+        # accelerate re-registers them from this model (fsdp_utils.py fsdp2_prepare_model).
+        with init_empty_weights(include_buffers=False):
+            return model_cls.from_config(cfg, **{_from_pretrained_dtype(): torch.float32})
+    if how == LOAD_ZERO_INIT:
+        from transformers.integrations import is_deepspeed_zero3_enabled
+
+        if not is_deepspeed_zero3_enabled():
+            raise RuntimeError(
+                "sharding zero3: no HfDeepSpeedConfig is alive, so from_pretrained would load the whole model on "
+                "every rank; build the training arguments (which hold it) before loading the model"
+            )
+    # fp32 master weights whatever the checkpoint holds: bf16 is the compute type only (bf16=True autocasts), so
+    # Adam does not update bf16 weights (transformers 5 loads a checkpoint's own dtype by default).
+    return model_cls.from_pretrained(base, **{_from_pretrained_dtype(): torch.float32})

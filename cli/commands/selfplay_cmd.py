@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import sys
 from pathlib import Path
 
 from ..errors import UsageError
@@ -45,8 +47,15 @@ def run(args: argparse.Namespace) -> int:
             )
     else:
         raise UsageError("give --config CONFIG.yaml (a new run) or --resume RUN_DIR")
+    # With --json, stdout carries the summary alone: Ray forwards worker stdout to the driver's sys.stdout at print
+    # time (ray/_private/worker.py print_logs), so during the run that goes to stderr with the driver's own messages.
+    quiet = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
     try:
-        summary = run_selfplay(config)
+        with quiet:
+            try:
+                summary = run_selfplay(config)
+            finally:
+                _stop_ray()  # its log thread flushes what the workers printed last: into the same stream
     except ConfigError as exc:  # found while starting the run (a base model that does not load)
         raise UsageError(str(exc)) from None
     if args.json:
@@ -56,6 +65,12 @@ def run(args: argparse.Namespace) -> int:
             print(_line(rec))
         print(f"run folder: {summary['run_dir']}  plot: {summary['plot']}  ({summary['seconds']} s)")
     return 0
+
+
+def _stop_ray() -> None:
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
 
 
 def _line(rec: dict) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
-from stp_prover.itp import default_backend, ensure_available
+from stp_prover.itp import BackendUnavailable, default_backend, ensure_available
 
 from ..errors import UsageError
 from ..options import add_backend_option, add_engine_options, add_itp_options, engine_settings, itp_settings
@@ -34,6 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-request-bytes", type=int, default=2_000_000, help="larger request bodies get 413")
     p.add_argument("--max-per-client", type=int, default=64, help="requests in flight per client before 429")
     p.add_argument("--max-pending", type=int, default=256, help="requests in flight in all before 429")
+    p.add_argument(
+        "--allow-unsandboxed",
+        action="store_true",
+        help="accept /check and /prove even where proof-assistant processes cannot run in the OS sandbox "
+        "(bubblewrap); without it such a server answers them with 503",
+    )
     add_itp_options(p)
     add_engine_options(p)
     p.set_defaults(run=run)
@@ -78,11 +85,25 @@ def run(args: argparse.Namespace) -> int:
         max_pending=args.max_pending,
         itp=settings,
         engine=engine,
+        allow_unsandboxed=args.allow_unsandboxed,
     )
     try:
         service = ProvingService(config)
-    except PolicyUnavailable as exc:
+    except (PolicyUnavailable, BackendUnavailable) as exc:
         raise UsageError(str(exc)) from None
+    if not service.sandbox["sandboxed"]:
+        if args.allow_unsandboxed:
+            warning = (
+                f"WARNING: proof-assistant processes are NOT sandboxed ({service.sandbox['why_not']}) and "
+                "--allow-unsandboxed is set: proofs and statements from clients run with this server's rights"
+            )
+            logging.getLogger("stp.serve").warning(warning)
+        else:
+            warning = (
+                f"stp serve: proof-assistant processes are not sandboxed ({service.sandbox['why_not']}); /check "
+                "and /prove are refused (503) unless the server is started with --allow-unsandboxed"
+            )
+        print(warning, file=sys.stderr)
     print(f"stp serve: {backend}, model {args.model or 'portfolio'}, http://{args.host}:{args.port}", file=sys.stderr)
     try:
         uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning")

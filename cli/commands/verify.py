@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -24,6 +25,7 @@ from stp_prover.itp import (
     system_of,
 )
 from stp_prover.itp.dialect import declared_name
+from stp_prover.itp.sandbox import status as sandbox_status
 
 from ..errors import UsageError
 from ..options import add_backend_option, add_itp_options, add_json_option, itp_settings
@@ -96,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout is not None and args.check_timeout is None:
         args.check_timeout = args.timeout
     settings = itp_settings(args, workers=args.workers)
+    if settings.kernel_recheck is None:
+        # Verdicts written here are published results (benchmarks, self-play's final proofs): every accepted proof
+        # is re-checked by the kernel checker unless --no-kernel-recheck says otherwise.
+        settings = dataclasses.replace(settings, kernel_recheck=True)
     config = settings.apply(ItpConfig())
     t0 = time.monotonic()
     with ResultLog(out) as log:
@@ -121,6 +127,11 @@ def run(args: argparse.Namespace) -> int:
         stats = {"unique": 0, "stragglers": 0}
         if rest:
             ensure_available(backend)
+            sandbox = sandbox_status(config.system(system_of(backend)).sandbox)
+            if not sandbox["sandboxed"]:
+                if sandbox["mode"] == "bwrap":
+                    raise UsageError(f"--sandbox bwrap: {sandbox['why_not']}")
+                print(f"warning: proofs are checked WITHOUT the OS sandbox ({sandbox['why_not']})", file=sys.stderr)
             with VerifierPool(lambda: make_env(backend, config), config.pool, settings.check_timeout) as pool:
                 pool.verify([jobs[i] for i in rest], on_result=lambda k, verdict: record(rest[k], verdict))
                 stats = pool.stats.to_dict()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 
 from ..config import BackendConfig
@@ -63,6 +65,7 @@ class CoqConfig(BackendConfig):
     allowed_axioms: tuple[str, ...] = COQ_STANDARD_AXIOMS
     coqtop: str = "coqtop"
     coqc: str = "coqc"
+    coqchk: str = "coqchk"  # the independent kernel checker of `kernel_recheck`
     interrupt_grace: float = 3.0  # after SIGINT, how long to wait for the prompt before killing
     start_attempts: int = 5  # a process that dies while starting is started again this many times in all
     printing_width: int = 1000
@@ -70,3 +73,19 @@ class CoqConfig(BackendConfig):
     # `-R dir Name` / `-Q dir Name` arguments for coqtop: set by the operator (a traced project's `_CoqProject`),
     # never from a request.
     load_args: tuple[str, ...] = ()
+
+    def sandbox_paths(self) -> tuple[str, ...]:
+        """What coqtop/coqc/coqchk read besides the system folders: Coq's library (`coqc -where`), the folder of its
+        programs (an opam switch lives outside /usr) and the folders of the operator's `-R`/`-Q`/`-I` load paths."""
+        from .env import library_dir
+
+        paths = [library_dir(self.coqc)]
+        for tool in (self.coqtop, self.coqc):
+            found = shutil.which(tool)
+            if found:
+                paths.append(os.path.dirname(os.path.realpath(found)))
+        args = list(self.load_args)
+        for i, arg in enumerate(args[:-1]):
+            if arg in ("-R", "-Q", "-I", "-include"):
+                paths.append(args[i + 1])
+        return tuple(p for p in paths if p)

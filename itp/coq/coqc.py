@@ -11,8 +11,15 @@ import time
 from ..process import run_limited
 from ..types import FileVerdict, Theorem, Verdict, VerdictKind
 from .config import CoqConfig
-from .policy import PolicyViolation, audit_axioms, declared_theorems, parse_assumptions, screen_file
-from .script import AuditMarkers, judge, prepare_check
+from .policy import (
+    PolicyViolation,
+    audit_axioms,
+    declared_theorems,
+    header_assumptions,
+    parse_assumptions,
+    screen_file,
+)
+from .script import AuditMarkers, ProofLimits, judge, prepare_check
 
 
 def _compile(text: str, config: CoqConfig, timeout: float) -> tuple[int | None, str]:
@@ -21,9 +28,75 @@ def _compile(text: str, config: CoqConfig, timeout: float) -> tuple[int | None, 
         path = os.path.join(workdir, "Check.v")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
-        return run_limited([config.coqc, "-q", "Check.v"], config.limits, timeout, workdir)
+        return run_limited([config.coqc, "-q", "Check.v"], config.limits, timeout, workdir, config.process_sandbox())
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# The module the kernel re-check compiles (`-Q . Stp`, file Check.v): coqchk names what it reports by it.
+_RECHECK_MODULE = "Stp.Check"
+_UNSAFE_SECTIONS = ("type-in-type", "unsafe (co)fixpoints", "positivity is assumed")
+
+
+def kernel_recheck(theorem: Theorem, proof: str, config: CoqConfig, timeout: float | None = None) -> Verdict | None:
+    """Check an accepted proof again with Coq's independent kernel checker: the check's script (header, declaration,
+    proof) compiled by `coqc` to a `.vo` and re-checked by `coqchk -o -norec` (the libraries it loads are trusted),
+    both in the sandbox. None when coqchk agrees, else the verdict refusing the proof (untrusted, or timeout)."""
+    t0 = time.monotonic()
+    script = prepare_check(theorem, proof, t0, ProofLimits.of(config))
+    if isinstance(script, Verdict):
+        return script
+    limit = timeout or config.check_timeout
+    workdir = tempfile.mkdtemp(prefix="stp-coqchk-")
+    try:
+        with open(os.path.join(workdir, "Check.v"), "w", encoding="utf-8") as fh:
+            fh.write("\n".join([theorem.header, *script.sentences]) + "\n")
+        sandbox = config.process_sandbox()
+        steps = [
+            [config.coqc, "-q", "-Q", ".", "Stp", "Check.v"],
+            [config.coqchk, "-silent", "-o", "-Q", ".", "Stp", "-norec", _RECHECK_MODULE],
+        ]
+        for argv in steps:
+            code, out = run_limited(argv, config.limits, max(1.0, limit - (time.monotonic() - t0)), workdir, sandbox)
+            seconds = time.monotonic() - t0
+            if code is None:
+                why = f"kernel re-check: {argv[0]} ran past {limit:.0f}s"
+                return Verdict(VerdictKind.TIMEOUT, why, seconds=seconds)
+            if code != 0:
+                return Verdict(
+                    VerdictKind.UNTRUSTED, f"kernel re-check: {argv[0]} refused it: {_error_of(out)}", seconds=seconds
+                )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    why = _summary_problems(out, header_assumptions(theorem.header))
+    if why:
+        return Verdict(VerdictKind.UNTRUSTED, f"kernel re-check (coqchk): {why}", seconds=time.monotonic() - t0)
+    return None
+
+
+def _summary_problems(out: str, header_names: set[str]) -> str:
+    """What coqchk's CONTEXT SUMMARY (`-o`) shows of the checked module that a proof may not rest on: an axiom the
+    header did not declare, or a constant relying on type-in-type, unchecked fixpoints or assumed positivity."""
+    if "CONTEXT SUMMARY" not in out:
+        return f"no context summary in coqchk's output: {' '.join(out.split())[-300:]!r}"
+    problems = []
+    section = ""
+    for line in out.split("\n"):
+        head = re.match(r"^\* (.*?):\s*(.*)$", line)
+        if head:
+            section, rest = head.group(1), head.group(2).strip()
+            if rest and rest != "<none>" and any(s in section for s in _UNSAFE_SECTIONS):
+                problems.append(f"{section}: {rest}")
+            continue
+        name = line.strip()
+        if not name or name == "<none>":
+            continue
+        if any(s in section for s in _UNSAFE_SECTIONS):
+            problems.append(f"{section}: {name}")
+        elif section == "Axioms" and name.startswith(_RECHECK_MODULE + "."):
+            if name.rsplit(".", 1)[-1] not in header_names:
+                problems.append(f"axiom {name}")
+    return "; ".join(problems)
 
 
 def _error_line(output: str) -> int:
@@ -41,7 +114,7 @@ def _error_of(output: str) -> str:
 def check_cold(theorem: Theorem, proof: str, config: CoqConfig, timeout: float | None = None) -> Verdict:
     """The whole check of `CoqSession.check`, in a fresh `coqc` process (slow: loads the header every time)."""
     t0 = time.monotonic()
-    script = prepare_check(theorem, proof, t0)
+    script = prepare_check(theorem, proof, t0, ProofLimits.of(config))
     if isinstance(script, Verdict):
         return script
     markers = AuditMarkers()

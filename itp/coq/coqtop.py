@@ -37,7 +37,9 @@ class CoqTop:
     def __init__(self, config: CoqConfig):
         self.config = config
         self._counter = itertools.count()
-        self.proc = LimitedProcess([config.coqtop, "-quiet", "-emacs", *config.load_args], config.limits)
+        self.proc = LimitedProcess(
+            [config.coqtop, "-quiet", "-emacs", *config.load_args], config.limits, sandbox=config.process_sandbox()
+        )
         self.uses = 0
         try:
             banner = self.proc.read_until(_after_prompt, config.start_timeout).decode("utf-8", "replace")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
 import subprocess
+import time
 from typing import Optional
 
 from ..config import PoolConfig
@@ -13,7 +15,7 @@ from ..env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput, 
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from ..warm import WarmCache
 from .config import CoqConfig
-from .coqc import check_cold, check_file
+from .coqc import check_cold, check_file, kernel_recheck
 from .coqtop import CoqTopDied, CoqTopTimeout
 from .policy import PolicyViolation, screen_header
 from .portfolio import portfolio
@@ -87,7 +89,19 @@ class CoqEnv(ProofEnv):
         verdict = session.check(theorem, proof, timeout or self.config.check_timeout)
         if not session.alive():
             self.sessions.discard(session.imports)
-        return verdict
+        return self._recheck(theorem, proof, verdict, timeout)
+
+    def _recheck(self, theorem: Theorem, proof: str, verdict: Verdict, timeout: Optional[float]) -> Verdict:
+        """With `kernel_recheck` on, an accepted proof stands only if coqchk agrees (its cost is added)."""
+        if verdict.kind is not VerdictKind.PROVED or not self.config.kernel_recheck:
+            return verdict
+        t0 = time.monotonic()
+        refused = kernel_recheck(theorem, proof, self.config, timeout)
+        if refused is None:
+            seconds = verdict.seconds + time.monotonic() - t0
+            messages = [*verdict.messages, "kernel re-check (coqchk): ok"]
+            return dataclasses.replace(verdict, messages=messages, seconds=seconds)
+        return dataclasses.replace(refused, seconds=verdict.seconds + refused.seconds)
 
     def check_cold(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
         """The same check in a fresh `coqc` process: the baseline the warm path is measured against."""
@@ -95,7 +109,7 @@ class CoqEnv(ProofEnv):
             screen_header(theorem.header)
         except PolicyViolation as exc:
             return Verdict(VerdictKind.UNTRUSTED, f"{theorem.name}: {exc}")
-        return check_cold(theorem, proof, self.config, timeout)
+        return self._recheck(theorem, proof, check_cold(theorem, proof, self.config, timeout), timeout)
 
     def check_file(self, text: str, only: Optional[list[str]] = None) -> FileVerdict:
         return check_file(text, self.config, only)

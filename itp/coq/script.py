@@ -81,10 +81,39 @@ def statement_sentence(theorem: Theorem) -> str:
     return decls[0]
 
 
-def build_script(theorem: Theorem, proof: str) -> CheckScript:
+@dataclass(frozen=True)
+class ProofLimits:
+    """The longest proof a check takes (a backend config's `max_proof_bytes`, `max_proof_sentences`)."""
+
+    max_bytes: int = 200_000
+    max_sentences: int = 10_000
+
+    @classmethod
+    def of(cls, config) -> "ProofLimits":
+        return cls(config.max_proof_bytes, config.max_proof_sentences)
+
+    def refuse_length(self, proof: str) -> None:
+        """Raise PolicyViolation when `proof` is longer in bytes than allowed (cheap: before any parsing)."""
+        size = len(proof.encode("utf-8", "surrogatepass"))
+        if size > self.max_bytes:
+            raise PolicyViolation(
+                f"the proof is {size} bytes long, over the limit of {self.max_bytes} (max_proof_bytes)"
+            )
+
+    def refuse_sentences(self, count: int) -> None:
+        if count > self.max_sentences:
+            raise PolicyViolation(
+                f"the proof has {count} sentences, over the limit of {self.max_sentences} (max_proof_sentences)"
+            )
+
+
+def build_script(theorem: Theorem, proof: str, limits: Optional[ProofLimits] = None) -> CheckScript:
     """Screen `proof` and assemble what to send; raises PolicyViolation (untrusted) or StatementError (bad input)."""
+    limits = limits or ProofLimits()
+    limits.refuse_length(proof)
     declaration = statement_sentence(theorem)
     screened = screen_proof(proof, theorem.name)
+    limits.refuse_sentences(len(screened.sentences))
     sentences = screened.sentences if screened.declares else [declaration] + screened.sentences
     ref = _DECL_RE.sub(lambda m: m.group(0).replace(theorem.name, REF_NAME, 1), declaration, count=1)
     # The screen cut the proof with split_sentences, so the spans line up with its sentences one to one.
@@ -93,11 +122,14 @@ def build_script(theorem: Theorem, proof: str) -> CheckScript:
     return CheckScript(theorem.name, sentences, bool(screened.declares), ref, offsets)
 
 
-def prepare_check(theorem: Theorem, proof: str, started: float) -> "CheckScript | Verdict":
-    """The script that checks `proof`, or the verdict refusing it before Coq sees it (forbidden text: untrusted; a
-    statement that is not one declaration: bad statement). `started`: the check's `time.monotonic()` start."""
+def prepare_check(
+    theorem: Theorem, proof: str, started: float, limits: Optional[ProofLimits] = None
+) -> "CheckScript | Verdict":
+    """The script that checks `proof`, or the verdict refusing it before Coq sees it (forbidden or over-long text:
+    untrusted; a statement that is not one declaration: bad statement). `started`: the check's `time.monotonic()`
+    start."""
     try:
-        return build_script(theorem, proof)
+        return build_script(theorem, proof, limits)
     except PolicyViolation as exc:
         return policy_verdict(exc)
     except StatementError as exc:

@@ -10,7 +10,7 @@ from ..types import State, StepKind, StepResult, Theorem, Verdict, VerdictKind
 from .config import CoqConfig
 from .coqtop import CoqTop, CoqTopDied, CoqTopTimeout, read_goals
 from .policy import PolicyViolation, screen_tactic
-from .script import judge, prepare_check, split_header, statement_sentence
+from .script import ProofLimits, judge, prepare_check, split_header, statement_sentence
 
 
 class HeaderError(StatementError):
@@ -75,7 +75,7 @@ class CoqSession:
     def check(self, theorem: Theorem, proof: str, timeout: float) -> Verdict:
         t0 = time.monotonic()
         self.uses += 1
-        script = prepare_check(theorem, proof, t0)
+        script = prepare_check(theorem, proof, t0, ProofLimits.of(self.config))
         if isinstance(script, Verdict):
             return script
         deadline = t0 + timeout
@@ -89,7 +89,11 @@ class CoqSession:
         running: Optional[int] = None  # the index of the sentence of the proof being run, while one is
         try:
             for running, sentence in enumerate(script.sentences):
-                reply = self.top.run(sentence, max(0.1, deadline - time.monotonic()))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    # Each sentence may answer quickly while all of them together run far past the check's time.
+                    raise CoqTopTimeout(f"the proof ran past {timeout:.1f}s (stopped before sentence {running + 1})")
+                reply = self.top.run(sentence, max(0.05, left))
                 if reply.error:
                     # Our own copy of the statement failing is bad input; anything later is the proof's fault.
                     if running == 0 and not script.restated:
@@ -127,8 +131,10 @@ class CoqSession:
                     outputs[role] = reply.output
             return judge(script, outputs, theorem.header, self.config.allowed_axioms, time.monotonic() - t0)
         except CoqTopTimeout as exc:
-            # A sentence of the proof that ran past the time is where the proof stopped; an audit's is not.
+            # A sentence of the proof that ran past the time is where the proof stopped; an audit's is not. The
+            # process is replaced: what a runaway proof left behind (memory, a half-interrupted state) goes with it.
             at = script.offset(running) if running is not None else None
+            self.close()
             return Verdict(VerdictKind.TIMEOUT, str(exc), seconds=time.monotonic() - t0, error_offset=at)
         except CoqTopDied as exc:
             return Verdict(VerdictKind.ERROR, f"coqtop died: {exc}", seconds=time.monotonic() - t0)
@@ -153,6 +159,7 @@ class CoqSession:
         limit = timeout or self.config.tactic_timeout
         self.uses += 1
         try:
+            ProofLimits.of(self.config).refuse_length(tactic)
             sentences = screen_tactic(tactic)
         except PolicyViolation as exc:
             return StepResult(StepKind.ERROR, messages=[str(exc)], seconds=time.monotonic() - t0)

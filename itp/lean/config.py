@@ -24,6 +24,13 @@ class LeanConfig(BackendConfig):
     repl_command: list[str] | None = field(default_factory=lambda: _split_env("STP_LEAN_REPL"))
     repl_cwd: str | None = field(default_factory=lambda: os.environ.get("STP_LEAN_PROJECT"))
 
+    def sandbox_paths(self) -> tuple[str, ...]:
+        """What the REPL reads besides the system folders and its command's own paths (itp/sandbox.py binds those):
+        the Mathlib project it runs in (its `.lake` holds the compiled Mathlib) and the elan toolchains that
+        `lake env` resolves `lean-toolchain` in ($ELAN_HOME, default ~/.elan)."""
+        paths = [self.repl_cwd] if self.repl_cwd else []
+        paths.append(os.environ.get("ELAN_HOME") or os.path.expanduser("~/.elan"))
+        return tuple(p for p in paths if os.path.exists(p))
 
 def _split_env(name: str) -> list[str] | None:
     value = os.environ.get(name)

@@ -22,6 +22,7 @@ class TokenKind(str, enum.Enum):
     NUMBER = "number"
     NAME_LITERAL = "name_literal"  # `` `foo `` and ``` ``foo ```
     DOC_COMMENT = "doc_comment"  # `/-- ... -/` and `/-! ... -/` are tokens in Lean, but hold no code
+    GLUED_COMMENT = "glued_comment"  # a `--` comment glued to a symbol: its line read as code is in `inner`
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Token:
     start: int  # offset in the input
     end: int
     parts: tuple[str, ...] = ()  # for identifiers and name literals: the name's components, escapes removed
+    inner: tuple["Token", ...] = ()  # for a glued comment: its line's tokens, had Lean read it as code
 
     @property
     def name(self) -> str:
@@ -70,11 +72,32 @@ def is_id_rest(c: str) -> bool:
     return is_id_first(c) or ("0" <= c <= "9") or c in "'!?" or _subscript(c)
 
 
-# Last characters of core and Mathlib tokens that end in a quote: `⁻¹'` (preimage), `×'`, `Σ'`, `∑'`, `∏'`.
-_PRIMED_SYMBOL_ENDS = "¹×Σ∑∏"
+# Symbol tokens of Lean's token table that the screen must split as Lean does (tokenFn takes the longest entry of the
+# table, src/Lean/Parser/Basic.lean). Core's (Init, Lean) are in every environment but a `prelude` one (refused);
+# library tokens (Mathlib, Batteries, ProofWidgets) only where their module is imported, so a reading that depends on
+# one of them is accepted only where both readings agree. Tokens ending in `'`: `×'` (PProd, Init/Core.lean), `Σ'`
+# (PSigma, Init/NotationExtra.lean), `]'` (`xs[i]'h`, Init/GetElem.lean); Mathlib's `''` (Set.image), `⁻¹'`
+# (Set.preimage), `∑'`/`∏'` (tsum, tprod).
+CORE_TOKENS = frozenset(
+    {
+        ":=", "=>", "<-", "->", "<;>", "..", "...", "::", "<|>", "<|", "|>", "|>.", "<$>", "<*>", ">>=", ">>", "&&",
+        "||", "==", "!=", "<=", ">=", "^^^", "++", "#[", "%[", "@[", "`(", "``(", "×'", "Σ'", "]'", "//", "/\\",
+        "\\/", "<->", "!", "?", "⟨", "⟩", "←", "→", "↔", "⊢", "·", "∘", "×", "Σ", "∀", "∃", "λ", "Π", "¬", "≠",
+        "≤", "≥", "∧", "∨", "↑", "⇑", "↥", "%", "$", "|", "<", ">", "-", "/",
+    }
+)  # fmt: skip
+LIBRARY_TOKENS = frozenset({"''", "⁻¹'", "⁻¹", "∑'", "∏'", "∑", "∏", "</", "/>", "∫⁻", "√", "⌊", "⌋", "⌈", "⌉"})
+_TABLE: dict[str, tuple[str, ...]] = {}
+for _tok in sorted(CORE_TOKENS | LIBRARY_TOKENS, key=len, reverse=True):
+    _TABLE[_tok[0]] = _TABLE.get(_tok[0], ()) + (_tok,)
 _CLOSED = "()[]{}⟨⟩,"  # symbols that begin or end no longer token: a comment may follow them directly
+# What may follow a library token that ends in `'` (`f '' s`, `f ⁻¹' {7}`): where the token is missing from the table
+# Lean starts a char literal at its quote, which must then fail at once, so that both readings resume at one place.
+_AFTER_LIBRARY_PRIME = "([{⟨)]}⟩,"
 _QUOTABLE = set("\\\"'rnt")
 _HEX = set("0123456789abcdefABCDEF")
+_DIGITS = {"b": "01", "B": "01", "o": "01234567", "O": "01234567", "x": "0123456789abcdefABCDEF"}
+_DIGITS["X"] = _DIGITS["x"]
 
 
 class _Lexer:
@@ -172,28 +195,33 @@ class _Lexer:
             raise LexError(f"missing end of character literal at {self.where(i)}")
         return i + 1
 
-    def number_end(self, i: int) -> int:
-        """numberFnAux: 0b/0o/0x prefixes, `_` separators, decimals with an optional fraction and exponent."""
-        s = self.s
-        if s[i] == "0" and self.at(i + 1) in ("b", "B", "o", "O", "x", "X") and self.at(i + 1):
-            i += 2
-            while i < self.n and (s[i] in _HEX or s[i] == "_"):
-                i += 1
-            return i
-        while i < self.n and (s[i].isdigit() and s[i].isascii() or s[i] == "_"):
+    def digits(self, i: int, allowed: str, need: bool) -> int:
+        """takeDigitsFn: digits and `_` separators; after a `_` (or at the start when `need`) a digit must follow."""
+        while i < self.n and (self.s[i] in allowed or self.s[i] == "_"):
+            need = self.s[i] == "_"
             i += 1
+        if need:
+            raise LexError(f"a number needs a digit at {self.where(i)}")
+        return i
+
+    def number_end(self, i: int) -> int:
+        """numberFnAux: `0b`/`0o`/`0x` need a digit of their base (`0xg` is an error, after which Lean resumes inside
+        the literal); decimals take `_` separators, an optional `.digits` and an exponent that needs digits."""
+        c = self.at(i + 1)
+        if self.s[i] == "0" and c and c in _DIGITS:
+            return self.digits(i + 2, _DIGITS[c], True)
+        i = self.digits(i + 1, "0123456789", False)
         if self.at(i) == ".":
             i += 1
-            while i < self.n and s[i].isascii() and s[i].isdigit():
+            if self.at(i) and self.at(i) in "0123456789":
+                i = self.digits(i, "0123456789", False)
+        if self.at(i) and self.at(i) in "eE":
+            i += 1
+            if self.at(i) and self.at(i) in "+-":
                 i += 1
-        if self.at(i) in ("e", "E") and self.at(i):
-            j = i + 1
-            if self.at(j) in ("+", "-") and self.at(j):
-                j += 1
-            if self.at(j).isdigit():
-                i = j
-                while i < self.n and s[i].isascii() and s[i].isdigit():
-                    i += 1
+            if not (self.at(i) and self.at(i) in "0123456789"):
+                raise LexError(f"missing exponent digits in a scientific literal at {self.where(i)}")
+            i = self.digits(i, "0123456789", False)
         return i
 
     def ident(self, i: int) -> tuple[int, tuple[str, ...]]:
@@ -219,25 +247,54 @@ class _Lexer:
             return i, tuple(parts)
 
     # -- tokens (tokenFnAux) --------------------------------------------------------------------------------------
+    def symbol_end(self, i: int) -> int:
+        """The longest entry of the token table at `i` (trie matchPrefix), else the one character."""
+        for tok in _TABLE.get(self.s[i], ()):
+            if self.s.startswith(tok, i):
+                return i + len(tok)
+        return i + 1
+
+    def core_symbol(self, i: int) -> str:
+        """The symbol Lean reads at `i` with core's tokens only."""
+        return next((t for t in _TABLE.get(self.s[i], ()) if t in CORE_TOKENS and self.s.startswith(t, i)), self.s[i])
+
     def tokens(self) -> Iterator[Token]:
         s, i = self.s, self.skip_space(0)
+        prev: Token | None = None
         while i < self.n:
             c = s[i]
+            glued = prev is not None and prev.end == i  # no white space or comment since the previous token
+            after_symbol = glued and prev.kind is TokenKind.SYMBOL
             parts: tuple[str, ...] = ()
             if c == '"':
                 kind, end = TokenKind.STRING, self.string_end(i + 1)
-            elif c == "'" and self.at(i + 1) == "'":  # the `''` token (e.g. Set.image's `f '' s`)
-                kind, end = TokenKind.SYMBOL, i + 2
-            elif c == "'" and i > 0 and s[i - 1] in _PRIMED_SYMBOL_ENDS:
-                # `⁻¹'`, `×'`, `Σ'` are tokens; where no char literal can start here, the quote belongs to them.
-                try:
-                    kind, end = TokenKind.CHAR, self.char_end(i + 1)
-                except LexError:
-                    kind, end = TokenKind.SYMBOL, i + 1
-            elif c == "'":
+            elif c == "'" and after_symbol:
+                # Lean would have read this quote into the previous token had its table a longer entry (only
+                # library tokens can be missing, and those are matched above); else it starts a char literal here.
+                raise LexError(f"a quote right after {prev.text!r} at {self.where(i)} is ambiguous")
+            elif c == "'" and self.at(i + 1) != "'":
                 kind, end = TokenKind.CHAR, self.char_end(i + 1)
             elif c.isascii() and c.isdigit():
-                kind, end = TokenKind.NUMBER, self.number_end(i)
+                if glued and prev.text == "." and s[prev.start - 1 : prev.start].strip():
+                    # `h.1`: after a `.` glued to a term Lean reads a field index (fieldIdxFn: digits only), elsewhere
+                    # a number literal; both readings must end at the same place.
+                    kind, end = TokenKind.NUMBER, i
+                    while end < self.n and s[end].isascii() and s[end].isdigit():
+                        end += 1
+                    if is_id_rest(self.at(end) or " ") or self.number_end(i) != end and self.at(end) != ".":
+                        raise LexError(f"a field index at {self.where(i)} reads two ways")
+                else:
+                    kind, end = TokenKind.NUMBER, self.number_end(i)
+                    plain = s[i:end].replace(".", "").isdigit()
+                    if after_symbol and not prev.text.isascii() and (
+                        not plain or prev.text not in CORE_TOKENS and is_id_rest(self.at(end) or " ")
+                    ):
+                        # Library tokens end in digits (`ℝ≥0`): `ℝ≥0b1` is that token and the identifier `b1` where
+                        # it is imported. And a symbol missing from Lean's table is an error there, after which Lean
+                        # resumes one byte on, inside the character, reading an identifier (String.get off a
+                        # character boundary is 'A') that takes in these digits and what follows: both readings
+                        # must end together.
+                        raise LexError(f"the number after {prev.text!r} at {self.where(i)} reads two ways")
             elif c == "`" and (is_id_first(self.at(i + 1) or " ") or self.at(i + 1) == "«"):
                 kind = TokenKind.NAME_LITERAL
                 end, parts = self.ident(i + 1)
@@ -245,9 +302,13 @@ class _Lexer:
                 kind = TokenKind.NAME_LITERAL
                 end, parts = self.ident(i + 2)
             elif c == "r" and self._raw_start(i + 1):
+                if after_symbol:
+                    raise LexError(f"a raw string right after {prev.text!r} at {self.where(i)} is ambiguous")
                 kind, end = TokenKind.RAW_STRING, self.raw_string_end(i + 1)
             elif s.startswith("/--", i) or s.startswith("/-!", i):
-                kind, end = TokenKind.DOC_COMMENT, self.block_comment_end(i + 2)
+                # The body starts after the three-character token (docComment := "/--" >> commentBody), so `/--/`
+                # does not close it.
+                kind, end = TokenKind.DOC_COMMENT, self.block_comment_end(i + 3)
             elif is_id_first(c) or c == "«":
                 kind = TokenKind.IDENT
                 end, parts = self.ident(i)
@@ -256,14 +317,38 @@ class _Lexer:
                 while end < self.n and is_id_rest(s[end]):
                     end += 1
             else:
-                kind, end = TokenKind.SYMBOL, i + 1
+                kind, end = TokenKind.SYMBOL, self.symbol_end(i)
+                tok = s[i:end]
+                if tok in LIBRARY_TOKENS and s.startswith(("--", "/-"), i + len(self.core_symbol(i))):
+                    # Without the library token Lean would read a comment here (`</-` is `<` and `/-`).
+                    raise LexError(f"{tok!r} at {self.where(i)} hides a comment opener where its library is absent")
+                if tok.endswith("'") and tok in LIBRARY_TOKENS and tok != "'":
+                    nxt = self.at(end)
+                    if nxt and not (nxt.isspace() or nxt in _AFTER_LIBRARY_PRIME) or self.at(end + 1) == "'":
+                        raise LexError(f"{tok!r} followed by {nxt!r} at {self.where(end)} reads two ways")
+            token = Token(kind, s[i:end], i, end, parts)
+            yield token
+            prev = token
             if kind is TokenKind.SYMBOL and s[end - 1] not in _CLOSED and s.startswith(("--", "/-"), end):
-                # Lean reads the longest token of its table (`<-`, ProofWidgets' `</`, ...), so whether a comment
-                # starts here depends on tokens this lexer does not know; after a parse error Lean skips to the
-                # next command keyword and runs it, so a wrong guess could hide a command: refuse to guess.
-                raise LexError(f"a comment opener right after {s[end - 1]!r} at {self.where(end)} is ambiguous")
-            yield Token(kind, s[i:end], i, end, parts)
+                yield self.glued_comment(token)
+                i = self.skip_space(end)
+                continue
             i = self.skip_space(end)
+
+    def glued_comment(self, symbol: Token) -> Token:
+        """A comment opener right after a symbol: Lean reads the longest token of its table, so were `symbol` + `-`
+        an entry (`<-` is one), the line would be code to Lean. The line is then read both ways: its text after the
+        first `-` must lex on its own, and it comes back as the token's `inner` tokens for the screen."""
+        end = symbol.end
+        if self.s.startswith("/-", end):
+            raise LexError(f"a block comment right after {symbol.text!r} at {self.where(end)} is ambiguous")
+        stop = self.s.find("\n", end)
+        stop = self.n if stop < 0 else stop
+        try:
+            inner = tuple(_Lexer(self.s[end + 1 : stop]).tokens())
+        except LexError as exc:
+            raise LexError(f"the comment after {symbol.text!r} at {self.where(end)} does not lex as code: {exc}")
+        return Token(TokenKind.GLUED_COMMENT, self.s[end:stop], end, end, (), inner)
 
     def _raw_start(self, i: int) -> bool:
         while self.at(i) == "#":
@@ -271,9 +356,11 @@ class _Lexer:
         return self.at(i) == '"'
 
 
-def tokenize(text: str) -> list[Token]:
-    """The tokens of Lean source text; raises LexError where Lean's tokenizer would fail."""
-    return list(_Lexer(text).tokens())
+def tokenize(text: str, glued: bool = False) -> list[Token]:
+    """The tokens of Lean source text; raises LexError where Lean's tokenizer would fail (Lean then resumes parsing
+    inside the failed token: src/Lean/Parser/Module.lean, parseCommand) or where its reading depends on tokens that
+    may or may not be in Lean's table. `glued`: keep the comments glued to a symbol (GLUED_COMMENT tokens)."""
+    return [t for t in _Lexer(text).tokens() if glued or t.kind is not TokenKind.GLUED_COMMENT]
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:

@@ -27,7 +27,7 @@ _DECLARATIONS = frozenset(
         "namespace", "section", "end", "variable", "universe", "open", "export", "mutual", "deriving",
         "noncomputable", "private", "protected", "local", "scoped", "attribute", "import", "omit", "include", "where",
         "partial", "nonrec", "alias", "notation", "notation3", "infix", "infixl", "infixr", "prefix", "postfix",
-        "irreducible_def", "proof_wanted", "unseal", "seal",
+        "irreducible_def", "proof_wanted", "unseal", "seal", "prelude",
     }
 )  # fmt: skip
 _THEOREM = frozenset({"theorem", "lemma"})
@@ -37,7 +37,7 @@ _FORBIDDEN_PARTS = frozenset(
     {
         "sorryAx", "ofReduceBool", "ofReduceNat", "reduceBool", "reduceNat", "trustCompiler", "unsafeCast",
         "unsafeIO", "unsafeBaseIO", "unsafeEIO", "addDecl", "addAndCompile", "evalConst", "evalExpr",
-        "implemented_by", "extern", "native_decide",
+        "implemented_by", "extern", "native_decide", "loadDynlib",
     }
 )  # fmt: skip
 _FORBIDDEN_ROOTS = frozenset({"IO", "EIO", "BaseIO", "System", "Process"})
@@ -70,6 +70,39 @@ def _tokens(text: str, what: str) -> list[Token]:
         raise PolicyViolation(f"{what} does not lex as Lean: {exc}") from None
 
 
+def _readings(text: str, what: str) -> tuple[list[Token], list[list[Token]]]:
+    """The tokens, and the other readings of comments glued to a symbol (each line as Lean would read it were the
+    symbol followed by `-` a token): the screen applies its rules to all of them."""
+    try:
+        tokens = tokenize(text, glued=True)
+    except LexError as exc:
+        raise PolicyViolation(f"{what} does not lex as Lean: {exc}") from None
+    main = [t for t in tokens if t.kind is not TokenKind.GLUED_COMMENT]
+    return main, [list(t.inner) for t in tokens if t.kind is TokenKind.GLUED_COMMENT]
+
+
+# Characters that, inside a notation's token, would make Lean split the text around it differently from the screen's
+# table (a token ending in `'` swallows a char literal's quote, one holding `--` a comment): a string in a header,
+# statement or file (where `notation`, `infix`, `syntax` take their tokens from) may not hold them.
+_TOKEN_BREAKERS = ("'", '\\"', "`", "--", "/-", "-/", "«", "»")
+
+
+def _open_in_end(tokens: list[Token], i: int) -> Optional[int]:
+    """Index after `open A B.C in` starting at tokens[i], if it is one: plain namespace names only (no `hiding`,
+    `renaming`, `scoped`, `(names)`), none of which reaches the metaprogramming or IO namespaces; else None."""
+    if _at(tokens, i) != "open":
+        return None
+    j = i + 1
+    while j < len(tokens) and tokens[j].kind is TokenKind.IDENT and tokens[j].text != "in":
+        if tokens[j].text in ("hiding", "renaming", "scoped") or _ident_violation(tokens[j]):
+            return None
+        root = tokens[j].parts[0] if tokens[j].parts else ""
+        if root in _FORBIDDEN_ROOTS or root == "Lean":
+            return None
+        j += 1
+    return j + 1 if j > i + 1 and _at(tokens, j) == "in" else None
+
+
 def _ident_violation(tok: Token) -> Optional[str]:
     parts = tok.parts
     if not parts:
@@ -93,7 +126,7 @@ def _attribute_names(tokens: list[Token], i: int) -> Iterable[tuple[str, int]]:
     depth, expect_name = 0, True
     for j in range(i, len(tokens)):
         t = tokens[j]
-        if t.text in ("[", "(", "{"):
+        if t.text in ("[", "(", "{", "@[", "#[", "%["):
             depth += 1
             continue
         if t.text in ("]", ")", "}"):
@@ -116,6 +149,8 @@ def _common(tokens: list[Token], what: str, options: frozenset[str], attributes:
     for i, t in enumerate(tokens):
         if t.kind is TokenKind.HASH_COMMAND:
             raise PolicyViolation(f"{what} may not contain the command {t.text} (it runs or inspects code)")
+        if t.kind is TokenKind.IDENT and t.text == "eval" and _at(tokens, i + 1) == "%":
+            raise PolicyViolation(f"{what} may not use `eval%` (it runs code at elaboration time)")
         if t.kind is TokenKind.STRING and "{" in t.text:
             # An interpolated string (`s!"{...}"`, `throwError "{...}"`) holds code the lexer would read as text.
             raise PolicyViolation(f"{what} may not contain a string with '{{' (possible interpolation)")
@@ -133,41 +168,85 @@ def _common(tokens: list[Token], what: str, options: frozenset[str], attributes:
                 raise PolicyViolation(f"{what}: set_option without an option name")
             if not _option_ok(nxt.name, options):
                 raise PolicyViolation(f"{what} may not set the option {nxt.name} (it can change what is checked)")
-        is_attr = (t.text == "@" and i + 1 < len(tokens) and tokens[i + 1].text == "[") or (
-            t.text == "attribute" and i + 1 < len(tokens) and tokens[i + 1].text == "["
-        )
-        if is_attr:
-            for name, _ in _attribute_names(tokens, i + 1):
+        start = i if t.text == "@[" else i + 1 if t.text == "attribute" and _at(tokens, i + 1) == "[" else None
+        if start is not None:  # `@[` is one token of Lean's table
+            for name, _ in _attribute_names(tokens, start):
                 if name not in attributes:
                     raise PolicyViolation(f"{what} may not use the attribute {name!r}")
 
 
 def screen_proof(proof: str) -> None:
     """Refuse text that is not a proof of the one statement asked: holes, declarations, code, checker switches.
-    A proof may restate the theorem (whole-file completions): then `theorem`/`lemma` must be its first token."""
-    tokens = _tokens(proof, "the proof")
+    A proof may restate the theorem (whole-file completions): then `theorem`/`lemma` must be its first declaration,
+    after doc comments and `open N in` / `set_option N V in` prefixes only."""
+    tokens, others = _readings(proof, "the proof")
+    _screen_proof_tokens(tokens, True)
+    for other in others:
+        _screen_proof_tokens(other, False)
+
+
+def _screen_proof_tokens(tokens: list[Token], whole: bool) -> None:
     _common(tokens, "a proof", _PROOF_OPTIONS, frozenset())
-    first = _first_code(tokens)
+    first = _first_declaration(tokens) if whole else None
+    opens = _open_in_tokens(tokens)
     for i, t in enumerate(tokens):
+        if t.kind is TokenKind.DOC_COMMENT and not (first is not None and i < first and _at(tokens, first) in _THEOREM):
+            # After a parse error Lean resumes at the failing token; a doc comment anywhere but before the restated
+            # theorem could be where that happens, and its body would then be read as code.
+            raise PolicyViolation("a proof may hold a doc comment only before the theorem it restates")
         if t.kind is not TokenKind.IDENT:
             continue
         if t.text in _HOLES or t.name in _HOLES:  # `«sorry»` names the same thing to a reader
             raise PolicyViolation(f"a proof may not use {t.text!r}")
-        if t.text in _DECLARATIONS:
+        if t.text in _DECLARATIONS and i not in opens:
             raise PolicyViolation(f"a proof may not use {t.text!r}: it proves the one statement and declares nothing")
         if t.text in _THEOREM and i != first:
             raise PolicyViolation("a proof may declare only the one theorem it proves")
 
 
+def _open_in_tokens(tokens: list[Token]) -> set[int]:
+    """Indices of the tokens of every allowed `open N ... in` (see _open_in_end)."""
+    found: set[int] = set()
+    for i in range(len(tokens)):
+        end = _open_in_end(tokens, i)
+        if end is not None:
+            found.update(range(i, end))
+    return found
+
+
+def _first_declaration(tokens: list[Token]) -> Optional[int]:
+    """Index of the first token after leading doc comments and `open N in` / `set_option N V in` prefixes."""
+    i = 0
+    while i < len(tokens):
+        if tokens[i].kind is TokenKind.DOC_COMMENT:
+            i += 1
+        elif _open_in_end(tokens, i) is not None:
+            i = _open_in_end(tokens, i)
+        elif tokens[i].text == "set_option" and _at(tokens, i + 3) == "in":
+            i += 4  # the option was screened with the rest of the text
+        else:
+            return i
+    return None
+
+
+def _no_token_breakers(tokens: list[Token], what: str) -> None:
+    for t in tokens:
+        if t.kind is TokenKind.STRING and any(b in t.text[1:-1] for b in _TOKEN_BREAKERS):
+            raise PolicyViolation(f"{what} may not hold the string {t.text!r}: as a notation's token it would change "
+                                  "how Lean splits the text")
+
+
 def screen_header(header: str) -> None:
     """Refuse a header with a command that acts outside the document, runs code or switches a check off.
     Declarations (axioms included: they stay part of the problem), notations (they only expand to terms, and the
-    statement is elaborated under them) and `open`/`namespace` are allowed."""
-    tokens = _tokens(header, "the header")
-    _common(tokens, "a header", _HEADER_OPTIONS, _HEADER_ATTRIBUTES)
+    statement is elaborated under them) and `open`/`namespace` are allowed; `prelude` (no core tokens) is not."""
+    tokens, others = _readings(header, "the header")
+    for reading in [tokens, *others]:
+        _common(reading, "a header", _HEADER_OPTIONS, _HEADER_ATTRIBUTES)
+        _no_token_breakers(reading, "a header")
     past_imports = False
     for i, t in enumerate(tokens):
-        if t.kind is TokenKind.IDENT and t.text in ("sorry", "admit", "native_decide"):
+        if t.kind is TokenKind.IDENT and t.text in ("sorry", "admit", "native_decide", "prelude"):
             raise PolicyViolation(f"a header may not use {t.text!r} (declare an axiom instead: it is listed apart)")
         if t.text == "import":
             if past_imports:
@@ -180,28 +259,60 @@ class NotAStatement(PolicyViolation):
     """The text is not a theorem statement at all: bad input rather than an attempt to cheat."""
 
 
+_OPENERS = frozenset({"(", "[", "{", "⟨", "⦃", "⟦", "@[", "#[", "%[", "`(", "``("})
+_CLOSERS = frozenset({")", "]", "}", "⟩", "⦄", "⟧", "]'"})
+
+
 def screen_statement(statement: str) -> None:
-    """A theorem statement obeys the header rules and declares exactly one theorem, first."""
+    """A theorem statement obeys the header rules and the statement contract (statement_contract)."""
+    try:
+        tokenize(statement)
+    except LexError as exc:
+        raise NotAStatement(f"the statement does not lex as Lean: {exc}") from None
+    screen_header(statement)
+    statement_contract(statement)
+
+
+def statement_contract(statement: str) -> None:
+    """What every Lean statement must be, wherever it enters (benchmarks, verify requests, the server, conjectures):
+    exactly one declaration (`theorem`, `lemma`, `example` or `def`, after doc comments and `open N in` /
+    `set_option N V in` prefixes), whose signature ends the text with its one top-level `:=` (or `:= by`), comments
+    and white space aside. Without that `:=` the proof would be appended to the signature and could extend it
+    (more binders, a weaker conclusion); a `:=` before the end would put a body in the statement. Raises
+    NotAStatement for text that is no statement, PolicyViolation for one that declares more."""
     try:
         tokens = tokenize(statement)
     except LexError as exc:
         raise NotAStatement(f"the statement does not lex as Lean: {exc}") from None
-    screen_header(statement)
-    first = _first_code(tokens)
-    while first is not None and tokens[first].text == "set_option" and _at(tokens, first + 3) == "in":
-        first += 4  # `set_option NAME VALUE in theorem ...` (the option was screened above)
+    first = _first_declaration(tokens)
     if first is None or _at(tokens, first) not in _STATEMENT_KEYWORDS:
         raise NotAStatement("a statement must start with `theorem`, `lemma`, `example` or `def`")
+    opens = _open_in_tokens(tokens)
     for i, t in enumerate(tokens):
         if t.kind is TokenKind.IDENT and i != first and (t.text in _THEOREM or t.text in _DECLARATIONS):
-            raise PolicyViolation(f"a statement may not use {t.text!r}: it declares only its theorem")
+            if i not in opens or i > first:
+                raise PolicyViolation(f"a statement may not use {t.text!r}: it declares only its theorem")
+    code = [t for t in tokens[first:] if t.kind is not TokenKind.DOC_COMMENT]
+    tail = 2 if code and code[-1].text == "by" else 1
+    if len(code) <= tail or code[-tail].text != ":=":
+        raise NotAStatement("a statement must end with `:=` (or `:= by`): the proof follows it")
+    depth, binders = 0, 0  # `let x := v; P` in the type binds with a `:=` of its own
+    for t in code[:-tail]:
+        depth += (t.text in _OPENERS) - (t.text in _CLOSERS)
+        binders += t.text in ("let", "have", "letI", "haveI")
+        if depth <= 0 and t.text == ":=" and binders:
+            binders -= 1
+        elif depth <= 0 and t.text in (":=", "where"):
+            raise NotAStatement(f"the statement has {t.text!r} before its final `:=`: it must end at its signature")
 
 
 def screen_file(body: str) -> None:
     """A whole file after its imports: declarations are fine, holes, new axioms and code are not."""
-    tokens = _tokens(body, "the file")
-    _common(tokens, "a file", _HEADER_OPTIONS, _HEADER_ATTRIBUTES)
-    for t in tokens:
+    tokens, others = _readings(body, "the file")
+    for reading in [tokens, *others]:
+        _common(reading, "a file", _HEADER_OPTIONS, _HEADER_ATTRIBUTES)
+        _no_token_breakers(reading, "a file")
+    for t in [t for reading in [tokens, *others] for t in reading]:
         if t.kind is TokenKind.IDENT and (t.text in _HOLES or t.text in ("axiom", "import")):
             raise PolicyViolation(f"a checked file may not use {t.text!r}")
 
@@ -220,7 +331,7 @@ def restated_name(proof: str) -> Optional[str]:
         tokens = tokenize(proof)
     except LexError:
         return None
-    first = _first_code(tokens)
+    first = _first_declaration(tokens)
     if first is None or tokens[first].text not in _THEOREM or first + 1 >= len(tokens):
         return None
     return tokens[first + 1].name or None

@@ -10,6 +10,7 @@ from typing import Any, Optional, Sequence
 
 from ..config import ResourceLimits
 from ..process import LimitedProcess, ProcessDied, ReadTimeout
+from ..sandbox import SandboxConfig
 
 # Request shapes the REPL understands; anything else may make it exit, so it is refused before sending.
 _REQUEST_KEYS = {
@@ -65,11 +66,19 @@ def _end_of_response(buf: bytes) -> Optional[int]:
 class LeanRepl:
     """One REPL process. Every request has a deadline; past it the process group is killed."""
 
-    def __init__(self, command: Sequence[str], limits: ResourceLimits, cwd: Optional[str] = None):
+    def __init__(
+        self,
+        command: Sequence[str],
+        limits: ResourceLimits,
+        cwd: Optional[str] = None,
+        sandbox: Optional[SandboxConfig] = None,
+    ):
         # The REPL lives for many requests and runs threads: a lifetime RLIMIT_CPU would kill it mid-check, so time
         # is enforced per request from outside (read deadlines, then a kill of the process group) instead.
         limits = dataclasses.replace(limits, cpu_seconds=0)
-        self.proc = LimitedProcess(command, limits, cwd=cwd, merge_stderr=False, extra_env=lean_child_env())
+        self.proc = LimitedProcess(
+            command, limits, cwd=cwd, merge_stderr=False, extra_env=lean_child_env(), sandbox=sandbox
+        )
         self.requests = 0
 
     def alive(self) -> bool:

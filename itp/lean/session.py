@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, Optional
 
@@ -24,6 +25,76 @@ REF_NAME = "stp_statement_ref"
 # an option set by one command holds in every command run on its environment (transcript `options`). A header that
 # sets autoImplicit itself keeps its choice (ProofNet's statements were checked with Lean's defaults).
 STRICT_OPTIONS = "set_option autoImplicit false"
+
+
+BASE_NAMES_TAG = "stp-base-names: "
+AUDIT_OK = "stp-audit: ok"
+# Both run as commands on a REPL environment (REPL transcript `options`: a command sees what earlier commands on its
+# environment did). Constants declared in the environment itself, not imported, are in its `constants.map₂`
+# (src/Lean/Environment.lean; imported ones are in `map₁`).
+BASE_NAMES_CODE = "\n".join(
+    [
+        "open Lean Elab Command in",
+        "#eval show CommandElabM Unit from do",
+        "  let names := (← getEnv).constants.map₂.toList.map (fun (n, _) => toString n)",
+        f'  logInfo m!"{BASE_NAMES_TAG}{{Json.compress (toJson names)}}"',
+    ]
+)
+
+
+def _lean_string(text: str) -> str:
+    """A Lean string literal: JSON's escapes are Lean's too (quotedCharCoreFn: `\\"`, `\\\\`, `\\n`, `\\uXXXX`)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def result_audit(name: str, base: tuple[str, ...]) -> str:
+    """The Lean command that checks the environment a proof left (run on it), not the proof's text:
+    - exactly one new constant is `name`; every other is auxiliary to it (`name.proof_1`, `name.match_1`) or
+      internal (`_auxLemma`); none is an axiom, opaque, inductive, unsafe or partial;
+    - its type equals, as an `Expr`, that of REF_NAME: the statement elaborated alone before the proof ran, so
+      nothing the proof adds (instances, notations, options) reaches it;
+    - renamed copies of the new constants are replayed through the kernel (`Lean.Environment.replay`, lean4checker's
+      approach; src/Lean/Replay.lean sends each declaration to `Kernel.Environment.addDecl` with empty options, so
+      no `debug.skipKernelTC` applies), which catches a constant added unchecked;
+    - `#print axioms` for the axiom audit (LeanSession.judge).
+    `base`: the header's own constants (LeanSession.base_names); `_eval` is `#eval`'s own auxiliary constant."""
+    names = ", ".join(_lean_string(n) for n in base)
+    lines = [
+        "open Lean Elab Command in",
+        "#eval show CommandElabM Unit from do",
+        "  let env ← getEnv",
+        f"  let base : List String := [{names}]",
+        f"  let asked : Name := String.toName {_lean_string(name)}",
+        f"  let ref : Name := String.toName {_lean_string(REF_NAME)}",
+        "  let fresh := env.constants.map₂.toList.filter fun (n, _) =>",
+        "    !(base.contains (toString n)) && !(ref.isPrefixOf n) && !((`_eval).isPrefixOf n)",
+        '  unless (fresh.filter (·.1 == asked)).length == 1 do throwError "stp: the proof did not declare {asked}"',
+        "  for (n, c) in fresh do",
+        '    unless asked.isPrefixOf n || n.isInternal do throwError "stp: the proof also declared {n}"',
+        '    if c.isUnsafe || c.isPartial then throwError "stp: {n} is unsafe or partial"',
+        '    unless c.isTheorem || c.isDefinition do throwError "stp: {n} is neither a theorem nor a definition"',
+        '  let some got := env.find? asked | throwError "stp: no {asked}"',
+        '  let some want := env.find? ref | throwError "stp: no reference statement"',
+        "  unless got.type == want.type && got.levelParams.length == want.levelParams.length do",
+        '    throwError "stp: the proved statement differs from the asked one"',
+        "  let isNew : Name → Bool := fun n => fresh.any (·.1 == n)",
+        "  let rn : Name → Name := fun n => if isNew n then `stp_replay ++ n else n",
+        "  let re : Expr → Expr := fun e => e.replace fun",
+        "    | .const n us => if isNew n then some (.const (rn n) us) else none",
+        "    | _ => none",
+        "  let mut copies : Std.HashMap Name ConstantInfo := {}",
+        "  for (n, c) in fresh do",
+        "    match c with",
+        "    | .thmInfo v => copies := copies.insert (rn n) (.thmInfo { v with name := rn n, type := re v.type,",
+        "        value := re v.value, all := v.all.map rn })",
+        "    | .defnInfo v => copies := copies.insert (rn n) (.defnInfo { v with name := rn n, type := re v.type,",
+        "        value := re v.value, all := v.all.map rn })",
+        '    | _ => throwError "stp: {n} cannot be replayed"',
+        "  discard <| (Lean.Environment.replay copies env.toKernelEnv : IO Kernel.Environment)",
+        f'  logInfo "{AUDIT_OK}"',
+        f"#print axioms {name}",
+    ]
+    return "\n".join(lines)
 
 
 class LeanHeaderError(StatementError):
@@ -104,6 +175,8 @@ class LeanSession:
             self.header_axioms = []
         self.uses = 0
         self.generation = 0
+        self._base_names: Optional[tuple[str, ...]] = None
+        self._base_generation = 0
         self.repl: Optional[LeanRepl] = None
         self.env: Optional[int] = None
         self._boot()
@@ -112,7 +185,12 @@ class LeanSession:
         if self.repl is not None:
             self.repl.close()
         self.generation += 1
-        self.repl = LeanRepl(self.config.repl_command, self.config.limits, cwd=self.config.repl_cwd)
+        self.repl = LeanRepl(
+            self.config.repl_command,
+            self.config.limits,
+            cwd=self.config.repl_cwd,
+            sandbox=self.config.process_sandbox(),
+        )
         self.env = None
         if self.header.strip():
             try:
@@ -152,9 +230,9 @@ class LeanSession:
 
     # -- whole proofs ---------------------------------------------------------------------------------------------
     def check(self, theorem: Theorem, proof: str, timeout: float) -> Verdict:
-        """Compile statement + proof as a command on the header environment, then audit it there. A proof that
-        restates the theorem is compared with the asked statement elaborated beforehand in the header environment
-        (elaborating it after the proof would let the proof change what the statement means)."""
+        """Elaborate the asked statement alone on the header environment (the reference), run statement + proof (or
+        the restated theorem) on top of it, then audit the result, not the text (result_audit): exactly the asked
+        declaration was added, its type is the reference's, the kernel re-checks it, and its axioms are listed."""
         t0 = time.monotonic()
         self.uses += 1
         elapsed = lambda: time.monotonic() - t0  # noqa: E731
@@ -163,15 +241,17 @@ class LeanSession:
             return refused
         restated = restated_name(proof)
         try:
-            base_env = self.env
-            if restated:
-                ref = self.command(_with_sorry(rename_declaration(theorem.statement, REF_NAME)), timeout)
-                errs = errors_of(ref)
-                if errs:
-                    return Verdict(VerdictKind.BAD_STATEMENT, f"statement does not elaborate: {errs[0]}")
-                base_env = ref["env"]
+            reference = rename_declaration(theorem.statement, REF_NAME)
+        except PolicyViolation as exc:
+            return Verdict(VerdictKind.BAD_STATEMENT, f"{theorem.name}: {exc}")
+        try:
+            base = self.base_names()
+            ref = self.command(_with_sorry(reference), timeout)
+            errs = errors_of(ref)
+            if errs:
+                return Verdict(VerdictKind.BAD_STATEMENT, f"statement does not elaborate: {errs[0]}")
             code = proof if restated else theorem.statement.rstrip() + "\n" + proof
-            response = self.command(code, timeout, env=base_env)
+            response = self.command(code, timeout, env=ref["env"])
             errs = errors_of(response)
             if errs:
                 at = error_offset(response, code, len(code) - len(proof), len(proof))
@@ -179,31 +259,33 @@ class LeanSession:
             warnings = [m.get("data", "") for m in response.get("messages", [])]
             if any(_uses_sorry(w) for w in warnings) or response.get("sorries"):
                 return Verdict(VerdictKind.UNTRUSTED, "the proof uses sorry", seconds=elapsed())
-            audit = self.command(
-                self._audit_code(theorem, restated is not None), self.config.check_timeout, env=response["env"]
-            )
+            audit = self.command(result_audit(theorem.name, base), self.config.check_timeout, env=response["env"])
         except ReplTimeout as exc:
             self._restart_quietly()
             return Verdict(VerdictKind.TIMEOUT, str(exc), seconds=elapsed())
         except ReplDied as exc:
             self._restart_quietly()
             return Verdict(VerdictKind.ERROR, f"Lean REPL died: {exc}", seconds=elapsed())
+        if not errors_of(audit) and not any(m.get("data", "") == AUDIT_OK for m in audit.get("messages", [])):
+            return Verdict(VerdictKind.UNTRUSTED, "the result audit gave no verdict", seconds=elapsed())
         return self.judge(audit, elapsed())
 
-    def _audit_code(self, theorem: Theorem, restated: bool) -> str:
-        lines = []
-        if restated:
-            # Both types are `Expr`s fixed when their declarations were elaborated: the reference one before the
-            # proof ran, so instances or notations the proof might add cannot reach it.
-            lines += [
-                "open Lean Elab Command in",
-                "#eval show CommandElabM Unit from do",
-                f"  let a := ((← getEnv).find? `{theorem.name}).map (·.type)",
-                f"  let b := ((← getEnv).find? `{REF_NAME}).map (·.type)",
-                '  unless a.isSome && a == b do throwError "stp: the proved statement differs from the asked one"',
-            ]
-        lines.append(f"#print axioms {theorem.name}")
-        return "\n".join(lines)
+    def base_names(self) -> tuple[str, ...]:
+        """Names of the constants the header's environment declares itself (not imported), asked once per process:
+        what the result audit does not count as new."""
+        if self.env is None:
+            return ()  # a fresh environment: nothing but its imports
+        if self._base_names is None or self._base_generation != self.generation:
+            response = self.command(BASE_NAMES_CODE, self.config.start_timeout)
+            found = None
+            for m in response.get("messages", []):
+                data = m.get("data", "")
+                if data.startswith(BASE_NAMES_TAG):
+                    found = json.loads(data[len(BASE_NAMES_TAG) :])
+            if errors_of(response) or not isinstance(found, list):
+                raise ReplDied(f"no answer to the base-names request: {errors_of(response) or response}")
+            self._base_names, self._base_generation = tuple(str(n) for n in found), self.generation
+        return self._base_names
 
     def judge(self, audit: dict[str, Any], seconds: float) -> Verdict:
         """The verdict from an audit response: standard axioms pass, the header's own axioms are listed apart."""

@@ -107,7 +107,7 @@ def _body_start(text: str, tokens: list[Token], i: int) -> int:
     """Offset where the declaration's signature ends: its `:=`, `where`, or a `|` starting a line."""
     for j in range(i, len(tokens)):
         t = tokens[j]
-        if t.text == ":" and j + 1 < len(tokens) and tokens[j + 1].text == "=" and tokens[j + 1].start == t.end:
+        if t.text == ":=":  # one token of Lean's table (itp/lean/lexer.py)
             return t.start
         if t.text == "where" or (t.text == "|" and starts_line(text, t)):
             return t.start

@@ -20,9 +20,7 @@ EMBEDDERS: Registry[Embedder] = Registry("embedder")
 @EMBEDDERS.register("policy")
 def policy_embeddings(ctx: "Context", texts: list[str]) -> np.ndarray:
     """STP's: the current checkpoint's embeddings, computed by the policy actor (RL/utils/embedding_utils.py)."""
-    import ray
-
-    return np.array(ray.get(ctx.workers.policy.embed.remote(texts)))
+    return np.array(ctx.workers.get(ctx.workers.policy.embed.remote(texts), "embeddings from the policy actor"))
 
 
 @functools.lru_cache(maxsize=1)

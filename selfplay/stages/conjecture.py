@@ -61,15 +61,13 @@ INPUTS_PER_BATCH = 64  # conjecture inputs generated and checked together; a kil
 
 def _generate_many(ctx: Context):
     """generate_many(prompts, n): the prompts split over the policy actors, one generation call each, all at once."""
-    import ray
-
     def generate_many(prompts: list[str], n: int) -> list[list[str]]:
         actors = ctx.workers.policies
         if not prompts:
             return []
         size = -(-len(prompts) // len(actors))
         refs = [a.generate.remote(prompts[i * size : (i + 1) * size], n) for i, a in enumerate(actors)]
-        return [texts for part in ray.get(refs) for texts in part]
+        return [texts for part in ctx.workers.get(refs, "conjectures from the policy actors") for texts in part]
 
     return generate_many
 

@@ -1,6 +1,8 @@
 """Stage E2 (our addition): best-first search on the held-out statements at a fixed budget each, with the mixture
 tactic policy (the round's model, the run's memory, the portfolio) or the portfolio alone: what a user of `prove`
-gets from the round's model, next to what the model proves alone (stage E)."""
+gets from the round's model, next to what the model proves alone (stage E). The search runs in the driver but its
+model requests go to the round's policy actors (`Workers.remote_service`): the driver loads no model and touches no
+GPU."""
 
 from __future__ import annotations
 
@@ -29,12 +31,17 @@ def heldout_search(ctx: Context, checkpoint: Optional[str], path: Path, policy: 
     with ResultLog(path, key="name") as log:
         done = log.done()
         todo = [t for t in ctx.heldout if t.name not in done]
-        models: dict = {}
+        if not todo:
+            return
+        service = None
+        if model is not None:
+            ctx.load_policy(model)
+            service = ctx.workers.remote_service()
         run_with_envs(
             todo,
             ctx.cfg.heldout.search_workers,
             ctx.cfg.backend,
-            setup=lambda env: (env, *make_policies(env, model, shared=models, policy=settings, memory=memory)),
+            setup=lambda env: (env, *make_policies(env, model, policy=settings, memory=memory, service=service)),
             work=lambda ctx_, theorem: prove_record(theorem, *ctx_, config),
             on_result=lambda _, rec: log.append({**rec, "policy": policy, "checkpoint": model}),
             config=ctx.itp_config,

@@ -39,7 +39,12 @@ def test_verify_needs_no_repl_when_every_proof_is_refused(tmp_path):
 
 def test_check_refuses_a_cheating_lean_file_without_lean(tmp_path):
     cheat = tmp_path / "cheat.lean"
-    cheat.write_text('import Mathlib\n\ntheorem t : 1 = 2 := by\n  exact "/-" ▸ sorry\n')
+    cheat.write_text('import Mathlib\n\ntheorem t : 1 = 2 := by\n  exact (rfl : 1 = 1) ▸ sorry\n')
     proc = stp("check", cheat, "--json")
     assert proc.returncode == 1, proc.stderr
     assert "sorry" in json.loads(proc.stdout)["reason"]
+    # A string that a notation could turn into a comment opener is refused on its own (itp/lean/policy.py).
+    cheat.write_text('import Mathlib\n\ntheorem t : 1 = 1 := by\n  exact "/-" ▸ rfl\n')
+    proc = stp("check", cheat, "--json")
+    assert proc.returncode == 1, proc.stderr
+    assert "'\"/-\"'" in json.loads(proc.stdout)["reason"]

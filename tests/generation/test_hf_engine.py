@@ -94,3 +94,29 @@ def test_more_samples_than_rows_per_call_come_in_pieces(tiny_models):
         [GenerationRequest("a", n=5, max_tokens=3, seed=1), GenerationRequest("b", n=3, max_tokens=3, seed=1)]
     )
     assert len(five) == 5 and len(three) == 3
+
+
+def test_a_prompt_longer_than_the_context_is_cut_to_leave_room_for_the_completion(tmp_path):
+    from stp_prover.training import TinyModelConfig, init_model
+
+    # A GPT-2 whose position table has 64 rows: 100 prompt bytes would index past it (an IndexError here, a
+    # device-side assert on a GPU). The prompt loses its beginning; 8 tokens of room stay for the completion.
+    model = init_model(tmp_path / "gpt64", TinyModelConfig(kind="tiny-gpt2", width=32, layers=1, heads=2, context=64))
+    engine = make_engine(str(model), EngineSettings(device="cpu"))
+    long = "x" * 90 + "Theorem t."
+    [cut, short] = engine.generate(
+        [GenerationRequest(long, n=2, max_tokens=8, seed=1), GenerationRequest("a", n=1, max_tokens=8, seed=1)]
+    )
+    assert len(cut) == 2 and cut.prompt_cut == 100 - (64 - 8) and short.prompt_cut == 0
+    # More tokens than the context: one prompt token stays (ByT5 adds no BOS) and generation stops at the context.
+    [whole] = engine.generate([GenerationRequest(long, n=1, max_tokens=200, temperature=0)])
+    assert whole.prompt_cut == 99 and whole[0].tokens <= 63
+
+
+def test_the_thread_setting_is_applied(tiny_models):
+    before = torch.get_num_threads()
+    try:
+        make_engine(str(tiny_models / "gpt"), EngineSettings(device="cpu", threads=before + 1))
+        assert torch.get_num_threads() == before + 1
+    finally:
+        torch.set_num_threads(before)

@@ -8,6 +8,8 @@ import json
 
 from stp_prover.itp import LeanConfig, Theorem, VerdictKind
 from stp_prover.itp.lean import LeanEnv
+from stp_prover.itp.lean.policy import rename_declaration
+from stp_prover.itp.lean.session import REF_NAME, _with_sorry
 from tests.conftest import repl_double_command
 
 ARITH = "From Coq Require Import Lia.\n"
@@ -54,7 +56,12 @@ LEAN_THM = Theorem("pos_l", "lean", "", "theorem pos_l (x : Nat) : x = x ∧ Tru
 def _lean_env(tmp_path, proof: str, messages: list[dict]) -> LeanEnv:
     code = LEAN_THM.statement + "\n" + proof
     path = tmp_path / "pairs.jsonl"
-    path.write_text(json.dumps({"request": {"cmd": code}, "response": {"env": 1, "messages": messages}}) + "\n")
+    # The check elaborates the statement alone first (the reference its result is compared with), then runs the
+    # proof on that environment (itp/lean/session.py).
+    reference_cmd = _with_sorry(rename_declaration(LEAN_THM.statement, REF_NAME))
+    reference = {"request": {"cmd": reference_cmd}, "response": {"env": 0}}
+    proof_pair = {"request": {"cmd": code, "env": 0}, "response": {"env": 1, "messages": messages}}
+    path.write_text(json.dumps(reference) + "\n" + json.dumps(proof_pair) + "\n")
     return LeanEnv(LeanConfig(repl_command=repl_double_command(extra=path), repl_cwd=None))
 
 

@@ -86,7 +86,11 @@ def test_tiny_selfplay_survives_a_kill_and_resumes(tmp_path, shared_data, coq_en
     resumed = _stp("selfplay", "--resume", str(run), "--json", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = resumed.communicate(timeout=900)
     assert resumed.returncode == 0, err[-3000:]
-    summary = json.loads(out.strip().splitlines()[-1])
+    assert len(out.strip().splitlines()) == 1  # --json: stdout holds the summary alone (worker logs go to stderr)
+    summary = json.loads(out)
+    # The cluster report: where each actor ran, and no tracked process (actors, engines, ranks) outlived the run.
+    assert summary["orphans"] == 0 and summary["tracked_processes"]["policy_actor"] >= 1
+    assert any(name.startswith("policy-0/") for name in summary["placement"]) and summary["peak_rss_mib"]["driver"] > 0
 
     # Nothing counted twice: one record per statement (or seed) in every log.
     for r in (0, 1):

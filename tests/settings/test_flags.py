@@ -112,7 +112,16 @@ def test_the_proof_assistant_flags_are_itp_settings_fields():
     p = argparse.ArgumentParser()
     add_itp_options(p)
     flags = {a.option_strings[0] for a in p._actions if a.option_strings and a.dest != "help"}
-    assert flags == {"--tactic-timeout", "--check-timeout", "--memory-mb", "--recycle-after"}
+    assert flags == {
+        "--tactic-timeout",
+        "--check-timeout",
+        "--memory-mb",
+        "--recycle-after",
+        "--sandbox",
+        "--kernel-recheck",
+        "--max-proof-bytes",
+        "--max-proof-sentences",
+    }
     args = p.parse_args(["--tactic-timeout", "3", "--memory-mb", "512"])
     assert itp_settings(args, workers=4) == ItpSettings(tactic_timeout=3.0, memory_mb=512, workers=4)
     assert itp_settings(p.parse_args([])) == ItpSettings()

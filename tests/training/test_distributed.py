@@ -90,6 +90,11 @@ def test_two_workers_take_the_step_one_process_takes_and_write_one_checkpoint(tm
     assert summary["train_loss"] == pytest.approx(summary["last_loss"], rel=1e-3)
     assert list((tmp_path / "ddp" / "trainer" / "runs").rglob("events.out.tfevents.*"))  # rank 0's curves
     assert not list((tmp_path / "ddp" / "workers").glob("error-*.txt"))
+    for rank in (0, 1):
+        # DDP was told that every parameter takes part in the loss: torch warns when it searched for unused ones in
+        # vain (an extra traversal of the autograd graph each step), as it did with gradient checkpointing off.
+        log = (tmp_path / "ddp" / "workers" / f"rank-{rank}.log").read_text()
+        assert f"rank {rank}/2: backend gloo" in log and "find_unused_parameters=True" not in log
     assert not (tmp_path / "ddp" / "workers" / "spec.pkl").exists()
 
     base = tmp_path / "base"  # what `model: init` built for the run
@@ -179,3 +184,97 @@ def test_a_worker_killed_mid_training_ends_the_run_instead_of_leaving_its_peer_w
     assert proc.returncode == 1 and out == ""
     assert "worker 1: killed by signal 9" in err
     assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+
+
+def rank_facts(world_size: int) -> list:
+    """Every rank's threads and process-group backend, gathered on rank 0 over the real group."""
+    import os
+
+    import torch
+    import torch.distributed as dist
+
+    mine = {"rank": dist.get_rank(), "threads": torch.get_num_threads(), "omp": os.environ["OMP_NUM_THREADS"],
+            "backend": dist.get_backend()}  # fmt: skip
+    every: list = [None] * world_size
+    dist.all_gather_object(every, mine)
+    return every
+
+
+def test_ranks_share_the_launchers_cpus_and_run_on_a_gloo_group(tmp_path, monkeypatch):
+    """A Ray task with 4 CPUs has OMP_NUM_THREADS=4 (ray/_private/utils.py): its 2 ranks get 2 threads each, or fewer
+    where the machine has fewer CPUs, never 4 each. On CPU the group is gloo (layout.process_group_backend), and each
+    rank's log says what it runs on."""
+    import os
+
+    from stp_prover.training.distributed import launch
+    from stp_prover.training.layout import threads_per_rank
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    facts = launch(f"{__name__}:rank_facts", (), 2, 60, tmp_path / "workers")
+    share = threads_per_rank(len(os.sched_getaffinity(0)), "4", 2)
+    assert [f["rank"] for f in facts] == [0, 1]
+    assert all(f["threads"] == share and f["omp"] == str(share) and f["backend"] == "gloo" for f in facts)
+    assert sum(f["threads"] for f in facts) <= 4
+    for rank in (0, 1):
+        log = (tmp_path / "workers" / f"rank-{rank}.log").read_text()
+        assert f"rank {rank}/2: backend gloo, device cpu, {share} thread(s)" in log
+
+
+def fsdp_loading(bases: list, world_size: int) -> dict:
+    """Each rank loads every base as sft.py does under FSDP, records what it materialised, then receives rank 0's
+    weights through accelerate's own FSDP2 broadcast (accelerate/utils/fsdp_utils.py fsdp2_load_full_state_dict,
+    which fsdp2_prepare_model calls with cpu_ram_efficient_loading) and computes logits on the same input."""
+    import torch
+    import torch.distributed as dist
+    from accelerate import Accelerator
+    from accelerate.utils.fsdp_utils import fsdp2_load_full_state_dict
+    from transformers import AutoConfig
+
+    from stp_prover.training.sft import load_model
+
+    accelerator = Accelerator(cpu=True)
+    rank = dist.get_rank()
+    mine = {}
+    for base in bases:
+        model = load_model(base, AutoConfig.from_pretrained(base), "fsdp", rank)
+        params = list(model.parameters())
+        seen = {
+            "devices": sorted({p.device.type for p in params}),
+            "bytes": sum(p.numel() * p.element_size() for p in params if p.device.type != "meta"),
+            "full_bytes": sum(p.numel() * 4 for p in params),
+            "dtypes": sorted({str(p.dtype) for p in params}),
+            "buffers": {n: b.device.type for n, b in model.named_buffers()},
+        }
+        fsdp2_load_full_state_dict(accelerator, model, model.state_dict() if rank == 0 else {})
+        model.tie_weights()  # the broadcast assigns each name its own tensor (accelerate re-ties too)
+        model.eval()
+        with torch.no_grad():
+            seen["logits"] = model(input_ids=torch.tensor([[5, 6, 7, 8, 9]])).logits
+        mine[str(base)] = seen
+    every: list = [None] * world_size
+    dist.all_gather_object(every, mine)
+    return {"ranks": every}
+
+
+def test_under_fsdp_only_rank_0_materialises_the_model_and_the_others_receive_its_weights(tmp_path):
+    """Rank 1 holds no parameter memory before sharding (the meta device), keeps its real non-persistent buffers
+    (Llama's RoPE inv_freq, which the broadcast does not carry), and after upstream's broadcast computes exactly rank
+    0's logits: GPT-2 (tied embeddings) and Llama."""
+    import torch
+
+    from stp_prover.training import TinyModelConfig, init_model
+    from stp_prover.training.distributed import launch
+
+    bases = [
+        str(init_model(tmp_path / kind, TinyModelConfig(kind=kind, width=64, layers=2, heads=2, context=64)))
+        for kind in ("tiny-gpt2", "llama")
+    ]
+    ranks = launch(f"{__name__}:fsdp_loading", (bases,), 2, 120, tmp_path / "workers")["ranks"]
+    for base in bases:
+        zero, one = ranks[0][base], ranks[1][base]
+        assert zero["devices"] == ["cpu"] and zero["dtypes"] == ["torch.float32"]
+        assert zero["bytes"] == zero["full_bytes"] > 100_000
+        assert one["devices"] == ["meta"] and one["bytes"] == 0
+        assert set(one["buffers"].values()) <= {"cpu"} and one["buffers"] == zero["buffers"]
+        torch.testing.assert_close(one["logits"], zero["logits"], rtol=0, atol=0)
+    assert "model.rotary_emb.inv_freq" in ranks[1][bases[1]]["buffers"]

@@ -3,6 +3,7 @@ per-example weights, gradient accumulation scaled right, LoRA, checkpoints that 
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -103,6 +104,8 @@ def test_training_lowers_the_loss_and_the_prover_loads_the_checkpoint(tiny, tmp_
     assert report.steps == 8 and report.examples == 16 and report.world_size == 1
     assert report.last_loss < report.first_loss
     assert list((tmp_path / "ckpt" / "trainer" / "runs").rglob("events.out.tfevents.*"))  # TensorBoard's curves
+    # The Trainer trains without a key/value cache; the checkpoint must generate with one.
+    assert json.loads((tmp_path / "ckpt" / "config.json").read_text()).get("use_cache", True) is True
     model = HFModel(str(tmp_path / "ckpt"))
     assert len(model.generate("Complete: theorem t1 :", 2, 8, beam=False)) == 2
 
@@ -194,8 +197,6 @@ def test_gradient_accumulation_4x2_is_one_batch_of_8(tiny, tmp_path, token_weigh
 def test_a_bf16_base_trains_in_fp32_and_stays_a_bf16_checkpoint(tiny, tmp_path):
     """fp32 master weights (from_pretrained with an explicit dtype), the checkpoint written in the base's dtype and
     its config saying so (vLLM's dtype "auto" reads it)."""
-    import json
-
     import torch
     from safetensors import safe_open
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -215,8 +216,6 @@ def test_a_bf16_base_trains_in_fp32_and_stays_a_bf16_checkpoint(tiny, tmp_path):
 
 
 def test_lora_is_merged_into_a_plain_checkpoint(tiny, tmp_path):
-    import json
-
     train_sft(EXAMPLES, tiny["tiny-gpt2"], tmp_path / "lora", SFTSettings(epochs=1, lora=True, lora_r=4))
     assert not (tmp_path / "lora" / "adapter_config.json").exists()
     assert json.loads((tmp_path / "lora" / "config.json").read_text())["model_type"] == "gpt2"
@@ -249,3 +248,98 @@ def test_examples_round_trip_and_bad_lines_are_named(tmp_path):
     path.write_text('{"prompt": "p"}\n')
     with pytest.raises(ValueError, match="ex.jsonl:1"):
         list(read_examples(path))
+
+
+def _block_calls(base, s: SFTSettings, out) -> tuple[int, bool, object]:
+    """Train one step with the real trainer; (the first block's forward calls, whether the model had checkpointing
+    on, the model's config) as it trained."""
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from stp_prover.training.sft import _Collator, _weighted_trainer_class, training_arguments
+
+    tok = AutoTokenizer.from_pretrained(str(base))
+    model = AutoModelForCausalLM.from_pretrained(str(base))
+    calls = []
+    block = model.transformer.h[0]
+    forward = block.forward
+
+    def counted(*args, **kwargs):  # not a forward hook: torch runs none while it recomputes
+        calls.append(1)
+        return forward(*args, **kwargs)
+
+    block.forward = counted
+    trainer = _weighted_trainer_class()(
+        model=model,
+        args=training_arguments(s, out, 4, 1),
+        train_dataset=Dataset.from_list([_encode(tok, e, False, 64) for e in EXAMPLES[:4]]),
+        processing_class=tok,
+        data_collator=_Collator(tok.pad_token_id),
+    )
+    trainer.train()
+    return len(calls), trainer.model.is_gradient_checkpointing, trainer.model.config
+
+
+@pytest.mark.parametrize("on", [False, True])
+def test_gradient_checkpointing_is_what_the_settings_say(tiny, tmp_path, on):
+    """Set explicitly, not TRL's silent default (on, trl/trainer/sft_config.py): with it on, the backward pass
+    recomputes each block's forward (non-reentrant torch checkpointing, transformers' GradientCheckpointingLayer), so
+    the first block runs twice per step; off, once. No key/value cache while training (transformers' Trainer sets
+    model.config.use_cache to TrainingArguments.use_cache, False, trainer.py). The run's report says which."""
+    s = SFTSettings(batch_size=4, gradient_checkpointing=on, extra={"max_steps": 1})
+    calls, flag, config = _block_calls(tiny["tiny-gpt2"], s, tmp_path / "probe")
+    assert (calls, flag) == ((2, True) if on else (1, False))
+    assert config.use_cache is False
+    assert training_arguments_of(s).gradient_checkpointing_kwargs == ({"use_reentrant": False} if on else None)
+    report = train_sft(EXAMPLES[:4], tiny["tiny-gpt2"], tmp_path / "out", s)
+    assert report.gradient_checkpointing is on
+
+
+def training_arguments_of(s: SFTSettings):
+    from pathlib import Path
+
+    from stp_prover.training.sft import training_arguments
+
+    return training_arguments(s, Path("/nonexistent"), 4, 1)
+
+
+def test_the_step_takes_the_batch_the_config_asks_for(tiny, tmp_path):
+    """per-device batch x accumulation x processes (x DataParallel's GPUs, transformers/training_args.py
+    train_batch_size) is sft.batch_size x accumulation; a setting that would change it is refused by name."""
+    s = SFTSettings(batch_size=4, extra={"gradient_accumulation_steps": 2, "max_steps": 1})
+    args = training_arguments_of(s)
+    assert (args.per_device_train_batch_size, args.gradient_accumulation_steps, args.n_gpu) == (4, 2, 0)
+    report = train_sft(EXAMPLES[:8], tiny["tiny-gpt2"], tmp_path / "ok", s)
+    assert report.steps == 1
+    overridden = SFTSettings(batch_size=8, extra={"per_device_train_batch_size": 16})
+    with pytest.raises(ValueError, match="16 examples per optimiser step.*not the 8"):
+        train_sft(EXAMPLES[:8], tiny["tiny-gpt2"], tmp_path / "x", overridden)
+    with pytest.raises(ValueError, match="gradient_accumulation_steps"):
+        train_sft(EXAMPLES[:8], tiny["tiny-gpt2"], tmp_path, SFTSettings(extra={"gradient_accumulation_steps": 0}))
+
+
+def test_zero3_refuses_to_load_the_whole_model_without_its_deepspeed_config(tiny):
+    """from_pretrained loads under deepspeed.zero.Init only while an HfDeepSpeedConfig is alive
+    (transformers/integrations/deepspeed.py, modeling_utils.py get_init_context); train_process builds the training
+    arguments, which hold it, before loading, and load_model refuses to load a ZeRO-3 model without it rather than
+    materialise it whole on every rank. (The live-config half needs DeepSpeed, which a GPU node installs.)"""
+    from transformers import AutoConfig
+
+    from stp_prover.training.sft import load_model
+
+    with pytest.raises(RuntimeError, match="HfDeepSpeedConfig"):
+        load_model(str(tiny["tiny-gpt2"]), AutoConfig.from_pretrained(str(tiny["tiny-gpt2"])), "zero3", 0)
+
+
+@pytest.mark.parametrize("checkpointing", [False, True])
+def test_fsdp_arguments_load_on_rank_0_only_and_checkpoint_the_fsdp_way(monkeypatch, checkpointing):
+    """cpu_ram_efficient_loading makes accelerate broadcast rank 0's weights into the other ranks' meta models
+    (accelerate/utils/fsdp_utils.py fsdp2_prepare_model; test_distributed.py runs that broadcast for real);
+    checkpointing under FSDP is FSDP's activation checkpointing, as transformers advises (training_args.py
+    _process_fsdp_args), not gradient_checkpointing's extra all-gather."""
+    monkeypatch.setenv("FSDP_CPU_RAM_EFFICIENT_LOADING", "false")  # SFTConfig sets it; undone after the test
+    args = training_arguments_of(SFTSettings(workers=2, sharding="fsdp", gradient_checkpointing=checkpointing))
+    assert args.fsdp_plugin_args["cpu_ram_efficient_loading"] is True
+    assert args.fsdp_plugin_args["state_dict_type"] == "FULL_STATE_DICT"
+    assert args.fsdp_plugin_args.get("activation_checkpointing", False) is checkpointing
+    assert args.gradient_checkpointing is False and args.ddp_find_unused_parameters is False

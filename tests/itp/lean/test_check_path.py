@@ -13,8 +13,17 @@ import pytest
 from stp_prover.itp import BackendUnavailable, LeanConfig, StepKind, Theorem, UntrustedInput, VerdictKind
 from stp_prover.itp.config import ResourceLimits
 from stp_prover.itp.lean import LeanEnv
+from stp_prover.itp.lean.policy import rename_declaration
 from stp_prover.itp.lean.repl import LeanRepl, lean_child_env
-from stp_prover.itp.lean.session import REF_NAME, STRICT_OPTIONS, LeanSession
+from stp_prover.itp.lean.session import (
+    AUDIT_OK,
+    BASE_NAMES_CODE,
+    BASE_NAMES_TAG,
+    REF_NAME,
+    STRICT_OPTIONS,
+    _with_sorry,
+    result_audit,
+)
 from tests.conftest import TRANSCRIPTS, repl_double_command
 from tests.itp.lean_repl_double import _responses
 
@@ -37,60 +46,80 @@ def env_with(tmp_path, pairs, *uses, exit_on=()) -> LeanEnv:
 
 HEADER = "import Mathlib\n"
 BOOT = [({"cmd": HEADER}, {"env": 0}), ({"cmd": STRICT_OPTIONS, "env": 0}, {"env": 1})]
+OK = info(AUDIT_OK)
+
+
+def base_names_pair(env: int, names=()) -> tuple[dict, dict]:
+    """WRITTEN BY US (not recorded): the base-names request on the header's environment and its answer."""
+    return {"cmd": BASE_NAMES_CODE, "env": env}, {"env": 90, "messages": [info(BASE_NAMES_TAG + json.dumps(list(names)))]}
+
+
+def check_pairs(thm, code, proof_answer, audit_answer, header_env=None, base=(), ref_env=2, proof_env=3):
+    """The exchange of one check (LeanSession.check): base names (with a header), the reference statement, the
+    proof on the reference's environment, the result audit on the proof's. The reference and audit answers are
+    WRITTEN BY US (no recorded transcript has them); `proof_answer` may be a recorded one."""
+    pairs = [base_names_pair(header_env, base)] if header_env is not None else []
+    ref = {"cmd": _with_sorry(rename_declaration(thm.statement, REF_NAME))}
+    if header_env is not None:
+        ref["env"] = header_env
+    pairs.append((ref, {"env": ref_env, "sorries": [{"proofState": 0, "goal": "⊢ _"}]}))
+    pairs.append(({"cmd": code, "env": ref_env}, dict(proof_answer, env=proof_env)))
+    pairs.append(({"cmd": result_audit(thm.name, tuple(base)), "env": proof_env}, audit_answer))
+    return pairs
 
 
 def test_a_restated_proof_is_compared_with_the_statement_elaborated_before_it(tmp_path):
-    # Defect 2: the reference statement is elaborated on the header's environment (env 1) *before* the proof, and
-    # the proof runs on top of it (env 2), so nothing the proof declares can change what the reference means.
+    # The reference statement is elaborated on the header's environment (env 1) *before* the proof, and the proof
+    # runs on top of it (env 2), so nothing the proof declares can change what the reference means; the audit
+    # compares the two types and replays the new declarations through the kernel.
     thm = Theorem("foo", "lean", HEADER, "theorem foo : (2 : ℕ) + 2 = 4 := by")
     proof = "theorem foo : (2 : ℕ) + 2 = 4 := by norm_num"
-    session = LeanSession.__new__(LeanSession)  # only to build the audit text the session sends
-    session.config = LeanConfig()
-    audit = session._audit_code(thm, True)
-    assert f"find? `{REF_NAME}" in audit and audit.endswith("#print axioms foo")
-    pairs = BOOT + [
-        ({"cmd": f"theorem {REF_NAME} : (2 : ℕ) + 2 = 4 := by sorry", "env": 1}, {"env": 2}),
-        ({"cmd": proof, "env": 2}, {"env": 3}),
-        ({"cmd": audit, "env": 3}, {"env": 4, "messages": [info("'foo' depends on axioms: [propext]")]}),
-    ]
-    with env_with(tmp_path, pairs) as env:
+    audit = result_audit("foo", ())
+    assert f"String.toName {json.dumps(REF_NAME)}" in audit and "Lean.Environment.replay" in audit
+    assert audit.endswith("#print axioms foo")
+    answer = {"env": 4, "messages": [OK, info("'foo' depends on axioms: [propext]")]}
+    with env_with(tmp_path, BOOT + check_pairs(thm, proof, {}, answer, header_env=1)) as env:
         verdict = env.check(thm, proof)
         assert verdict.kind is VerdictKind.PROVED, verdict
 
 
-def test_the_audit_refuses_a_changed_statement_even_without_the_screen(tmp_path, monkeypatch):
-    # The screen is a first line only: with it switched off, the statement comparison still refuses the
-    # redefinition exploit (the `#eval` of the audit throws, which the REPL reports as an error message).
+def test_every_path_audits_the_result_even_without_the_screen(tmp_path, monkeypatch):
+    # The screen is a first line only: with it switched off, the result audit still refuses what the proof did:
+    # a changed statement, an extra declaration, a constant the kernel rejects on replay (its `throwError`s come
+    # back as error messages), and an audit that says nothing is no pass either.
     monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda proof: None)
+    monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda theorem, proof: None)
     thm = Theorem("foo", "lean", HEADER, "theorem foo : (2 : ℕ) + 2 = 5 := by")
-    proof = "theorem foo : (2 : ℕ) + 2 = 5 := rfl"
-    session = LeanSession.__new__(LeanSession)
-    session.config = LeanConfig()
-    err = {
-        "severity": "error",
-        "pos": {"line": 2, "column": 0},
-        "endPos": None,
-        "data": "stp: the proved statement differs from the asked one",
+    cases = {
+        "  exact rfl": "stp: the proved statement differs from the asked one",
+        "  exact cheat_instance": "stp: the proof also declared instCheat",
+        "  set_option debug.skipKernelTC true in exact bad": "(kernel) declaration type mismatch",
+        "  exact silent": None,
     }
-    pairs = BOOT + [
-        ({"cmd": f"theorem {REF_NAME} : (2 : ℕ) + 2 = 5 := by sorry", "env": 1}, {"env": 2}),
-        ({"cmd": proof, "env": 2}, {"env": 3}),
-        ({"cmd": session._audit_code(thm, True), "env": 3}, {"env": 4, "messages": [err]}),
-    ]
+    pairs, env_id = list(BOOT), 10
+    for i, (proof, error) in enumerate(cases.items()):
+        messages = [{"severity": "error", "pos": {"line": 2, "column": 0}, "endPos": None, "data": error}] if error else []
+        answer = {"env": env_id + 3, "messages": messages + [info("'foo' depends on axioms: [propext]")]}
+        pairs += check_pairs(thm, thm.statement + "\n" + proof, {}, answer, header_env=1, ref_env=env_id,
+                             proof_env=env_id + 1)[(1 if i else 0):]
+        env_id += 10
     with env_with(tmp_path, pairs) as env:
-        monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda theorem, proof: None)
-        verdict = env.check(thm, proof)
-        assert verdict.kind is VerdictKind.UNTRUSTED and "differs" in verdict.reason
+        for proof, error in cases.items():
+            verdict = env.check(thm, proof)
+            assert verdict.kind is VerdictKind.UNTRUSTED, (proof, verdict)
+            assert (error or "no verdict") in verdict.reason
 
 
 def test_sorry_is_caught_by_the_repl_answer_without_the_screen(tmp_path, monkeypatch):
-    # Recorded (have_by_sorry): the REPL's answer for this theorem proved by `sorry` is a warning, no error.
+    # Recorded (have_by_sorry): the REPL's answer for this theorem proved by `sorry` is a warning, no error. The
+    # request differs from the recorded one only by running on the reference's environment.
     monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda theorem, proof: None)
     monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda proof: None)
     thm = Theorem("foo", "lean", "", "theorem foo (x : Int) : x = x := by")
     answer = recorded("have_by_sorry", 1)
     assert "sorry" in answer["messages"][0]["data"]
-    with env_with(tmp_path, [({"cmd": "theorem foo (x : Int) : x = x := by\n  sorry"}, answer)]) as env:
+    code = "theorem foo (x : Int) : x = x := by\n  sorry"
+    with env_with(tmp_path, check_pairs(thm, code, answer, {"env": 9})) as env:
         verdict = env.check(thm, "  sorry")
         assert verdict.kind is VerdictKind.UNTRUSTED and "sorry" in verdict.reason
 
@@ -101,7 +130,8 @@ def test_the_v4_24_sorry_warning_is_recognised_too(tmp_path):
     warning = dict(recorded("have_by_sorry", 1))
     warning["messages"] = [dict(warning["messages"][0], data="declaration uses 'sorry'")]
     warning.pop("sorries")
-    with env_with(tmp_path, [({"cmd": "theorem foo (x : Int) : x = x := by\n  simp"}, warning)]) as env:
+    code = "theorem foo (x : Int) : x = x := by\n  simp"
+    with env_with(tmp_path, check_pairs(thm, code, warning, {"env": 9})) as env:
         assert env.check(thm, "  simp").kind is VerdictKind.UNTRUSTED
 
 
@@ -110,8 +140,8 @@ def test_repl_44_a_self_referencing_proof_is_never_proved(tmp_path):
     # (self_proof_apply_check): as a command, Lean rejects it; in tactic mode the REPL answers `goals: []` with a
     # kernel error in proofStatus, which is not `Completed`.
     thm = Theorem("ex", "lean", "", "theorem ex : False := by")
-    pairs = [
-        ({"cmd": "theorem ex : False := by\n  apply ex"}, recorded("self_proof_apply_check", 0)),
+    pairs = check_pairs(thm, "theorem ex : False := by\n  apply ex", recorded("self_proof_apply_check", 0), {})[:2]
+    pairs += [
         ({"cmd": "theorem ex : False := by sorry"}, recorded("self_proof_apply_check", 1)),
         ({"tactic": "apply ex", "proofState": 0}, recorded("self_proof_apply_check", 2)),
     ]
@@ -125,21 +155,16 @@ def test_header_axioms_are_listed_apart(tmp_path):
     header = "import Mathlib\naxiom cheat : (1 : ℕ) = 2\n"
     thm = Theorem("X", "lean", header, "theorem X : (1 : ℕ) = 2 := by")
     boot = [({"cmd": header}, {"env": 0}), ({"cmd": STRICT_OPTIONS, "env": 0}, {"env": 1})]
-    pairs = boot + [
-        ({"cmd": "theorem X : (1 : ℕ) = 2 := by\n  exact cheat", "env": 1}, {"env": 2}),
-        (
-            {"cmd": "#print axioms X", "env": 2},
-            {"env": 3, "messages": [info("'X' depends on axioms: [propext, cheat]")]},
-        ),
-        ({"cmd": "theorem X : (1 : ℕ) = 2 := by\n  exact other", "env": 1}, {"env": 4}),
-        ({"cmd": "#print axioms X", "env": 4}, {"env": 5, "messages": [info("'X' depends on axioms: [other]")]}),
-    ]
+    good = {"env": 4, "messages": [OK, info("'X' depends on axioms: [propext, cheat]")]}
+    bad = {"env": 14, "messages": [OK, info("'X' depends on axioms: [other]")]}
+    pairs = boot + check_pairs(thm, "theorem X : (1 : ℕ) = 2 := by\n  exact cheat", {}, good, 1, ["cheat"])
+    pairs += check_pairs(thm, "theorem X : (1 : ℕ) = 2 := by\n  exact other", {}, bad, 1, ["cheat"], 2, 13)[2:]
     with env_with(tmp_path, pairs) as env:
         ok = env.check(thm, "  exact cheat")
         assert ok.kind is VerdictKind.PROVED and ok.axioms == ["propext"] and ok.header_axioms == ["cheat"]
         assert ok.to_dict()["header_axioms"] == ["cheat"]
-        bad = env.check(thm, "  exact other")
-        assert bad.kind is VerdictKind.UNTRUSTED and "other" in bad.reason
+        bad_verdict = env.check(thm, "  exact other")
+        assert bad_verdict.kind is VerdictKind.UNTRUSTED and "other" in bad_verdict.reason
 
 
 def test_a_refused_header_is_untrusted_before_any_process(tmp_path):
@@ -220,10 +245,7 @@ def test_a_header_that_sets_auto_implicit_keeps_its_choice(tmp_path, shared_data
     assert "set_option autoImplicit true" in axler.header
     header = "import Mathlib\nset_option autoImplicit true\n"
     thm = Theorem("X", "lean", header, "theorem X : True := by")
-    pairs = [
-        ({"cmd": header}, {"env": 0}),
-        ({"cmd": "theorem X : True := by\n  trivial", "env": 0}, {"env": 1}),
-        ({"cmd": "#print axioms X", "env": 1}, {"env": 2, "messages": [info("'X' does not depend on any axioms")]}),
-    ]
+    answer = {"env": 5, "messages": [OK, info("'X' does not depend on any axioms")]}
+    pairs = [({"cmd": header}, {"env": 0})] + check_pairs(thm, "theorem X : True := by\n  trivial", {}, answer, 0)
     with env_with(tmp_path, pairs) as env:
         assert env.check(thm, "  trivial").kind is VerdictKind.PROVED

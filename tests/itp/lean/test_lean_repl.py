@@ -64,33 +64,25 @@ def test_statement_that_does_not_elaborate_is_bad_input():
 
 
 def test_header_imported_once_and_proofs_run_on_its_environment(tmp_path):
+    # Recorded (import_lean): the header's answer. The rest is WRITTEN BY US (tests/itp/lean/test_check_path.py,
+    # check_pairs): strict options, then per proof the reference, the proof on it and the result audit.
+    from tests.itp.lean.test_check_path import OK, check_pairs, info
+
     thm = Theorem("X", "lean", "import Lean", "theorem X : 1 + 1 = 2 := by")
-    info = lambda text: {"severity": "info", "pos": {"line": 1, "column": 0}, "endPos": None, "data": text}  # noqa
-    extra = write_pairs(
-        tmp_path / "pairs.jsonl",
-        [
-            # After the header, the session turns auto-bound implicits off (REPL commands get Lean's defaults).
-            ({"cmd": STRICT_OPTIONS, "env": 0}, {"env": 10}),
-            ({"cmd": "theorem X : 1 + 1 = 2 := by\n  norm_num", "env": 10}, {"env": 1}),
-            ({"cmd": "#print axioms X", "env": 1}, {"env": 2, "messages": [info("'X' depends on axioms: [propext]")]}),
-            ({"cmd": "theorem X : 1 + 1 = 2 := by\n  simp", "env": 10}, {"env": 3}),
-            ({"cmd": "#print axioms X", "env": 3}, {"env": 4, "messages": [info("'X' depends on axioms: [sorryAx]")]}),
-            (
-                {"cmd": "theorem X : 1 + 1 = 2 := by\n  rfl", "env": 10},
-                {
-                    "env": 5,
-                    "messages": [
-                        {
-                            "severity": "error",
-                            "pos": {"line": 2, "column": 2},
-                            "endPos": None,
-                            "data": "The rfl tactic failed",
-                        }
-                    ],
-                },
-            ),
-        ],
+    rfl_error = {"severity": "error", "pos": {"line": 2, "column": 2}, "endPos": None, "data": "The rfl tactic failed"}
+    pairs = [({"cmd": STRICT_OPTIONS, "env": 0}, {"env": 10})]
+    pairs += check_pairs(
+        thm, "theorem X : 1 + 1 = 2 := by\n  norm_num", {}, {"env": 2, "messages": [OK, info("'X' depends on axioms: [propext]")]},
+        header_env=10, ref_env=11, proof_env=1,
     )
+    pairs += check_pairs(
+        thm, "theorem X : 1 + 1 = 2 := by\n  simp", {}, {"env": 4, "messages": [OK, info("'X' depends on axioms: [sorryAx]")]},
+        header_env=10, ref_env=11, proof_env=3,
+    )[2:]
+    pairs += check_pairs(
+        thm, "theorem X : 1 + 1 = 2 := by\n  rfl", {"messages": [rfl_error]}, {}, header_env=10, ref_env=11, proof_env=5
+    )[2:3]
+    extra = write_pairs(tmp_path / "pairs.jsonl", pairs)
     with env_for("import_lean", extra=extra) as env:
         ok = env.check(thm, "  norm_num")
         assert ok.kind is VerdictKind.PROVED and ok.axioms == ["propext"]

@@ -63,8 +63,8 @@ def test_char_literals_including_a_quote_char():
 def test_primes_belong_to_identifiers_and_to_primed_tokens():
     # identFnAux takes `'` as an identifier character; `''`, `⁻¹'`, `∑'` are tokens of Lean core and Mathlib.
     assert kinds("h' f '' s") == [("ident", "h'"), ("ident", "f"), ("symbol", "''"), ("ident", "s")]
-    assert [t.text for t in tokenize("f ⁻¹' {7}")][-4:] == ["'", "{", "7", "}"]
-    assert [t.text for t in tokenize("∑' i, f i")][:2] == ["∑", "'"]
+    assert [t.text for t in tokenize("f ⁻¹' {7}")][-4:] == ["⁻¹'", "{", "7", "}"]
+    assert [t.text for t in tokenize("∑' i, f i")][:2] == ["∑'", "i"]
 
 
 def test_escaped_identifiers_are_names():
@@ -114,12 +114,20 @@ def test_positions_are_those_the_repl_reports():
     assert line_col(text, text.index("trivial")) == (2, 2)
 
 
-def test_a_comment_opener_glued_to_a_symbol_is_refused():
+def test_a_comment_opener_glued_to_a_symbol_is_read_both_ways():
     # tokenFn takes the longest token of Lean's table (`<-` is one), so `simp <-- #eval ...` is `<-`, `-`, `#eval`
-    # to Lean, which skips to the next command keyword after the parse error and runs it. The lexer cannot know
-    # every token of Mathlib's table, so it refuses rather than guess.
-    with pytest.raises(LexError, match="ambiguous"):
-        tokenize("  simp <-- #eval IO.println 1")
-    with pytest.raises(LexError, match="ambiguous"):
+    # to Lean, which skips to the next command keyword after the parse error and runs it: the lexer reads it so.
+    assert [t.text for t in tokenize("  simp <-- #eval IO.println 1")][:4] == ["simp", "<-", "-", "#eval"]
+    # `</` is ProofWidgets' token: where it is not imported, Lean reads `<` and a block comment.
+    with pytest.raises(LexError, match="comment opener"):
         tokenize("x </- #eval 1 -/")
     assert kinds("(x)-- fine\ny") == [("symbol", "("), ("ident", "x"), ("symbol", ")"), ("ident", "y")]
+    # `⊢-- note`: were `⊢-` a token, the line would be code; it comes back as the glued comment's inner tokens.
+    toks = tokenize("⊢-- note #eval\nx", glued=True)
+    assert [t.kind for t in toks] == [TokenKind.SYMBOL, TokenKind.GLUED_COMMENT, TokenKind.IDENT]
+    assert [t.text for t in toks[1].inner] == ["-", "note", "#eval"]
+    assert [t.text for t in tokenize("⊢-- note\nx")] == ["⊢", "x"]
+    with pytest.raises(LexError, match="does not lex"):
+        tokenize('⊢-- a "quote\nx')
+    with pytest.raises(LexError, match="block comment"):
+        tokenize("⊢/- note -/ x")

@@ -135,3 +135,34 @@ def test_editor_tactics_end_to_end():
     finally:
         repl.close()
         server.shutdown()
+
+
+def test_differential_the_screen_and_lean_agree_on_hidden_commands():
+    # Against Lean's own parser: each text puts `#eval` where the screen reads it as inside a string, comment or
+    # char literal. Texts the screen accepts must not make Lean run the payload (its output would come back as a
+    # message); the attack texts, which the screen refuses, show which readings Lean takes.
+    from stp_prover.itp.lean.policy import PolicyViolation, screen_proof
+    from tests.itp.lean.test_screen_tokens import ATTACKS
+
+    payload = '#eval IO.println "STP-HIT"'
+    accepted = [
+        f"  exact ((1 : ℕ) ×' '\"')\n  -- {payload}",
+        f'  have : String := "×\'" ++ "{payload}"\n  trivial',
+        f"  /- {payload} -/ trivial",
+        f'  have : String := r#"{payload}"#\n  trivial',
+    ]
+    config = LeanConfig()
+    repl = LeanRepl(config.repl_command, config.limits, cwd=config.repl_cwd)
+    try:
+        base = repl.request({"cmd": HEADER}, 600)["env"]
+        for proof in accepted + [a.replace("#eval evil", payload) for a in ATTACKS.values()]:
+            try:
+                screen_proof(proof)
+                screened = True
+            except PolicyViolation:
+                screened = False
+            answer = repl.request({"cmd": "theorem t_diff : True := by\n" + proof, "env": base}, 120)
+            ran = "STP-HIT" in json.dumps(answer)
+            assert not (screened and ran), (proof, answer)
+    finally:
+        repl.close()
