@@ -141,11 +141,14 @@ def wrap(
     out += ["--proc", "/proc", "--dev", "/dev"]
     out += ["--perms", "1777", "--size", str(max(1, config.tmp_mb) * 1024 * 1024), "--tmpfs", "/tmp"]
     bound: list[str] = []
-    readable = sorted({os.path.realpath(p) for p in config.read_only if p and os.path.exists(p)}, key=len)
-    for path in readable:
+    # A path named through a symbolic link (a checkout's ../shared linked to elsewhere) is also bound where it was
+    # named: the link itself may sit in a folder the sandbox replaces (its private /tmp) and would dangle there.
+    places = {(os.path.realpath(p), os.path.realpath(p)) for p in config.read_only if p and os.path.exists(p)}
+    places |= {(os.path.realpath(p), os.path.abspath(p)) for p in config.read_only if p and os.path.exists(p)}
+    for source, path in sorted(places, key=lambda sp: (len(sp[1]), sp[1])):
         if any(path == b or path.startswith(b.rstrip("/") + "/") for b in [*bound, *_SYSTEM_DIRS]):
             continue  # already visible through a folder bound above
-        out += _parents(path, bound) + ["--ro-bind", path, path]
+        out += _parents(path, bound) + ["--ro-bind", source, path]
         bound.append(path)
     scratch = os.path.realpath(scratch)
     out += _parents(scratch, bound) + ["--bind", scratch, scratch]

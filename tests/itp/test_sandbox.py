@@ -262,3 +262,20 @@ def test_a_process_started_from_a_short_lived_thread_outlives_that_thread():
         assert proc.alive(), f"the sandboxed process died with its thread (exit {proc.proc.returncode})"
     finally:
         proc.kill()
+
+
+def test_a_readable_path_named_through_a_symbolic_link_is_seen_where_it_was_named(tmp_path):
+    """A checkout whose ../shared is a link (CI's layout) names the transcripts through it; the link itself lies in
+    a folder the sandbox replaces (its private /tmp), so the path must be bound where it was named, not only where
+    it resolves."""
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "data.txt").write_text("seen\n")
+    link = tmp_path / "elsewhere" / "shared"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    named = str(link / "data.txt")
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chmod(scratch, 0o777)
+        code, out = run_limited(["cat", named], ResourceLimits(), 30, scratch, SandboxConfig("bwrap", (named,)))
+    assert code == 0 and out.strip() == "seen", out
