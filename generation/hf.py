@@ -93,7 +93,7 @@ class HFEngine(Engine):
         return out
 
     def _batch(self, prompts: Sequence[str], max_tokens: int):
-        """Token ids of the prompts (the shared rule, `encode_prompt`, leaving `max_tokens` of room in the context)
+        """Token ids of the prompts (the shared rule, `fit_prompt` within `prompt_budget`, leaving `max_tokens` of room in the context)
         padded into one batch: on the left for a decoder (generation continues at the right edge), on the right for
         an encoder; and the tokens each prompt lost."""
         torch = self.torch

@@ -21,7 +21,7 @@ from .sandbox import SandboxConfig, active, command_paths, prepare_scratch, wrap
 
 # bubblewrap's --die-with-parent is PR_SET_PDEATHSIG, which fires when the *thread* that forked it ends, not the
 # process (prctl(2)): a warm process started from a pool's short-lived worker thread would be SIGKILLed as soon as
-# that thread finished its job. Warm processes are therefore forked by this one thread, which lives as long as we do.
+# that thread finished its job. Every process is therefore forked by this one thread, which lives as long as we do.
 _SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="stp-itp-spawner")
 
 
@@ -91,31 +91,21 @@ class LimitedProcess:
         except Exception:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             raise
-        command, user, info = self.argv, None, None
-        if self.sandboxed:
-            info = os.pipe()
-            sandbox = sandbox.with_paths(_visible_paths(self.argv, cwd, env))
-            command, user = wrap(self.argv, self.tmpdir, cwd or self.tmpdir, sandbox, info_fd=info[1])
-            prepare_scratch(self.tmpdir, user)
-        try:
-            self.proc = _SPAWNER.submit(
-                subprocess.Popen,
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT if merge_stderr else subprocess.DEVNULL,
-                cwd=cwd or self.tmpdir,
-                env=env,
-                preexec_fn=_limit_child(limits, user is not None),
-                start_new_session=True,
-                pass_fds=(info[1],) if info else (),
-            ).result()
-        finally:
-            if info:
-                os.close(info[1])
-        # The proof assistant's own host pid (bubblewrap reports it): interrupts and memory readings go to it; the
-        # kill goes to the whole process group (bubblewrap's), and the PID namespace takes everything else with it.
-        self._child = _child_pid(info[0], self.proc) if info else self.proc.pid
+        readable = _visible_paths(self.argv, cwd, env) if self.sandboxed else []
+        self.proc, self._child = _spawn(
+            self.argv,
+            limits,
+            self.tmpdir,
+            cwd or self.tmpdir,
+            env,
+            sandbox if self.sandboxed else None,
+            readable,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.DEVNULL,
+        )
+        # `_child` is the proof assistant's own host pid (bubblewrap reports it): interrupts and memory readings go
+        # to it; the kill goes to the whole process group (bubblewrap's), and the PID namespace takes the rest.
         os.set_blocking(self.proc.stdout.fileno(), False)
         self._buf = b""
 
@@ -214,6 +204,40 @@ class LimitedProcess:
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
+def _spawn(
+    argv: Sequence[str],
+    limits: ResourceLimits,
+    scratch: str,
+    cwd: str,
+    env: dict[str, str],
+    sandbox: Optional[SandboxConfig],
+    readable: Sequence[str],
+    **streams,
+) -> tuple[subprocess.Popen, int]:
+    """Start `argv` under `limits`, inside the sandbox when one is given (`scratch` writable, `readable` visible);
+    returns the process we started and the command's own host pid."""
+    command, user, info = list(argv), None, None
+    if sandbox is not None:
+        info = os.pipe()
+        command, user = wrap(argv, scratch, cwd, sandbox.with_paths(readable), info_fd=info[1])
+        prepare_scratch(scratch, user)
+    try:
+        proc = _SPAWNER.submit(
+            subprocess.Popen,
+            command,
+            cwd=cwd,
+            env=env,
+            preexec_fn=_limit_child(limits, user is not None),
+            start_new_session=True,
+            pass_fds=(info[1],) if info else (),
+            **streams,
+        ).result()
+    finally:
+        if info:
+            os.close(info[1])
+    return proc, (_child_pid(info[0], proc) if info else proc.pid)
+
+
 def _wait_gone(pid: int, timeout: float = 10.0) -> None:
     """Wait until the sandboxed PID 1 has exited or is a zombie: the kernel kills and reaps the rest of its PID
     namespace before that, so once it returns nothing the sandbox started is left."""
@@ -259,29 +283,21 @@ def run_limited(
     """Run a batch command (e.g. coqc) under limits, in the sandbox with `cwd` as its writable scratch folder;
     returns (exit code or None on timeout, merged output)."""
     sandbox = sandbox or SandboxConfig()
-    command, user, info = list(argv), None, None
-    if active(sandbox):
-        env = minimal_env(cwd)
-        info = os.pipe()
-        paths = command_paths(argv, env.get("PATH"))
-        command, user = wrap(argv, cwd, cwd, sandbox.with_paths(paths), info_fd=info[1])
-        prepare_scratch(cwd, user)
-    try:
-        proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            cwd=cwd,
-            env=minimal_env(cwd),
-            preexec_fn=_limit_child(limits, user is not None),
-            start_new_session=True,
-            pass_fds=(info[1],) if info else (),
-        )
-    finally:
-        if info:
-            os.close(info[1])
-    child = _child_pid(info[0], proc) if info else proc.pid
+    env = minimal_env(cwd)
+    confined = active(sandbox)
+    readable = command_paths(argv, env.get("PATH")) if confined else []
+    proc, child = _spawn(
+        argv,
+        limits,
+        cwd,
+        cwd,
+        env,
+        sandbox if confined else None,
+        readable,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         out, _ = proc.communicate(timeout=timeout)
         return proc.returncode, out.decode("utf-8", "replace")

@@ -46,6 +46,14 @@ def peak_rss_mib(pid: int) -> Optional[float]:
     return None
 
 
+def note_peaks(peaks: dict[int, float], pids) -> None:
+    """Raise each live process's entry in `peaks` to its current peak memory (gone processes keep their last)."""
+    for pid in pids:
+        peak = peak_rss_mib(pid)
+        if peak is not None:
+            peaks[pid] = max(peak, peaks.get(pid, 0.0))
+
+
 def descendants(pid: Optional[int] = None) -> list[int]:
     """PIDs of every live descendant of `pid` (default: this process)."""
     import psutil  # noqa: PLC0415
@@ -176,7 +184,7 @@ class RayVerifierPool:
                 raise timed_out(self.call_timeout, "a verification chunk", "call_timeout")
             actor, keys = pending.pop(done[0])
             load[actor] -= 1
-            for key, verdict in zip(keys, bounded_get(done[0], self.call_timeout, "a verdict", "call_timeout")):
+            for key, verdict in zip(keys, ray.get(done[0])):  # ready: ray.wait returned it
                 for i in groups[key]:
                     results[i] = verdict
                     if on_result:
@@ -185,7 +193,6 @@ class RayVerifierPool:
         return [r for r in results if r is not None]
 
     def stats(self) -> list[dict]:
-
         return bounded_get([a.stats.remote() for a in self.actors], self.call_timeout, "verifier stats", "call_timeout")
 
     def processes(self) -> list[dict]:

@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 
 import psutil
 
-from stp_prover.itp.ray_pool import descendants, peak_rss_mib
+from stp_prover.itp.ray_pool import descendants, note_peaks, peak_rss_mib
 
 ORPHAN_GRACE_S = 15.0  # vLLM gives its engine core 5 s after SIGTERM (vllm/v1/utils.py shutdown); Ray a few more
 
@@ -59,10 +59,7 @@ class PeakSampler:
             self._stop.wait(self.every_s)
 
     def sample(self) -> None:
-        for pid in descendants():
-            peak = peak_rss_mib(pid)
-            if peak is not None:
-                self.peaks[pid] = max(peak, self.peaks.get(pid, 0.0))
+        note_peaks(self.peaks, descendants())
 
     def __enter__(self) -> "PeakSampler":
         self._thread.start()

@@ -15,8 +15,16 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from stp_prover.itp import ItpConfig, Theorem
-from stp_prover.itp.ray_pool import RayVerifierPool, bounded_get, descendants, peak_rss_mib, placement_here
+from stp_prover.itp.ray_pool import (
+    RayVerifierPool,
+    bounded_get,
+    descendants,
+    note_peaks,
+    peak_rss_mib,
+    placement_here,
+)
 from stp_prover.training import SFTSettings, TrainReport, read_examples, train_sft
+from stp_prover.training.distributed import THREAD_ENV_VARS
 
 from .cluster import ClusterReport, PeakSampler, wait_gone
 from .config import ProverSettings, RaySettings
@@ -41,7 +49,7 @@ def runtime_env(settings: RaySettings, cpus: float) -> dict:
     """An actor's or task's environment: math libraries get as many threads as the CPUs Ray gave it (left alone,
     each process starts one per core of the node and they fight over them), plus `ray.env_vars`."""
     threads = str(max(1, int(cpus)))
-    env = {name: threads for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    env = dict.fromkeys(THREAD_ENV_VARS, threads)
     env["TOKENIZERS_PARALLELISM"] = "false"
     return {"env_vars": {**env, **{k: str(v) for k, v in settings.env_vars.items()}}}
 
@@ -101,18 +109,13 @@ def _policy_actor_class():
                     (self.helper_pids if helper else self.engine_pids).append(pid)
             self.engine_starts += 1
             # The service's thread only calls the engine built here.
-            self.service = GenerationService(
-                lambda: engine, settings.max_batch, settings.batch_wait_ms, self.checkpoint
-            )
+            self.service = GenerationService.around(engine, settings, self.checkpoint)
 
         def _stop_engine(self) -> None:
             """Shut the engine down explicitly (vLLM: its EngineCore process exits) and wait for its processes."""
             if self.service is None:
                 return
-            for pid in self.engine_pids:
-                peak = peak_rss_mib(pid)
-                if peak is not None:
-                    self.engine_peaks[pid] = max(peak, self.engine_peaks.get(pid, 0.0))
+            note_peaks(self.engine_peaks, self.engine_pids)
             for key in self._past:
                 self._past[key] += getattr(self.service.stats, key)
             service, self.service = self.service, None
@@ -235,10 +238,7 @@ def _policy_actor_class():
         def processes(self) -> dict:
             """Where the actor runs (Ray's assigned resources), its engine processes, whether each engine was built
             on the main thread, and peak memory of the actor and of its engine processes."""
-            for pid in self.engine_pids:
-                peak = peak_rss_mib(pid)
-                if peak is not None:
-                    self.engine_peaks[pid] = max(peak, self.engine_peaks.get(pid, 0.0))
+            note_peaks(self.engine_peaks, self.engine_pids)
             return {
                 **placement_here(),
                 "engine": self.settings.engine,

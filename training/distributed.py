@@ -33,6 +33,10 @@ POLL_S = 0.5
 GRACE_S = 5.0  # how long the other workers get to fail after the first
 
 
+# The math libraries' thread counts: left alone, each process starts one thread per core and they fight over them.
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
 class TrainingFailed(RuntimeError):
     """A training worker failed; the message names its rank and its error."""
 
@@ -69,7 +73,7 @@ def _worker_env(rank: int, world_size: int, port: int, threads: int) -> dict:
     )
     # N processes share the CPUs the launcher was given: set, not defaulted, since an inherited OMP_NUM_THREADS (Ray
     # sets a task's CPU count there) is the budget of all ranks together, not of each one.
-    env.update(dict.fromkeys(("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"), str(threads)))
+    env.update(dict.fromkeys(THREAD_ENV_VARS, str(threads)))
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     env["PYTHONUNBUFFERED"] = "1"  # a killed worker's log still ends where it stopped
     return env

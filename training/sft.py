@@ -320,30 +320,27 @@ def _checkpoint_dtype(cfg):
     return value if isinstance(value, torch.dtype) and value.is_floating_point else torch.float32
 
 
-def _set_config_dtype(config_json: Path, dtype) -> None:
-    """Name `dtype` in a written config.json: save_pretrained records the fp32 of the training weights
-    (modeling_utils.py save_pretrained), and vLLM's dtype "auto" serves an fp32 config in fp16 (engine arguments,
-    `--dtype`), not in the bf16 the base was trained in."""
-    import json
-
-    data = json.loads(config_json.read_text())
-    name = str(dtype).split(".")[-1]
-    for key in ("dtype", "torch_dtype"):
-        if key in data or key == "dtype":
-            data[key] = name
-    config_json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
-def _enable_cache(config_json: Path) -> None:
-    """The Trainer turns `use_cache` off for training and save_pretrained records it (trainer.py); a checkpoint
-    written so would generate without a key/value cache, every token recomputing the whole prefix."""
+def _finish_config(config_json: Path, dtype=None) -> None:
+    """Make a written config.json describe the checkpoint for inference, in one write:
+    - `dtype` named where given: save_pretrained records the fp32 of the training weights (modeling_utils.py
+      save_pretrained), and vLLM's dtype "auto" serves an fp32 config in fp16 (engine arguments, `--dtype`), not in
+      the bf16 the base was trained in;
+    - `use_cache` on: the Trainer turns it off for training and save_pretrained records that (trainer.py), so the
+      checkpoint would generate without a key/value cache, every token recomputing the whole prefix."""
     import json
 
     if not config_json.exists():
         return
     data = json.loads(config_json.read_text())
+    before = dict(data)
+    if dtype is not None:
+        name = str(dtype).split(".")[-1]
+        for key in ("dtype", "torch_dtype"):
+            if key in data or key == "dtype":
+                data[key] = name
     if data.get("use_cache") is False:
         data["use_cache"] = True
+    if data != before:
         config_json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
@@ -481,12 +478,10 @@ def train_process(rows: list[TrainingExample], base: str, out: Path, s: SFTSetti
             tok.save_pretrained(out)
     else:  # gathers FSDP / ZeRO-3 shards; writes on rank 0 only
         trainer.save_model(str(out))
-        if trainer.args.should_save and trainer.save_dtype is not None:
-            _set_config_dtype(out / "config.json", save_dtype)
-    if trainer.args.should_save:
-        _enable_cache(out / "config.json")
     if not trainer.args.should_save:
         return None
+    # A merged LoRA model was saved in `save_dtype` already; a full one names it here.
+    _finish_config(out / "config.json", None if s.lora or trainer.save_dtype is None else save_dtype)
     curve = [[h["step"], h["loss"]] for h in trainer.state.log_history if "loss" in h and math.isfinite(h["loss"])]
     losses = [loss for _, loss in curve]
     return TrainReport(

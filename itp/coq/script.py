@@ -83,10 +83,11 @@ def statement_sentence(theorem: Theorem) -> str:
 
 @dataclass(frozen=True)
 class ProofLimits:
-    """The longest proof a check takes (a backend config's `max_proof_bytes`, `max_proof_sentences`)."""
+    """The longest proof a check takes (a backend config's `max_proof_bytes`, `max_proof_sentences`: the defaults
+    live there)."""
 
-    max_bytes: int = 200_000
-    max_sentences: int = 10_000
+    max_bytes: int
+    max_sentences: int
 
     @classmethod
     def of(cls, config) -> "ProofLimits":
@@ -107,9 +108,8 @@ class ProofLimits:
             )
 
 
-def build_script(theorem: Theorem, proof: str, limits: Optional[ProofLimits] = None) -> CheckScript:
+def build_script(theorem: Theorem, proof: str, limits: ProofLimits) -> CheckScript:
     """Screen `proof` and assemble what to send; raises PolicyViolation (untrusted) or StatementError (bad input)."""
-    limits = limits or ProofLimits()
     limits.refuse_length(proof)
     declaration = statement_sentence(theorem)
     screened = screen_proof(proof, theorem.name)
@@ -123,7 +123,7 @@ def build_script(theorem: Theorem, proof: str, limits: Optional[ProofLimits] = N
 
 
 def prepare_check(
-    theorem: Theorem, proof: str, started: float, limits: Optional[ProofLimits] = None
+    theorem: Theorem, proof: str, started: float, limits: ProofLimits
 ) -> "CheckScript | Verdict":
     """The script that checks `proof`, or the verdict refusing it before Coq sees it (forbidden or over-long text:
     untrusted; a statement that is not one declaration: bad statement). `started`: the check's `time.monotonic()`

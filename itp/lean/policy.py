@@ -265,12 +265,16 @@ _CLOSERS = frozenset({")", "]", "}", "⟩", "⦄", "⟧", "]'"})
 
 def screen_statement(statement: str) -> None:
     """A theorem statement obeys the header rules and the statement contract (statement_contract)."""
+    tokens = _statement_tokens(statement)  # a text that does not lex is no statement, before any header rule
+    screen_header(statement)
+    _contract(tokens)
+
+
+def _statement_tokens(statement: str) -> list[Token]:
     try:
-        tokenize(statement)
+        return tokenize(statement)
     except LexError as exc:
         raise NotAStatement(f"the statement does not lex as Lean: {exc}") from None
-    screen_header(statement)
-    statement_contract(statement)
 
 
 def statement_contract(statement: str) -> None:
@@ -280,10 +284,10 @@ def statement_contract(statement: str) -> None:
     and white space aside. Without that `:=` the proof would be appended to the signature and could extend it
     (more binders, a weaker conclusion); a `:=` before the end would put a body in the statement. Raises
     NotAStatement for text that is no statement, PolicyViolation for one that declares more."""
-    try:
-        tokens = tokenize(statement)
-    except LexError as exc:
-        raise NotAStatement(f"the statement does not lex as Lean: {exc}") from None
+    _contract(_statement_tokens(statement))
+
+
+def _contract(tokens: list[Token]) -> None:
     first = _first_declaration(tokens)
     if first is None or _at(tokens, first) not in _STATEMENT_KEYWORDS:
         raise NotAStatement("a statement must start with `theorem`, `lemma`, `example` or `def`")
@@ -319,10 +323,6 @@ def screen_file(body: str) -> None:
 
 def _at(tokens: list[Token], i: int) -> str:
     return tokens[i].text if i < len(tokens) else ""
-
-
-def _first_code(tokens: list[Token]) -> Optional[int]:
-    return next((i for i, t in enumerate(tokens) if t.kind is not TokenKind.DOC_COMMENT), None)
 
 
 def restated_name(proof: str) -> Optional[str]:
