@@ -8,8 +8,8 @@ portfolio alone and to the model alone (whole-proof sampling, no portfolio).
 
 The held-out problems are a seeded random sample of --heldout minus the configuration's targets, so any split can
 be the held-out set. Self-play runs first; expert iteration then starts from self-play's stage-1 checkpoint (the
-same starting model) and reuses its start-of-run held-out results (the same model, memory and budget), so the
-portfolio baseline and the start point are measured once. Both run folders are under --out; a rerun resumes.
+same starting model) and measures its own start-of-run held-out results in its own run (never copied from
+self-play's, so each arm's start is what that arm measured). Both run folders are under --out; a rerun resumes.
 Writes summary.json and learning_curve.png there, prints a table and the issue's four figures.
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
 from pathlib import Path
 
@@ -29,8 +28,6 @@ from stp_prover.selfplay.loop import CONFIG_FILE
 from stp_prover.selfplay.statements import benchmark_targets
 
 MODES = ("selfplay", "expert_iteration")
-# Held-out results of the starting model: the same for both modes, measured in the first run and copied.
-START_LOGS = ("heldout_base.jsonl", "heldout_search_portfolio.jsonl", "heldout_search_base.jsonl")
 
 
 def heldout_names(args) -> tuple[str, str, list]:
@@ -58,17 +55,8 @@ def run_mode(mode: str, args, heldout: tuple[str, str, list], start: str | None)
         "rounds": args.rounds,
         "heldout": {"benchmark": bench, "split": split, "names": names, "limit": None, "search_budget": args.budget},
     }
-    if start is not None:  # expert iteration from self-play's starting model, its start-of-run results reused
+    if start is not None:  # expert iteration from self-play's starting model; its start is measured again, not copied
         overrides |= {"model": {"base": start, "init": None}, "stage1": {"enabled": False}}
-        first = Path(args.out) / MODES[0] / "round-000"
-        here = run_dir / "round-000"
-        here.mkdir(parents=True, exist_ok=True)
-        for name in START_LOGS:
-            if (first / name).exists() and not (here / name).exists():
-                shards = (first / name).with_suffix(".proofs")  # a sampling log's proofs sit beside its summaries
-                if shards.is_dir():
-                    shutil.copytree(shards, here / shards.name, dirs_exist_ok=True)
-                shutil.copy(first / name, here / name)
     config = load_config(saved if saved.exists() else args.config, overrides)
     print(f"== {mode}: {run_dir}", file=sys.stderr)
     return run_selfplay(config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -15,6 +16,7 @@ from .commands import (
     config_cmd,
     data_cmd,
     eval_cmd,
+    order_cmd,
     pretrain_cmd,
     retrieval_cmd,
     selfplay_cmd,
@@ -30,7 +32,18 @@ EXIT_OK, EXIT_NOT_PROVED, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stp", description="Self-play theorem prover for Lean 4 and Coq.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands = (check, verify, eval_cmd, data_cmd, retrieval_cmd, selfplay_cmd, serve_cmd, train_cmd, pretrain_cmd)
+    commands = (
+        check,
+        verify,
+        eval_cmd,
+        data_cmd,
+        retrieval_cmd,
+        selfplay_cmd,
+        serve_cmd,
+        train_cmd,
+        pretrain_cmd,
+        order_cmd,
+    )
     for module in (*commands, config_cmd):
         module.register(sub)
     return parser
@@ -52,6 +65,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print(f"stp {args.command}: interrupted; results written so far are kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`stp order show F | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
+        return 0
 
 
 if __name__ == "__main__":

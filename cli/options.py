@@ -17,7 +17,13 @@ from .errors import UsageError
 
 # How the proof-assistant flags show their values in --help (the fields' comments give the rest).
 ITP_METAVARS = {"tactic_timeout": "S", "check_timeout": "S", "memory_mb": "MB", "recycle_after": "N"}
-POLICY_METAVARS = {"memory": "FILE", "memory_from": "TRACED"}
+POLICY_METAVARS = {
+    "memory": "FILE",
+    "memory_from": "TRACED",
+    "order": "FILE",
+    "order_out": "FILE",
+    "order_events": "JSONL",
+}
 
 
 def add_config_options(
@@ -62,8 +68,9 @@ def itp_settings(args: argparse.Namespace, workers: Optional[int] = None) -> Itp
 
 
 def add_policy_options(p: argparse.ArgumentParser) -> None:
-    """`--policy`, `--memory`, `--memory-from`: PolicySettings' fields (the mixture's weights stay in configs)."""
-    add_flags(p, PolicySettings, only=("policy", "memory", "memory_from"), metavars=POLICY_METAVARS)
+    """`--policy`, `--memory`, `--memory-from`, `--order`, `--order-out`, `--order-events`: PolicySettings' fields
+    (the mixture's weights stay in configs)."""
+    add_flags(p, PolicySettings, only=("policy", *POLICY_METAVARS), metavars=POLICY_METAVARS)
 
 
 def policy_settings(args: argparse.Namespace) -> PolicySettings:

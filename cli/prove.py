@@ -39,6 +39,8 @@ from .options import (
     policy_settings,
 )
 
+VERDICT_NOTE = "STP's verifier rules, not the trust policy"  # what a non-strict verdict mode's results are
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="prove", description="Prove a theorem; every reported proof is re-checked.")
@@ -108,16 +110,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     backend = args.backend or default_backend()
     try:
         itp_config = itp_settings(args).apply(ItpConfig())
+        verdicts = itp_config.system(system_of(backend)).verdicts
         engine = engine_settings(args)
         policy = policy_settings(args)
         ensure_available(backend)
         theorem = _theorem(args, backend)
+        order = policy.open_order(made_by=f"prove {theorem.name} ({backend})")
         env = make_env(backend, itp_config)
     except (DataError, BackendUnavailable, ValueError) as exc:
         print(f"prove: error: {exc}", file=sys.stderr)
         return 2
-    memory = None
+    memory = events = None
     try:
+        events = policy.open_order_events()
         premises = _premises(args.retriever)
         memory = policy.open_memory()
         tactic_policy, proof_policy = make_policies(
@@ -126,7 +131,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         config = ProveConfig(method=args.search, budget_seconds=args.budget)
         config.sampling.samples = args.samples
         config.rmaxts.samples = args.samples
-        result = prove_theorem(theorem, env, tactic_policy, proof_policy, config, memory=memory)
+        result = prove_theorem(
+            theorem, env, tactic_policy, proof_policy, config, memory=memory, order=order, events=events
+        )
+        policy.save_order(order)
     except StatementError as exc:
         print(f"prove: error: {theorem.name}: {exc}", file=sys.stderr)
         return 2
@@ -137,6 +145,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         env.close()
         if memory is not None:
             memory.close()
+        if events is not None:
+            events.close()
     seconds = time.monotonic() - t0
     if args.json:
         print(
@@ -147,6 +157,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     "proof": result.proof,
                     "backend": backend,
                     "search": args.search,
+                    "verdicts": verdicts,  # only a strict "proved" is a proof (itp/verdicts.py)
                     "policy": policy.resolved(args.model),
                     "seconds": round(seconds, 3),
                     "expansions": result.expansions,
@@ -156,6 +167,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             )
         )
     else:
+        if verdicts != "strict":
+            # Said first and in the result line, so that no copy of this output passes an stp "proved" for a proof.
+            print(f"verdicts: {verdicts} ({VERDICT_NOTE})")
         if result.proved:
             print(f"{theorem.statement.rstrip()}\n{result.proof}")
         detail = (
@@ -163,8 +177,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if get_search(args.search).uses == "tactic"
             else f"{result.samples} samples, {result.correct_samples} correct"
         )
+        mode = "" if verdicts == "strict" else f", verdicts {verdicts}"
         print(
-            f"{'proved' if result.proved else 'not proved'}: {theorem.name} ({backend}, {args.search}) "
+            f"{'proved' if result.proved else 'not proved'}: {theorem.name} ({backend}, {args.search}{mode}) "
             f"in {seconds:.1f}s; {detail}; policy {result.policy_seconds:.1f}s, "
             f"proof assistant {result.env_seconds:.1f}s, re-check {result.verify_seconds:.2f}s"
         )

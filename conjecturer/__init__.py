@@ -2,7 +2,16 @@
 
 from .autoformalize import Formalization, autoformalize, autoformalize_prompt
 from .checks import REASONS, CheckSettings, ConjectureChecker, normalize
-from .generate import Conjecture, Generate, model_conjectures, mutation_conjectures
+from .generate import (
+    Conjecture,
+    ConjectureDecoding,
+    ConjectureInput,
+    Generate,
+    model_conjectures,
+    mutation_conjectures,
+)
+from .grammar import conjecture_grammar
+from .pairs import ConjecturePair, PairSettings, conjecture_pairs
 from .prompts import (
     disprove_completion,
     disprove_prompt,
@@ -19,6 +28,12 @@ __all__ = [
     "CheckSettings",
     "Conjecture",
     "ConjectureChecker",
+    "ConjectureDecoding",
+    "ConjectureInput",
+    "ConjecturePair",
+    "PairSettings",
+    "conjecture_grammar",
+    "conjecture_pairs",
     "Formalization",
     "Generate",
     "SelectionSettings",

@@ -65,14 +65,19 @@ class ConjectureChecker:
         return "ok"
 
     def _closes(self, state: State, n: int, intro_first: bool) -> bool:
-        if intro_first:
-            r = self.env.step(state, EXFALSO[0], self.settings.step_timeout)
-            if r.kind == StepKind.PROVED:
-                return True
-            if r.kind == StepKind.OPEN and r.state is not None:
-                state = r.state
-        tactics = [t for t in self.env.automation(state) if t not in EXFALSO][:n]
-        for tactic in tactics:
-            if self.env.step(state, tactic, self.settings.step_timeout).kind == StepKind.PROVED:
-                return True
-        return False
+        return closing_tactic(self.env, state, n, self.settings.step_timeout, intro_first) is not None
+
+
+def closing_tactic(env: ProofEnv, state: State, n: int, timeout: float, intro_first: bool = True) -> Optional[str]:
+    """The first of the `n` first automation tactics that proves `state` alone (after `intros` when `intro_first`;
+    `intros` itself when it proves it), or None: what "closed by the cheap tactics" means everywhere."""
+    if intro_first:
+        r = env.step(state, EXFALSO[0], timeout)
+        if r.kind == StepKind.PROVED:
+            return EXFALSO[0]
+        if r.kind == StepKind.OPEN and r.state is not None:
+            state = r.state
+    for tactic in [t for t in env.automation(state) if t not in EXFALSO][:n]:
+        if env.step(state, tactic, timeout).kind == StepKind.PROVED:
+            return tactic
+    return None

@@ -38,17 +38,19 @@ def parse_false_variant(generated: str, system: str) -> Optional[str]:
 
 
 # -- STP's own formats (RL/utils/model_utils.py:17-45, RL/RL_step2_train.py:52-76, RL/utils/RL_utils.py:53-74) -----
-# A published STP checkpoint expects these byte for byte. Generation and training differ in STP's code, and both are
-# kept: the generation prompt has no header and ends `<hard theorem>\n theorem`; the training prompt has the header
-# (STP's PROVER_PROMPT) and ends `<hard theorem>`, its target is the conjecture between newlines and the closing tag.
+# STP's own code prompts the conjecturer in one format (model_utils.py:33-38: no header, ending `<hard theorem>\n
+# theorem`) and trains it in another (RL_step2_train.py:67-69: PROVER_PROMPT's header, ending `<hard theorem>`;
+# target `\n{statement}\n</hard theorem>`, RL_step2_train.py:70). A model samples well only from the prompt it
+# learned, so ours is one prompt for both, STP's training bytes: the model then writes the whole statement, keyword
+# included.
 def declaration_keyword(statement: str) -> str:
-    """The word a statement is declared with (`theorem`, `Theorem`, `lemma`): STP's prompts end with it."""
+    """The word a statement is declared with (`theorem`, `Theorem`, `lemma`)."""
     words = statement.split()
     return words[0] if words else "theorem"
 
 
 def stp_no_lemma(keyword: str) -> str:
-    """What STP shows when there is no lemma: `theorem true: True` (RL_utils.py:336)."""
+    """What STP shows when there is no lemma: `theorem true: True` (RL_step2_train.py:55, RL_utils.py:336)."""
     return f"{keyword} true: True"
 
 
@@ -59,23 +61,20 @@ def stp_join(statement: str, proof: str) -> str:
 
 
 def stp_conjecture_prompt(seed: Theorem, seed_proof: str, lemma_statement: str) -> str:
-    """STP's generation prompt (model_utils.py:33-38)."""
+    """STP's conjecturer prompt as STP trains it (RL_step2_train.py:67-69), used for generation too; an empty
+    `lemma_statement` is STP's no-lemma text (`stp_no_lemma`)."""
     d = dialect(seed.system)
+    header = seed.header if not seed.header or seed.header.endswith("\n") else seed.header + "\n"
+    lemma = lemma_statement.strip() or stp_no_lemma(declaration_keyword(seed.statement))
     return (
-        f"Complete the following {d.language} code:\n\n```{d.fence}\n"
-        f"{LEMMA_OPEN}\n{lemma_statement.strip()}\n{EASY_OPEN}\n"
-        f"{stp_join(seed.statement, seed_proof).strip()}\n{HARD_OPEN}\n {declaration_keyword(seed.statement)}"
-    )
-
-
-def stp_conjecture_training_prompt(seed: Theorem, seed_proof: str, lemma_statement: str) -> str:
-    """STP's training prompt for the conjecturer (RL_step2_train.py:67-69): the header, then the tags."""
-    d = dialect(seed.system)
-    return (
-        f"Complete the following {d.language} code:\n\n```{d.fence}\n{seed.header}\n"
-        f"{LEMMA_OPEN}\n{lemma_statement.strip()}\n{EASY_OPEN}\n"
+        f"Complete the following {d.language} code:\n\n```{d.fence}\n{header}\n"
+        f"{LEMMA_OPEN}\n{lemma}\n{EASY_OPEN}\n"
         f"{stp_join(seed.statement, seed_proof).strip()}\n{HARD_OPEN}"
     )
+
+
+# Training and generation share one prompt, byte for byte (the name is kept for the training callers).
+stp_conjecture_training_prompt = stp_conjecture_prompt
 
 
 def stp_conjecture_target(statement: str) -> str:
@@ -84,8 +83,11 @@ def stp_conjecture_target(statement: str) -> str:
 
 
 def stp_parse_conjecture(generated: str, seed: Theorem) -> Optional[str]:
-    """The conjecture as the model wrote it (its own name kept), or None: STP prefixes the keyword the prompt ended
-    with, keeps the text before the closing tag and cuts it where the proof would start (RL_utils.py:62-65); here
-    the proof assistant's dialect cuts it to one declaration."""
-    written = declaration_keyword(seed.statement) + " " + generated.split(HARD_CLOSE, 1)[0].strip()
-    return dialect(seed.system).cut_statement(written.replace("```", "\n"))
+    """The conjecture as the model wrote it (its own name kept), or None: the text before the closing tag, cut where
+    the proof would start (STP: RL_utils.py:62-65 cuts at `:=`; here the dialect cuts one declaration). A text without
+    a declaration keyword gets the seed's (a model trained on STP's generation prompt, which ends with it)."""
+    d = dialect(seed.system)
+    written = generated.split(HARD_CLOSE, 1)[0].replace("```", "\n").strip()
+    if declaration_keyword(written) not in d.declaration_keywords:
+        written = declaration_keyword(seed.statement) + " " + written
+    return d.cut_statement(written)

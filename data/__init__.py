@@ -15,6 +15,7 @@ from .benchmarks import (
 )
 from .fetch import FetchError, fetch_benchmark
 from .jsonl import JsonlError, ResultLog, ResultLogError, jsonl_lines, read_jsonl, read_log
+from .leanworkbook import load_lean_workbook
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -33,6 +34,7 @@ __all__ = [
     "find_theorem",
     "get_benchmark",
     "load_benchmark",
+    "load_lean_workbook",
     "read_log",
     "select_theorems",
     "user_theorem",

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, Mapping, Optional
 
 from stp_prover.itp import BenchmarkLayout, Theorem, benchmark_layouts, tactic_prelude
+
+from .proofnet_splits import VALID_NAMES as PROOFNET_VALID
 
 DATA_DIR_ENV = "STP_DATA_DIR"
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "stp" / "data"
@@ -24,6 +26,9 @@ class Benchmark:
     name: str
     splits: tuple[str, ...]
     shipped: Optional[Path] = None  # folder inside this package, for sets the project ships (no --data-dir)
+    # split -> (the split whose file holds it, the names it keeps): a split the published files do not separate
+    # (ProofNet-Verified has one file; STP's targets use ProofNet's valid part of it).
+    subsets: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -39,7 +44,7 @@ class Benchmark:
 REGISTRY: dict[str, Benchmark] = {
     "minif2f": Benchmark("miniF2F", ("valid", "test")),
     "examples": Benchmark("examples", ("all",), shipped=Path(__file__).resolve().parent / "examples"),
-    "proofnet": Benchmark("ProofNet", ("verified",)),
+    "proofnet": Benchmark("ProofNet", ("verified", "valid"), subsets={"valid": ("verified", PROOFNET_VALID)}),
 }
 
 
@@ -83,7 +88,8 @@ def benchmark_path(name: str, split: str, system: str, directory: Optional[str] 
     if split not in bench.splits:
         raise DataError(f"{bench.name} has no split {split!r}; splits: {', '.join(bench.splits)}")
     root = bench.shipped or data_dir(directory)
-    return root / layouts[system].pattern.format(split=split)
+    stored = bench.subsets[split][0] if split in bench.subsets else split
+    return root / layouts[system].pattern.format(split=stored)
 
 
 def load_benchmark(name: str, split: str, system: str, directory: Optional[str] = None) -> list[Theorem]:
@@ -94,8 +100,13 @@ def load_benchmark(name: str, split: str, system: str, directory: Optional[str] 
             f"{path} does not exist; run `stp data fetch {get_benchmark(name).name}` "
             f"or point --data-dir (or ${DATA_DIR_ENV}) at a folder holding it"
         )
-    convert = get_benchmark(name).systems[system].convert
-    return [convert(rec, system) for rec in _read_jsonl(path)]
+    bench = get_benchmark(name)
+    convert = bench.systems[system].convert
+    theorems = [convert(rec, system) for rec in _read_jsonl(path)]
+    if split in bench.subsets:
+        keep = set(bench.subsets[split][1])
+        theorems = [t for t in theorems if t.name in keep]
+    return theorems
 
 
 def find_theorem(spec: str, system: str, directory: Optional[str] = None) -> Theorem:

@@ -17,11 +17,12 @@ from typing import Any, Optional, Sequence
 
 import torch
 import transformers
-from transformers import StoppingCriteria, StoppingCriteriaList
+from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
 from stp_prover.policy import PolicyUnavailable
 
 from .engines import Engine
+from .grammar import GrammarError, GrammarLogitsProcessor, compile_grammar, token_texts
 from .records import Completion, Completions, GenerationRequest
 from .settings import EngineSettings
 from .tokens import fit_prompt, prompt_budget
@@ -65,14 +66,21 @@ class HFEngine(Engine):
         self._logits_to_keep = next((k for k in ("logits_to_keep", "num_logits_to_keep") if k in params), None)
         if settings.seed is not None:
             torch.manual_seed(settings.seed)
+        self._token_texts: Optional[list[str]] = None
 
     # -- generation -----------------------------------------------------------------------------------------------
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Completions]:
         out = [Completions() for _ in requests]
         groups: dict[tuple, list[int]] = defaultdict(list)
         for i, r in enumerate(requests):
+            if r.grammar is not None:
+                try:
+                    compile_grammar(r.grammar)
+                except GrammarError as exc:  # refused alone: the rest of the batch is served
+                    out[i].error = f"bad grammar: {exc}"
+                    continue
             if r.n > 0:  # one generate call needs one n, one max_tokens, one way of decoding
-                groups[(r.beam, r.n, r.max_tokens, r.temperature, r.top_p, r.seed, r.stop)].append(i)
+                groups[(r.beam, r.n, r.max_tokens, r.temperature, r.top_p, r.seed, r.stop, r.grammar)].append(i)
         limit = self.settings.hf_max_rows
         for indices in groups.values():
             r = requests[indices[0]]
@@ -138,6 +146,8 @@ class HFEngine(Engine):
         )
         if stopper:
             kwargs["stopping_criteria"] = StoppingCriteriaList([stopper])
+        if r.grammar is not None:
+            kwargs["logits_processor"] = LogitsProcessorList([self._grammar_processor(r.grammar, start, new_tokens)])
         if r.seed is not None:
             torch.manual_seed(r.seed)
         with torch.no_grad():
@@ -157,6 +167,13 @@ class HFEngine(Engine):
         if greedy:
             return [Completions([completions[i]] * r.n, prompt_cut=cuts[i]) for i in range(len(requests))]
         return [Completions(completions[i * rows : (i + 1) * rows], prompt_cut=cuts[i]) for i in range(len(requests))]
+
+    def _grammar_processor(self, grammar: str, start: int, budget: int) -> GrammarLogitsProcessor:
+        """The constraint of one generate call; token texts are computed once per engine (a vocabulary pass)."""
+        if self._token_texts is None:
+            vocab = self.model.get_output_embeddings().weight.shape[0]
+            self._token_texts = token_texts(self.tokenizer, vocab)
+        return GrammarLogitsProcessor(compile_grammar(grammar), self._token_texts, self.eos_id, start, budget)
 
     def _lengths(self, generated, stopper: Optional["_StopStrings"], start: int) -> list[int]:
         """Generated tokens per row: through the first end-of-sequence, else through the token that completed a stop

@@ -8,7 +8,8 @@ from typing import Iterable, Optional
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """n continuations of one prompt. `beam`: beam search where the engine has it (Hugging Face), else sampling."""
+    """n continuations of one prompt. `beam`: beam search where the engine has it (Hugging Face), else sampling;
+    `grammar`: decoding constrained to it."""
 
     prompt: str
     n: int = 1
@@ -18,6 +19,9 @@ class GenerationRequest:
     stop: tuple[str, ...] = ()  # the text is cut before the first of these (and generation stops there)
     seed: Optional[int] = None
     beam: bool = False
+    # An EBNF grammar (generation/grammar.py; vLLM's structured outputs take the same text): every completion is a
+    # prefix of a sentence of it, a whole one unless max_tokens cut it short.
+    grammar: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.n < 0 or self.max_tokens < 1 or self.temperature < 0 or not 0 < self.top_p <= 1:

@@ -135,6 +135,7 @@ class VLLMEngine(Engine):
                     stop=list(r.stop) or None,
                     seed=r.seed,
                     logprobs=0,
+                    **self._constraint(r.grammar),
                 )
             except self._refusals as exc:
                 out[i].error = f"vLLM refused the request: {exc}"
@@ -144,6 +145,19 @@ class VLLMEngine(Engine):
             jobs.append(_Job(i, prompt, params, r.n if greedy else 1))
         self._run(jobs, out)
         return out
+
+    def _constraint(self, grammar: Optional[str]) -> dict[str, Any]:
+        """SamplingParams keywords for a grammar: `structured_outputs=StructuredOutputsParams(grammar=...)` in vLLM
+        0.10.2 and later (vllm/sampling_params.py), `guided_decoding=GuidedDecodingParams(grammar=...)` before; the
+        grammar is EBNF, which vLLM's default backend (xgrammar) reads. A refusal is the request's error."""
+        if grammar is None:
+            return {}
+        params = importlib.import_module("vllm.sampling_params")
+        # Special tokens stay in the text: xgrammar reads a token the tokenizer does not mark special (a test model's
+        # `<unk>`) as its literal text, and dropping it from the text would leave what the grammar did not match.
+        if hasattr(params, "StructuredOutputsParams"):
+            return {"structured_outputs": params.StructuredOutputsParams(grammar=grammar), "skip_special_tokens": False}
+        return {"guided_decoding": params.GuidedDecodingParams(grammar=grammar), "skip_special_tokens": False}
 
     def _run(self, jobs: list[_Job], out: list[Completions]) -> None:
         """Generate `jobs` in one call; when vLLM refuses the call, the halves alone, down to the refused requests."""

@@ -238,10 +238,12 @@ def ensure_available(backend: str, config: Optional[ItpConfig] = None) -> None:
     spec(backend).require(config or ItpConfig())
 
 
-def prescreen(backend: str, theorem: Theorem, proof: str) -> Optional[Verdict]:
-    """The verdict the backend's trust policy gives without its proof assistant (a refused proof), else None."""
+def prescreen(backend: str, theorem: Theorem, proof: str, verdicts: str = "strict") -> Optional[Verdict]:
+    """The verdict the backend's trust policy gives without its proof assistant (a refused proof), else None. Under
+    another verdict mode (itp/verdicts.py) nothing is refused here: the environment's check applies that mode's
+    own screen."""
     screen = spec(backend).prescreen
-    return screen(theorem, proof) if screen else None
+    return screen(theorem, proof) if screen and verdicts == "strict" else None
 
 
 def prescreen_file(backend: str, text: str) -> Optional[FileVerdict]:

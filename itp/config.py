@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .sandbox import MODES, SandboxConfig
+from .verdicts import VERDICT_MODES, VerdictModeName, VerdictRules, verdict_rules
 
 
 @dataclass
@@ -44,6 +45,15 @@ class BackendConfig:
     # sees them (a million `idtac.` would otherwise hold a worker far past its check timeout).
     max_proof_bytes: int = 200_000
     max_proof_sentences: int = 10_000
+    # Which proofs count as proved (itp/verdicts.py): strict, the trust policy, or stp, what STP's verifier accepts,
+    # for pass rates comparable with the paper's. stp verdicts are never published or served as proofs.
+    verdicts: VerdictModeName = "strict"
+    # The whole-proof timeout the stp mode uses unless check_timeout is set (None: check_timeout's default).
+    stp_check_timeout: float | None = None
+
+    def verdict_rules(self) -> VerdictRules:
+        """The rules of this config's verdict mode."""
+        return verdict_rules(self.verdicts)
 
     def sandbox_paths(self) -> tuple[str, ...]:
         """Paths this backend's processes must read besides the system folders (its toolchain, a project); a
@@ -79,14 +89,19 @@ class ItpSettings:
     kernel_recheck: bool | None = None  # re-check accepted proofs with the kernel checker (Coq: coqchk)
     max_proof_bytes: int | None = None  # longest proof text checked, in bytes (longer: refused as untrusted)
     max_proof_sentences: int | None = None  # most sentences a proof may have (more: refused as untrusted)
+    # strict (the trust policy, default) or stp: accept what STP's verifier accepts, to compare pass rates with the
+    # paper (no axiom audit or statement check, native_decide allowed); never published or served as proofs
+    verdicts: VerdictModeName | None = None
 
     def validate(self) -> None:
         """Raise ValueError naming the first setting that is not positive (or not a sandbox mode)."""
         if self.sandbox is not None and self.sandbox not in MODES:
             raise ValueError(f"sandbox must be one of {', '.join(MODES)}, not {self.sandbox!r}")
+        if self.verdicts is not None and self.verdicts not in VERDICT_MODES:
+            raise ValueError(f"verdicts must be one of {', '.join(VERDICT_MODES)}, not {self.verdicts!r}")
         for f in dataclasses.fields(self):
             name, value = f.name, getattr(self, f.name)
-            if name in ("sandbox", "kernel_recheck"):
+            if name in ("sandbox", "kernel_recheck", "verdicts"):
                 continue
             if value is not None and not value > 0:
                 raise ValueError(f"{name} must be positive, not {value!r}")
@@ -112,6 +127,10 @@ class ItpSettings:
                 backend.max_proof_bytes = int(self.max_proof_bytes)
             if self.max_proof_sentences is not None:
                 backend.max_proof_sentences = int(self.max_proof_sentences)
+            if self.verdicts is not None:
+                backend.verdicts = self.verdicts
+                if self.verdicts == "stp" and self.check_timeout is None and backend.stp_check_timeout:
+                    backend.check_timeout = float(backend.stp_check_timeout)
         if self.workers is not None:
             config.pool.workers = int(self.workers)
         return config

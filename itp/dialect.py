@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import Iterator, Optional
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Optional, Sequence
 
 from .backends import registered_specs, system_spec
 
@@ -17,7 +17,8 @@ def _declaration_patterns(keywords: tuple[str, ...]) -> tuple[re.Pattern, re.Pat
     """(a statement's start with its declared name as group 1, a declaration keyword anywhere at a line start)."""
     words = "|".join(re.escape(k) for k in keywords) or "(?!)"
     return (
-        re.compile(rf"^\s*(?:{words})\s+([^\s:({{\[]+)"),
+        # A Lean name may carry explicit universes (`foo.{u_1}`): they are not part of the name.
+        re.compile(rf"^\s*(?:{words})\s+([^\s:({{\[]+?)(?:\.\{{[^{{}}]*\}})?(?=[\s:({{\[]|$)"),
         re.compile(rf"(?:^|\n)\s*(?:{words})\s"),
     )
 
@@ -97,6 +98,16 @@ class Dialect:
     connectives: tuple[str, ...] = ()
     number_types: tuple[str, ...] = ()
     tactic_separator: re.Pattern = re.compile(r"(?!)")
+    # (this dialect, known names) -> the EBNF rules of a theorem statement, start rule `statement`; each proof
+    # assistant's package builds its own (itp/<system>/grammar.py), so no layer above names the syntax.
+    statement_rules: Optional[Callable[["Dialect", tuple[str, ...]], str]] = field(default=None, compare=False)
+
+    def statement_grammar(self, names: Sequence[str] = ()) -> str:
+        """The EBNF rules (start rule `statement`) of a theorem statement, its terms' identifiers limited to `names`
+        and short variables when given (binders may declare any identifier); ValueError when the system has none."""
+        if self.statement_rules is None:
+            raise ValueError(f"no statement grammar for {self.system!r}")
+        return self.statement_rules(self, tuple(names))
 
     def proof_from_tactics(self, tactics: list[str] | tuple[str, ...]) -> str:
         """A whole proof (what follows the statement) from a tactic path."""

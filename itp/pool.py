@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Optional
 from .config import PoolConfig
 from .env import ProofEnv
 from .types import Theorem, Verdict, VerdictKind
+from .verdicts import verdict_rules
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class VerifierPool:
         stragglers: list[tuple[tuple, VerifyJob]] = []
 
         def first_try(key: tuple, job: VerifyJob, verdict: Verdict) -> None:
-            if verdict.kind is VerdictKind.TIMEOUT:
+            if verdict.kind is VerdictKind.TIMEOUT and verdict_rules(verdict.verdicts).rerun_timeouts:
                 with lock:
                     stragglers.append((key, job))
             else:

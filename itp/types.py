@@ -59,6 +59,8 @@ class Verdict:
     # a prefix the proof assistant accepted (what a search resumes from). None when the proof passed or the
     # backend cannot tell (a refusal before any process ran, a statement that does not elaborate).
     error_offset: Optional[int] = None
+    # The verdict mode that gave it (itp/verdicts.py): only a `strict` PROVED is a proof to publish or serve.
+    verdicts: str = "strict"
 
     @property
     def ok(self) -> bool:
@@ -74,6 +76,7 @@ class Verdict:
             "header_axioms": list(self.header_axioms),
             "seconds": round(self.seconds, 4),
             "error_offset": self.error_offset,
+            "verdicts": self.verdicts,
         }
 
 

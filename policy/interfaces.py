@@ -25,6 +25,16 @@ class TacticPolicy(abc.ABC):
     def suggest(self, state: State, n: int) -> list[Candidate]:
         """Up to n distinct tactics for `state`, best first."""
 
+    def suggest_more(self, state: State, n: int) -> list[Candidate]:
+        """Up to n further tactics for `state`, asked only once its `suggest` candidates are spent without a proof:
+        the costly source (a model) that a search consults where the cheap ones did not do. None by default."""
+        return []
+
+    @property
+    def has_more(self) -> bool:
+        """Whether `suggest_more` can answer at all: a search asks it (and queues a node again for it) only then."""
+        return type(self).suggest_more is not TacticPolicy.suggest_more
+
 
 class ProofPolicy(abc.ABC):
     @abc.abstractmethod

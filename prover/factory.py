@@ -5,6 +5,8 @@ elsewhere (self-play's driver: in a policy actor on the generation GPUs) passes 
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from typing import Optional, Protocol, Sequence
 
 from stp_prover.generation import Completion, EngineSettings, GenerationRequest, shared_service, split_model
@@ -47,7 +49,7 @@ def make_policies(
     if model:
         if service is None:
             checkpoint, engine_settings = split_model(model, engine)
-            service = shared_service(checkpoint, engine_settings, shared)
+            service = shared_service(checkpoint, pinned(engine_settings), shared)
         model_tactics = ModelTacticPolicy(service, premises, config=config)
         proof_policy = ModelProofPolicy(service, config=config)
     kind = settings.resolved(model)
@@ -57,7 +59,18 @@ def make_policies(
         return portfolio, proof_policy
     parts = [MixturePart(portfolio, settings.portfolio_weight, "portfolio", keep=True)]
     if model_tactics is not None:
-        parts.insert(0, MixturePart(model_tactics, settings.model_weight, "model"))
+        # The model is asked only where the portfolio's and the memory's candidates of a node are spent: seconds of
+        # CPU a call must not delay the closing tactics (the mixture never proves less than the portfolio).
+        tactic_beam = (config or GenerationConfig()).tactic_beam
+        parts.append(MixturePart(model_tactics, settings.model_weight, "model", deferred=True, limit=tactic_beam))
     if memory is not None:
         parts.insert(0, MixturePart(MemoryTacticPolicy(memory), settings.memory_weight, "memory"))
     return MixtureTacticPolicy(parts), proof_policy
+
+
+def pinned(settings: EngineSettings) -> EngineSettings:
+    """`settings` with the Hugging Face engine's torch threads pinned to half the cores when unset: the proof
+    assistant runs beside it, and torch's default (every core) slows both."""
+    if settings.engine != "hf" or settings.threads is not None:
+        return settings
+    return dataclasses.replace(settings, threads=max(1, (os.cpu_count() or 2) // 2))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -18,8 +17,8 @@ from stp_prover.data.traced import training_part
 from stp_prover.itp import ProofEnv, State, Theorem
 from stp_prover.itp.replay import proof_tactics, replay_steps
 from stp_prover.policy import Candidate, TacticPolicy
+from stp_prover.search.order import token_features
 
-_TOKEN = re.compile(r"[A-Za-z_][\w'.]*|\d+|[^\s\w]+")
 # A feature that occurs in more states than this share (2%, at least 64) tells little about which tactic to use;
 # skipping its postings keeps a query at tens of milliseconds on the standard library's 67,000 pairs (360 ms at 20%,
 # with the same self-recall).
@@ -38,11 +37,9 @@ class MemoryEntry:
 
 
 def state_features(text: str) -> Counter:
-    """Tokens and token bigrams of a state's text: what two similar goals share (Tactician uses term features)."""
-    tokens = _TOKEN.findall(text)
-    feats = Counter(tokens)
-    feats.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
-    return feats
+    """Tokens and token bigrams of a state's text, counted: what two similar goals share (Tactician uses term
+    features); the same features as the learned search order's."""
+    return Counter(token_features(text))
 
 
 class TacticMemory:

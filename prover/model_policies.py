@@ -21,7 +21,11 @@ class GenerationConfig:
     """How the policies ask for text (the engine's own settings are generation.EngineSettings)."""
 
     max_input_tokens: int = 2048  # kept for callers of the old API; the engine's max_input_tokens applies
-    max_new_tokens_tactic: int = 128
+    # A tactic is one line (clean_tactic keeps the first): generation stops at the newline, and a short cap bounds
+    # the rare run-on (seconds of CPU a node otherwise).
+    max_new_tokens_tactic: int = 64
+    tactic_stop: tuple[str, ...] = ("\n",)
+    tactic_beam: int = 8  # tactics asked of the model per node inside a mixture (where it is the deferred part)
     max_new_tokens_proof: int = 1024
     temperature: float = 1.0
     top_p: float = 0.95
@@ -48,7 +52,14 @@ class ModelTacticPolicy(TacticPolicy):
         premises = self.premises(state)[: self.premises_k] if self.premises else []
         c = self.config
         return GenerationRequest(
-            tactic_prompt(state.text, premises), n, c.max_new_tokens_tactic, c.temperature, c.top_p, (), c.seed, True
+            tactic_prompt(state.text, premises),
+            n,
+            c.max_new_tokens_tactic,
+            c.temperature,
+            c.top_p,
+            c.tactic_stop,
+            c.seed,
+            True,
         )
 
     def suggest(self, state: State, n: int) -> list[Candidate]:

@@ -9,7 +9,7 @@ from typing import Optional
 
 from stp_prover.itp import ProofEnv, StatementError, Theorem, VerifierPool
 from stp_prover.policy import ProofPolicy, TacticPolicy
-from stp_prover.search import SearchConfig, SearchContext, SearchResult, run_search
+from stp_prover.search import EventSink, SearchConfig, SearchContext, SearchOrder, SearchResult, run_search
 
 from .memory import TacticMemory
 
@@ -26,10 +26,16 @@ def prove_theorem(
     pool: Optional[VerifierPool] = None,
     cancel: Optional[threading.Event] = None,
     memory: Optional[TacticMemory] = None,
+    order: Optional[SearchOrder] = None,
+    events: Optional[EventSink] = None,
 ) -> SearchResult:
     """Search for a proof; a reported proof has passed `check` in a fresh context. Raises StatementError when the
-    statement does not elaborate, ValueError for an unknown method. A verified proof goes into `memory` at once."""
-    ctx = SearchContext(theorem, env, tactic_policy, proof_policy, config or ProveConfig(), pool, cancel)
+    statement does not elaborate, ValueError for an unknown method. A verified proof goes into `memory` at once;
+    every tactic step is recorded in `order` (the run's learned search order; None: the search learns alone) and
+    sent to `events` (e.g. an EventLog)."""
+    ctx = SearchContext(
+        theorem, env, tactic_policy, proof_policy, config or ProveConfig(), pool, cancel, order=order, events=events
+    )
     result = run_search(ctx)
     if memory is not None and result.proved and result.proof:
         memory.learn_proof(env, theorem, result.proof)
@@ -43,12 +49,16 @@ def prove_record(
     proof_policy: ProofPolicy,
     config: ProveConfig,
     memory: Optional[TacticMemory] = None,
+    order: Optional[SearchOrder] = None,
+    events: Optional[EventSink] = None,
 ) -> dict:
     """`prove_theorem` as a result-log record keyed by `name`; a statement that does not elaborate is a record with
     status "bad_statement", not an exception (one bad problem must not stop an evaluation)."""
     t0 = time.monotonic()
     try:
-        result = prove_theorem(theorem, env, tactic_policy, proof_policy, config, memory=memory)
+        result = prove_theorem(
+            theorem, env, tactic_policy, proof_policy, config, memory=memory, order=order, events=events
+        )
     except StatementError as exc:
         return {
             "name": theorem.name,

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from stp_prover.data import DataError, find_theorem, user_theorem
 from stp_prover.itp import StatementError, UntrustedInput
 from stp_prover.itp.dialect import declared_name, dialect
+from stp_prover.itp.verdicts import verdict_rules
 from stp_prover.search import search_names
 
 from .service import JobConflict, ProvingService
@@ -214,6 +215,15 @@ def create_app(service: ProvingService) -> FastAPI:
         why = service.untrusted_refusal()
         if why:
             raise HTTPException(503, why)
+        require_strict_verdicts()
+
+    def require_strict_verdicts() -> None:
+        # What /check and /prove report as proved is a proof: a server started with `--verdicts stp` (STP's
+        # verifier, no axiom audit or statement check: for comparing pass rates, itp/verdicts.py) refuses both.
+        mode = service.config.itp.verdicts or "strict"
+        if not verdict_rules(mode).publishable:
+            raise HTTPException(503, f"this server runs `--verdicts {mode}`, whose verdicts are not proofs; "
+                                     "restart it without --verdicts (strict) to check or prove")
 
     @app.post("/check")
     def check(req: CheckRequest, request: Request) -> dict:
@@ -221,6 +231,8 @@ def create_app(service: ProvingService) -> FastAPI:
         theorem = theorem_of(req.theorem, req.benchmark)
         with admission.slot(_client(request)):
             verdict = service.check(theorem, req.proof)
+        if not verdict_rules(verdict.verdicts).publishable:  # never reached while require_strict_verdicts holds
+            raise HTTPException(503, f"a `{verdict.verdicts}` verdict is not a proof")
         return {**verdict.to_dict(), "theorem": theorem.name, "ok": verdict.ok}
 
     @app.post("/prove")

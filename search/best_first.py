@@ -1,10 +1,11 @@
 """Best-first tactic search as ReProver does it: priority = cumulative log-probability, N candidates per
-expansion, proved/failed status propagated, limits on expansions and wall time; and three ways to spend the budget
-well. A tactic's time limit starts short and doubles (up to the environment's tactic timeout) each time its node is
-taken up again for the candidates that timed out, so one slow decision procedure cannot eat the budget. States are
-deduplicated up to the names of hypotheses (a DAG keyed by the dialect's canonical form). Candidates found expensive
-are tried after the cheap ones, best success rate on similar goals first. A proof found in tactic mode is reported
-only after a fresh whole-proof check."""
+expansion, proved/failed status propagated, limits on expansions and wall time; and ways to spend the budget well.
+A learned `SearchOrder` ranks a node's candidates by expected success per second and gives each its first time
+limit; a candidate that times out is tried again, with twice the time (up to the longest limit), when its node is
+taken up again, so one slow decision procedure cannot eat the budget. Once a node's candidates are spent, the
+policy's costly tier (`suggest_more`) is asked once for that node. States are deduplicated up to the names of
+hypotheses (a DAG keyed by the dialect's canonical form). A proof found in tactic mode is reported only after a
+fresh whole-proof check."""
 
 from __future__ import annotations
 
@@ -15,14 +16,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from stp_prover.itp import ProofEnv, State, StepKind, Theorem, Verdict
+from stp_prover.itp import ProofEnv, State, StepKind, StepResult, Theorem, Verdict
 from stp_prover.itp.dialect import dialect
 from stp_prover.policy import Candidate, TacticPolicy
 
+from .order import OrderEvent, Outcome, SearchOrder
 from .results import SearchResult
-from .stats import SHARED_STATS, TacticStats
 
 Verifier = Callable[[Theorem, str], Verdict]
+EventSink = Callable[[OrderEvent], None]
 
 
 @dataclass
@@ -31,10 +33,11 @@ class BestFirstConfig:
     max_expansions: int = 10_000
     budget_seconds: float = 60.0
     tactic_timeout: Optional[float] = None  # a tactic's longest limit (None: the environment's); never past the budget
-    first_tactic_timeout: float = 1.0  # a tactic's first limit; doubled on each retry of the candidates that timed out
-    retry_penalty: float = 1.0  # priority (log-probability) a node loses each time it is queued again for a retry
+    first_tactic_timeout: float = 1.0  # the first limit of a tactic the order knows nothing about; doubled on retry
+    retry_penalty: float = 1.0  # priority (log-probability) a node loses each time it is queued again
     max_depth: int = 50
-    order_by_stats: bool = True  # expensive candidates by what worked on similar goals
+    order_by_stats: bool = True  # rank candidates (and set first limits) by the learned order; else policy order
+    more_candidates: int = 32  # tactics asked of the policy's costly tier once a node's candidates are spent
 
 
 @dataclass(eq=False)
@@ -46,9 +49,25 @@ class _Node:
     parents: list["_Node"] = field(default_factory=list)
     children: list["_Node"] = field(default_factory=list)
     expanded: bool = False
-    limit: float = 0.0  # the tactic time limit of this node's last round
-    retry: list[Candidate] = field(default_factory=list)  # candidates that timed out at `limit`
-    rounds: int = 0  # retries queued so far
+    retry: list[tuple[Candidate, float]] = field(default_factory=list)  # timed out: (candidate, its next limit)
+    rounds: int = 0  # times queued again so far
+    tried: set[str] = field(default_factory=set)
+    more: str = "no"  # the costly tier: no | pending (queued to ask) | asked
+
+    @property
+    def waiting(self) -> bool:
+        """Queued again for retries or for the costly tier, so not failed yet."""
+        return bool(self.retry) or self.more == "pending"
+
+
+_OUTCOMES = {StepKind.PROVED: Outcome.PROVED, StepKind.TIMEOUT: Outcome.TIMEOUT}
+
+
+def step_outcome(node_text: str, step: StepResult) -> Outcome:
+    """The order's name for a step's result: a new open state is progress, the same state none."""
+    if step.kind is StepKind.OPEN:
+        return Outcome.PROGRESS if step.state is not None and step.state.text != node_text else Outcome.NO_PROGRESS
+    return _OUTCOMES.get(step.kind, Outcome.ERROR)
 
 
 class BestFirstSearch:
@@ -58,13 +77,33 @@ class BestFirstSearch:
         policy: TacticPolicy,
         config: Optional[BestFirstConfig] = None,
         verify: Optional[Verifier] = None,
-        stats: Optional[TacticStats] = None,
+        order: Optional[SearchOrder] = None,
+        events: Optional[EventSink] = None,
     ):
+        """`order`: the learned order to use and extend (shared by a run's searches); None: a private one that
+        learns within this search object only. `events`: also sent every step's OrderEvent (e.g. an EventLog)."""
         self.env = env
         self.policy = policy
         self.config = config or BestFirstConfig()
         self.verify = verify or (lambda theorem, proof: env.check(theorem, proof))
-        self.stats = stats if stats is not None else SHARED_STATS
+        self.order = order if order is not None else SearchOrder(made_by="private to one BestFirstSearch")
+        self.events = events
+        # A policy without a costly tier is not asked (and its nodes are not queued again for it).
+        self._has_more = policy.has_more
+
+    def _ranked(
+        self, node: _Node, candidates: list[Candidate], feature: str, d, first: float, longest: float, result
+    ) -> list[tuple[Candidate, float]]:
+        """The candidates not yet tried at this node, each with its first limit, in the order's order."""
+        fresh = [c for c in candidates if c.text not in node.tried]
+        if not self.config.order_by_stats:
+            return [(c, first) for c in fresh]
+        tr = time.monotonic()
+        ranked = self.order.rank(
+            node.state.text, feature, fresh, lambda c: d.tactic_family(c.text), default_limit=first, longest=longest
+        )
+        result.order_seconds += time.monotonic() - tr
+        return [(r.candidate, r.first_limit) for r in ranked]
 
     def search(self, theorem: Theorem, cancel: Optional[threading.Event] = None) -> SearchResult:
         """Best-first search until proved, exhausted, out of budget, or `cancel` is set. Raises StatementError when
@@ -81,35 +120,57 @@ class BestFirstSearch:
         nodes = {d.canonical_state(root.state.text): root}
         tie = itertools.count()
         queue = [(-0.0, next(tie), root)]
-        while queue and result.expansions < cfg.max_expansions and time.monotonic() < deadline and not cancelled():
-            _, _, node = heapq.heappop(queue)
-            if node.status != "open" or (node.expanded and not node.retry):
+        # Nodes waiting only for the policy's costly tier (a model) wait here, behind every node of `queue`: the
+        # costly source gets time only once the cheap candidates of the whole search are spent, so a mixture never
+        # proves less than its cheap parts alone at the same budget.
+        later: list = []
+        while (queue or later) and result.expansions < cfg.max_expansions and time.monotonic() < deadline:
+            if cancelled():
+                break
+            _, _, node = heapq.heappop(queue if queue else later)
+            if node.status != "open" or (node.expanded and not node.waiting):
                 continue
+            feature = d.goal_feature(node.state.text)
             if not node.expanded:
-                node.expanded, node.limit = True, first
+                node.expanded = True
                 tp = time.monotonic()
-                candidates = self.policy.suggest(node.state, cfg.candidates)
+                suggested = self.policy.suggest(node.state, cfg.candidates)
                 result.policy_seconds += time.monotonic() - tp
-                feature = d.goal_feature(node.state.text)
-                if cfg.order_by_stats:
-                    candidates = self.stats.order(candidates, feature, lambda c: d.tactic_family(c.text))
-            else:  # a retry: only the candidates that timed out, with twice the time
-                candidates, node.retry = node.retry, []
-                node.limit = min(node.limit * 2, longest)
-                feature = d.goal_feature(node.state.text)
+                todo = self._ranked(node, suggested, feature, d, first, longest, result)
+            elif node.retry:  # only the candidates that timed out, with twice the time
+                todo, node.retry = [(c, min(limit * 2, longest)) for c, limit in node.retry], []
+            else:  # the costly tier, once: this node's own candidates are spent
+                node.more = "asked"
+                tp = time.monotonic()
+                suggested = self.policy.suggest_more(node.state, cfg.more_candidates)
+                result.policy_seconds += time.monotonic() - tp
+                todo = self._ranked(node, suggested, feature, d, first, longest, result)
+                if not todo:
+                    _propagate_failure(node)
+                    continue
             result.expansions += 1
-            for cand in candidates:
+            cut = False
+            for cand, limit in todo:
                 if time.monotonic() >= deadline or cancelled():
+                    cut = True  # candidates left untried: the node has not failed
                     break
+                node.tried.add(cand.text)
                 te = time.monotonic()
-                step = self.env.step(node.state, cand.text, min(node.limit, max(0.1, deadline - time.monotonic())))
-                result.env_seconds += time.monotonic() - te
-                progress = step.kind is StepKind.PROVED or (
-                    step.kind is StepKind.OPEN and step.state.text != node.state.text
-                )
-                self.stats.record(feature, d.tactic_family(cand.text), progress, step.seconds)
-                if step.kind is StepKind.TIMEOUT and node.limit < longest:
-                    node.retry.append(cand)
+                step = self.env.step(node.state, cand.text, min(limit, max(0.1, deadline - time.monotonic())))
+                seconds = time.monotonic() - te
+                result.env_seconds += seconds
+                result.steps += 1
+                outcome = step_outcome(node.state.text, step)
+                # The step's own time where the backend gives it (without its overhead), else the wall time.
+                family = d.tactic_family(cand.text)
+                event = OrderEvent(node.state.text, feature, cand.text, family, outcome, step.seconds or seconds, limit)
+                tr = time.monotonic()
+                self.order.record(event)
+                if self.events is not None:
+                    self.events(event)
+                result.order_seconds += time.monotonic() - tr
+                if step.kind is StepKind.TIMEOUT and limit < longest:
+                    node.retry.append((cand, limit))
                     continue
                 if step.kind is StepKind.PROVED:
                     proof = d.proof_from_tactics(step.state.path)
@@ -136,15 +197,20 @@ class BestFirstSearch:
                     child.parents.append(node)
             if result.proved:
                 break
-            if node.retry:
-                # Taken up again later, behind what is now more promising, with twice the time for these.
+            if not node.retry and node.more == "no" and self._has_more:
+                node.more = "pending"
+            if node.waiting:
+                # Taken up again later: for its retries (with twice the time) behind what is now more promising, or,
+                # its candidates spent, for the policy's costly tier once nothing cheap is left anywhere.
                 node.rounds += 1
-                heapq.heappush(queue, (-(node.score - cfg.retry_penalty * node.rounds), next(tie), node))
-            _propagate_failure(node)
+                entry = (-(node.score - cfg.retry_penalty * node.rounds), next(tie), node)
+                heapq.heappush(queue if node.retry else later, entry)
+            if not cut:
+                _propagate_failure(node)
         result.nodes = len(nodes)
         result.seconds = time.monotonic() - t0
         if not result.proved:
-            result.status = "exhausted" if root.status == "failed" or not queue else "budget"
+            result.status = "exhausted" if root.status == "failed" or not (queue or later) else "budget"
             if cancelled():
                 result.status = "cancelled"
         return result
@@ -156,7 +222,7 @@ def _propagate_failure(node: _Node) -> None:
     stack = [node]
     while stack:
         n = stack.pop()
-        if n.status != "open" or not n.expanded or n.retry:
+        if n.status != "open" or not n.expanded or n.waiting:
             continue
         if all(c.status == "failed" for c in n.children):
             n.status = "failed"

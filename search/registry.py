@@ -12,7 +12,8 @@ from typing import Optional
 from stp_prover.itp import PoolConfig, ProofEnv, Theorem, VerifierPool, VerifyJob
 from stp_prover.policy import ProofPolicy, TacticPolicy
 
-from .best_first import BestFirstConfig, BestFirstSearch
+from .best_first import BestFirstConfig, BestFirstSearch, EventSink
+from .order import SearchOrder
 from .results import SearchResult
 from .rmaxts import RMaxTSConfig, rmax_tree_search
 from .sampling import SamplingConfig, sample_proofs
@@ -32,7 +33,8 @@ class SearchConfig:
 @dataclass
 class SearchContext:
     """Everything a method may use for one theorem. `pool` checks whole proofs; without one, a one-slot pool over
-    `env` is made on first use (the borrowed environment is not thread-safe)."""
+        `env` is made on first use (the borrowed environment is not thread-safe). `order`: the run's learned search order
+    (one per run, shared by its theorems; None: each search learns alone); `events`: also sent every tactic step."""
 
     theorem: Theorem
     env: ProofEnv
@@ -41,6 +43,8 @@ class SearchContext:
     config: SearchConfig = field(default_factory=SearchConfig)
     pool: Optional[VerifierPool] = None
     cancel: Optional[threading.Event] = None
+    order: Optional[SearchOrder] = None
+    events: Optional[EventSink] = None
 
     @property
     def budget_seconds(self) -> float:
@@ -104,7 +108,8 @@ class BestFirst(Search):
         cfg = dataclasses.replace(ctx.config.best_first, budget_seconds=ctx.budget_seconds)
         # Without a pool, the fresh check runs on the search's own environment (as it always has).
         verify = None if ctx.pool is None else (lambda theorem, proof: ctx.pool.verify([VerifyJob(theorem, proof)])[0])
-        return BestFirstSearch(ctx.env, ctx.tactic_policy, cfg, verify).search(ctx.theorem, ctx.cancel)
+        search = BestFirstSearch(ctx.env, ctx.tactic_policy, cfg, verify, order=ctx.order, events=ctx.events)
+        return search.search(ctx.theorem, ctx.cancel)
 
 
 @register

@@ -19,6 +19,8 @@ class SearchResult:
     policy_seconds: float = 0.0
     env_seconds: float = 0.0
     verify_seconds: float = 0.0
+    order_seconds: float = 0.0  # ranking candidates and recording steps in the learned search order
+    steps: int = 0  # tactic steps run in the proof assistant
     samples: int = 0
     correct_samples: int = 0
     pass_at: dict[str, float] = field(default_factory=dict)
@@ -27,6 +29,6 @@ class SearchResult:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        for k in ("seconds", "policy_seconds", "env_seconds", "verify_seconds"):
+        for k in ("seconds", "policy_seconds", "env_seconds", "verify_seconds", "order_seconds"):
             d[k] = round(d[k], 3)
         return d

@@ -17,6 +17,7 @@ from stp_prover.training import ModelSettings, SFTSettings, check_training_layou
 from .rules import EMBEDDERS, MATCHINGS, MODES, SCHEDULES, schedule_of
 
 PROMPTS = ("stp", "ours")
+LEMMA_POOLS = ("library", "premises")
 
 
 def stp_sft_settings() -> SFTSettings:
@@ -39,6 +40,24 @@ def stp_sft_settings() -> SFTSettings:
 
 @dataclass
 class TargetSettings:
+    """The statements self-play proves: one benchmark split (the keys below), or `sources`, a weighted mix as STP's
+    dataset configs list it (RL/dataset_configs/*.json, read by RL/utils/RL_utils.py:710-726)."""
+
+    @dataclass
+    class Source:
+        """One entry of STP's dataset config: a statement set and its `weight`."""
+
+        benchmark: str = "miniF2F"  # a registered benchmark, or "LeanWorkbook" (read from `path`)
+        split: str = "valid"
+        path: Optional[str] = None  # Lean Workbook: the downloaded lean_workbook.json (or .jsonl)
+        # STP's `weight`: each of its targets' conjecture inputs is repeated this many times and it is matched to
+        # this many conjectures (RL_utils.py:414, 627); the number of targets (N, which sizes every cap) counts
+        # each statement once.
+        weight: int = 1
+        limit: Optional[int] = None
+        names: Optional[list[str]] = None
+        status: Optional[list[str]] = None  # Lean Workbook: keep records with these `status` values (None: all)
+
     benchmark: str = "miniF2F"
     split: str = "valid"
     limit: Optional[int] = None
@@ -49,11 +68,44 @@ class TargetSettings:
     traced_limit: int = 0
     # STP's dataset-config `weight` (RL/dataset_configs/*.json): how many times each target's conjecture inputs are
     # repeated and how many conjectures it is matched to (RL_utils.py:414, 627). 1 for Lean Workbook, 3200 for the
-    # miniF2F + ProofNet configuration.
+    # miniF2F + ProofNet configuration. The weight of the single source the keys above describe.
     matching_weight: int = 1
+    # Several statement sets with their own weights (mappings with the keys of TargetSettings.Source); when given,
+    # benchmark/split/limit/names/matching_weight above are not used. STP's mix (leanworkbook_miniF2F_proofnet.json):
+    # Lean Workbook weight 1, miniF2F valid 256, ProofNet valid 256.
+    sources: list = field(default_factory=list)
     # Which targets each round samples (selfplay/rules/schedules.py): "stp" (the unsolved ones, and solved ones
     # again at a low pass rate), "unsolved", or a registered plug-in; None: the mode's own.
     schedule: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        # The YAML loader builds nested dataclasses but not lists of them: each entry is made a Source here.
+        from dataclasses import fields
+
+        known = {f.name for f in fields(TargetSettings.Source)}
+        built = []
+        for i, src in enumerate(self.sources or []):
+            if isinstance(src, TargetSettings.Source):
+                built.append(src)
+                continue
+            if not isinstance(src, dict):
+                raise ConfigError(f"targets.sources[{i}]: expected a mapping, got {type(src).__name__}")
+            unknown = sorted(set(src) - known)
+            if unknown:
+                raise ConfigError(
+                    f"targets.sources[{i}]: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+                )
+            built.append(TargetSettings.Source(**src))
+        for i, src in enumerate(built):
+            if not isinstance(src.weight, int) or src.weight < 1:
+                raise ConfigError(f"targets.sources[{i}].weight: must be a positive integer, got {src.weight!r}")
+        self.sources = built
+
+    def source_list(self) -> list["TargetSettings.Source"]:
+        """The sources a run loads: `sources`, else the one benchmark split the other keys name."""
+        if self.sources:
+            return list(self.sources)
+        return [TargetSettings.Source(self.benchmark, self.split, None, self.matching_weight, self.limit, self.names)]
 
 
 @dataclass
@@ -92,6 +144,19 @@ class ProverSettings:
     # and EOS-terminated targets without a closing fence (RL_step2_train.py:26-32). "ours": our whole-proof prompt
     # (a newline after the statement) and targets closed by the code fence.
     prompt: str = "stp"
+    # STP's prompt for a record without a header of its own (its Lean Workbook and miniF2F files have none,
+    # RL/utils/RL_utils.py:723): its fixed PROVER_PROMPT header, a blank line, the statement (model_utils.py:22, 43;
+    # RL_step2_train.py:30; RL_step3_final_model.py:33). Set: that header replaces every statement's own in the
+    # prover's prompts (sampling, training, the final model); verification keeps the statement's header. None: the
+    # statement's header (STP's branch for records with one, model_utils.py:40-41). The Lean run config sets STP's
+    # header text; no default here, since this layer does not know the proof assistant.
+    prompt_header: Optional[str] = None
+    # STP's token budget: prompt and completion share one context of 1,024 tokens (vLLM max_model_len=1024,
+    # model_utils.py:80; prompts cut from the left to prompt_length=1024, RL_utils.py:27, 45, model_utils.py:55-63,
+    # 74; max_tokens=MAX_LENGTH=1024, RL_step1_generate.py:18, RL_utils.py:47), so a proof or conjecture gets
+    # token_budget minus its prompt's tokens (at most max_new_tokens). None: the prompt up to
+    # engine.max_input_tokens and max_new_tokens on top (our old budget, 2,048 + 1,024).
+    token_budget: Optional[int] = 1024
     # The generation engine of the policy actors: hf (default) or vllm, and its settings (generation/settings.py).
     engine: EngineSettings = field(default_factory=EngineSettings)
 
@@ -108,6 +173,20 @@ class ConjecturerSettings:
     multiplier: int = 1  # --conjecture_multiplier
     max_per_input: int = 8
     max_new_tokens: int = 1024  # STP samples conjectures with the prover's MAX_LENGTH
+    # ours: every sample inside the dialect's statement grammar (conjecturer/grammar.py; vLLM's structured outputs, a
+    # grammar-masking decoder on hf), so each one parses; STP samples unconstrained (false: STP's)
+    constrained: bool = True
+    # ours: mutations kept only inside a deterministic prover's difficulty window (not closed by the cheap tactics, proved
+    # by a bounded search: conjecturer/difficulty.py), the stand-in for STP's 0 < pass rate < 0.25 on what no model
+    # samples; the search's budget in seconds
+    mutation_window: bool = True
+    mutation_window_seconds: float = 10.0
+    # The lemmas a conjecture input may name (RL_utils.py:334-336, 402, 415). "library": STP's theorem_dict, every
+    # traced library theorem (Notebooks/construct_sft.ipynb, the theorem_dict cell), keyed by full name, its source
+    # text up to `:=`; a premise outside it is skipped. "premises": ours before, every premise a verified target
+    # proof invokes, as the proof assistant prints it. A run without a traced library (stage1.traced,
+    # targets.traced or targets.trace) has no library pool and uses the premises.
+    lemma_pool: str = "library"
     # Our additions, off by default (see the README): a cap on the number of seed statements; checking each
     # conjecture in the proof assistant before it is sampled (elaborates, hypotheses not contradictory, no single
     # cheap tactic closes it; STP sends every conjecture straight to the prover); textual mutations of the seeds.
@@ -160,6 +239,8 @@ class Stage1Settings:
     learning_rate: float = 1e-4  # levanter/config/sft.yaml
     warmup_steps: int = 20
     epochs: Optional[float] = None  # None: the run's sft.epochs
+    # optimiser steps, cycling through the data (STP's 115 of 2048 sequences, levanter/config/sft.yaml); null: epochs
+    steps: Optional[int] = 115
 
 
 @dataclass
@@ -171,6 +252,17 @@ class MemorySettings:
     enabled: bool = False
     seed_from: Optional[str] = None  # a traced-data folder whose train part seeds a new memory
     seed_limit: Optional[int] = None
+
+
+@dataclass
+class SearchOrderSettings:
+    """Our addition: the learned search order (search/order.py) in the run folder (order.json), taught every round's
+    verified proofs (replayed step by step) and a short best-first search on targets sampling left unproved; the
+    held-out search ranks its candidates with a copy of it (`prove --order RUN/order.json` does the same)."""
+
+    enabled: bool = True
+    search_budget: float = 5.0  # seconds of best-first search per unproved target (0: replays only)
+    search_limit: int = 16  # unproved targets searched per round, in target order
 
 
 @dataclass
@@ -216,6 +308,7 @@ class SelfPlayConfig:
     sft: SFTSettings = field(default_factory=lambda: stp_sft_settings())
     stage1: Stage1Settings = field(default_factory=Stage1Settings)
     memory: MemorySettings = field(default_factory=MemorySettings)
+    order: SearchOrderSettings = field(default_factory=SearchOrderSettings)
     ray: RaySettings = field(default_factory=RaySettings)
     itp: ItpSettings = field(default_factory=ItpSettings)  # tactic/check timeouts, memory, recycling (all backends)
 
@@ -243,10 +336,20 @@ class SelfPlayConfig:
             self.prover.engine.validate()
         except ValueError as exc:
             raise ConfigError(f"prover.engine.{exc}") from None
+        if self.conjecturer.lemma_pool not in LEMMA_POOLS:
+            raise ConfigError(
+                f"conjecturer.lemma_pool: {self.conjecturer.lemma_pool!r} is not one of {', '.join(LEMMA_POOLS)}"
+            )
+        if self.prover.token_budget is not None and self.prover.token_budget < 2:
+            raise ConfigError("prover.token_budget: must be at least 2 (a prompt token and a generated one), or null")
         if self.prover.samples < 1 or self.prover.samples_round0 < 1:
             raise ConfigError("prover.samples and prover.samples_round0 must be positive")
         if self.heldout.search_budget < 0 or self.heldout.search_workers < 1:
             raise ConfigError("heldout.search_budget must be >= 0 and heldout.search_workers positive")
+        if self.conjecturer.mutation_window and self.conjecturer.mutation_window_seconds <= 0:
+            raise ConfigError("conjecturer.mutation_window_seconds: must be positive")
+        if self.order.search_budget < 0 or self.order.search_limit < 0:
+            raise ConfigError("order.search_budget and order.search_limit must be >= 0")
         seed = self.memory.seed_from
         if self.memory.enabled and seed and not (Path(seed) / "corpus.jsonl").is_file():
             raise ConfigError(f"memory.seed_from: {seed} holds no traced data (`stp data trace --out {seed}`)")

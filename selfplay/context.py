@@ -18,8 +18,10 @@ from stp_prover.itp import ItpConfig, Theorem, make_env
 from stp_prover.itp.env import ProofEnv
 from stp_prover.policy import ProofPolicy
 from stp_prover.prover.memory import TacticMemory
+from stp_prover.search import SearchOrder
 
 from . import prompts, rules, stp
+from .budget import TokenBudget, load_budget, proof_request_builder, text_request_builder
 from .config import SelfPlayConfig
 from .logs import BestIndex, SampleLog, read_proofs, read_summaries
 from .records import PooledConjecture
@@ -115,8 +117,10 @@ class Context:
     say: Callable[[str], None]
     checks: EnvPool
     memory: Optional[TacticMemory] = None  # the run's tactic memory (stages/memory.py), when on
+    order: Optional[SearchOrder] = None  # the run's learned search order (stages/order.py), when on
     theorems: dict[str, Theorem] = field(default_factory=dict)  # targets, and conjectures as they are made
     sampling_stats: list[dict] = field(default_factory=list)
+    budget: Optional[TokenBudget] = None  # STP's shared prompt + completion budget for the loaded checkpoint
     _proof_cache: dict[int, list[stp.ProofRecord]] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -137,8 +141,8 @@ class Context:
         return rules.SCHEDULES.get(rules.schedule_of(self.cfg))
 
     def proof_prompt(self, p: stp.ProofRecord) -> str:
-        """The prover's prompt for a proof record's statement, in the run's prompt style."""
-        return prompts.proof_prompt(self.theorems[p.name], self.style)
+        """The prover's prompt for a proof record's statement, in the run's prompt style and header."""
+        return prompts.proof_prompt(self.theorems[p.name], self.style, self.cfg.prover.prompt_header)
 
     def proof_target(self, p: stp.ProofRecord) -> str:
         return prompts.proof_target(p.proof, self.style)
@@ -215,6 +219,15 @@ class Context:
     # -- the workers ----------------------------------------------------------------------------------------------
     def load_policy(self, checkpoint: str) -> None:
         self.workers.load_policy(checkpoint, self.cfg.prover, self.cfg.conjecturer.max_new_tokens)
+        self.budget = load_budget(checkpoint, self.cfg.prover.token_budget)
+
+    def proof_requests(self) -> Callable[[Sequence[Theorem], int], list]:
+        """The whole-proof requests of the loaded checkpoint: the run's prompt, STP's token budget."""
+        return proof_request_builder(self.cfg.prover, self.budget)
+
+    def text_requests(self) -> Callable[[Sequence[str], int], list]:
+        """Free-text requests (conjectures, refutations) within the same budget."""
+        return text_request_builder(self.cfg.prover, self.cfg.conjecturer.max_new_tokens, self.budget)
 
     def premises(self, theorem: Theorem, proof: str) -> dict[str, str]:
         return self.env.premises(theorem, proof)
@@ -246,6 +259,7 @@ class Context:
                 desc,
                 extra,
                 self.premises if premises else None,
+                self.proof_requests(),
             )
         self.sampling_stats.append({"log": str(path.relative_to(self.run.root)), **stats.to_dict()})
         return stats

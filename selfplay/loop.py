@@ -2,11 +2,13 @@
 
 Before the rounds, stage 1 fine-tunes the base model on conjecture examples and library proofs. Each round then:
 A. conjecture inputs from the earlier rounds' verified proofs of original statements (best pass rate > 0.35), one
-   per premise the proof invokes and "no lemma" with p = 0.5; the conjecturer writes conjectures; duplicates are
-   dropped and at most N (the number of targets) kept;
+   per premise the proof invokes (a library theorem: STP's theorem_dict) and "no lemma" with p = 0.5; the
+   conjecturer writes conjectures; duplicates are dropped, at most N (the number of targets) kept, and those proved
+   in an earlier round dropped;
 B. the unsolved targets (and solved ones again when their pass rate is below 0.35, or 5% of the others) and the
    conjectures are sampled with the same number of samples each, verified, and each verified proof's premises read
-   from the proof assistant; (B2, ours, when `memory.enabled`) the tactic memory learns the verified proofs;
+   from the proof assistant; (B2, ours, when `memory.enabled`) the tactic memory learns the verified proofs; (B3,
+   ours, when `order.enabled`) the learned search order learns them and a short search on unproved targets;
 C. selection: conjectures proved with pass rate below 0.25 (relabelled "no lemma" when their proofs do not invoke
    the lemma), the least elegant fifth per lemma group dropped, then matched to the unsolved targets (weights;
    unmatched ones dropped);
@@ -23,7 +25,6 @@ Each stage is a module of `selfplay/stages/` passing typed records (`selfplay/re
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 from collections import Counter
@@ -50,6 +51,7 @@ from .stages.conjecture import run_conjecture_stage
 from .stages.evaluation import heldout_eval, heldout_summary, round_metrics
 from .stages.heldout_search import heldout_search, search_summary
 from .stages.memory import learn_round, open_run_memory
+from .stages.order import learn_order_round, open_run_order
 from .stages.sample import run_sampling_stage
 from .stages.selection import run_selection_stage
 from .stages.training import run_final_training, run_training_stage
@@ -111,7 +113,9 @@ class SelfPlay:
                 )
                 build_dataset(Path(folder))
         if folder and self.cfg.targets.traced_limit > 0:
-            traced, self.traced_refused = traced_targets(folder, self.system, env, self.cfg.targets.traced_limit)
+            traced, self.traced_refused = traced_targets(
+                folder, self.system, env, self.cfg.targets.traced_limit, self.cfg.targets.matching_weight
+            )
             targets += traced
         names = {t.theorem.name for t in targets}
         heldout = heldout_theorems(self.cfg.heldout, self.system, names, self.cfg.targets.data_dir)
@@ -133,6 +137,7 @@ class SelfPlay:
             say=self.say,
             checks=make_check_pool(self.cfg, itp_config),
             memory=open_run_memory(self.cfg.memory, self.run.root),
+            order=open_run_order(self.cfg.order, self.run.root),
         )
         return self.ctx
 
@@ -207,7 +212,7 @@ class SelfPlay:
         library = self._library()
         examples: list[TrainingExample] = []
         if s.conjectures:
-            examples += stage1_data.conjecture_examples(library, s.limit)
+            examples += stage1_data.conjecture_examples(library, s.limit, fixed_header=self.cfg.prover.prompt_header)
         if s.library_proofs:
             examples += stage1_data.library_proof_examples(library, ctx.style, s.limit)
         write_examples(folder / "train.jsonl", examples)
@@ -215,12 +220,7 @@ class SelfPlay:
             report = {"examples": 0, "skipped": "no traced library to build stage-1 data from"}
             ckpt = ctx.base
         else:
-            sft = dataclasses.replace(
-                self.cfg.sft,
-                learning_rate=s.learning_rate,
-                warmup_steps=s.warmup_steps,
-                epochs=s.epochs if s.epochs is not None else self.cfg.sft.epochs,
-            )
+            sft = stage1_data.stage1_sft_settings(self.cfg.sft, s.learning_rate, s.warmup_steps, s.epochs, s.steps)
             partial = folder / "checkpoint.partial"
             result = ctx.workers.train(folder / "train.jsonl", ctx.base, partial, sft)
             self.run.publish_checkpoint(partial, folder / "checkpoint")
@@ -251,6 +251,8 @@ class SelfPlay:
             run_sampling_stage(ctx, r, solved, rates, conjectures)  # B
         with phase("memory"):
             learned = learn_round(ctx, r)  # B2
+        with phase("order"):
+            learned |= learn_order_round(ctx, r)  # B3
         selection = Selection([], {})
         if ctx.mode.conjectures:  # C
             with phase("selection"):

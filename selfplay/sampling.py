@@ -22,6 +22,7 @@ from tqdm import tqdm
 from stp_prover.itp import Theorem
 from stp_prover.itp.ray_pool import timed_out
 from stp_prover.policy import ProofPolicy
+from stp_prover.prover.prompts import cut_whole_proof
 from stp_prover.search.pipeline import Pool, StatementCounts, Tally, verify_tallies
 
 from .logs import ProofRow, SampleLog, StatementSummary
@@ -53,6 +54,7 @@ class StreamStats:
     distinct: int = 0
     checked: int = 0  # distinct non-blank texts sent to the verifiers
     correct: int = 0
+    refused: int = 0  # requests the engine refused (Completions.error): counted, never silently empty
     seconds: float = 0.0  # wall time of the stage
     verify_seconds: float = 0.0  # sum of the verifiers' own check times
     verify_call_seconds: float = 0.0  # sum over chunks of the time from verification start to its verdicts
@@ -90,10 +92,13 @@ def sample_and_verify(
     desc: str = "prove",
     extra: Optional[Callable[[Theorem], dict]] = None,
     premises: Optional[Callable[[Theorem, str], dict[str, str]]] = None,
+    requests: Optional[Callable[[Sequence[Theorem], int], list]] = None,
 ) -> StreamStats:
     """Sample, verify and log every theorem of `theorems` not yet in `log`. With `premises` (the proof assistant's
     premise reader) every verified proof carries the lemmas it invokes, {full name: statement}, as STP's verifier
-    records them for every complete proof (RL/utils/prover/lean/verifier.py:239-249)."""
+    records them for every complete proof (RL/utils/prover/lean/verifier.py:239-249). With `requests` (theorems, n
+    -> GenerationRequests; selfplay/budget.py) the driver words the requests (prompt, per-request token budget) and
+    the actors' `generate_requests` serves them; without, the actors' `sample_proofs` words them itself."""
     s = settings or StreamSettings()
     stats = StreamStats()
     t_start = time.monotonic()
@@ -144,7 +149,10 @@ def sample_and_verify(
         while submitted < len(chunks) and len(generating) + len(generated) < gen_cap:
             if actors:
                 actor = actors[submitted % len(actors)]
-                ref = actor.sample_proofs.remote(chunks[submitted], model_samples)
+                if requests is not None:
+                    ref = actor.generate_requests.remote(requests(chunks[submitted], model_samples))
+                else:
+                    ref = actor.sample_proofs.remote(chunks[submitted], model_samples)
                 generating[ref.future()] = submitted
             else:
                 generated.append((submitted, None))
@@ -170,7 +178,11 @@ def sample_and_verify(
                 for fut in finished:
                     if fut in generating:
                         i = generating.pop(fut)
-                        generated.append((i, fut.result()))  # a failed generation raises here
+                        got = fut.result()  # a failed generation raises here
+                        if requests is not None:  # completions -> proofs, cut as the actor cuts them
+                            stats.refused += sum(1 for cs in got if getattr(cs, "error", ""))
+                            got = [[cut_whole_proof(t, c.text) for c in cs] for t, cs in zip(chunks[i], got)]
+                        generated.append((i, got))
                         continue
                     verifying.pop(fut)
                     judged, verify_s, call_s = fut.result()

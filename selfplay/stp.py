@@ -11,6 +11,7 @@ took and the premises (library lemmas) the proof assistant says it invokes."""
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Optional, Sequence
@@ -62,12 +63,14 @@ class ConjectureExample:
 
 
 # -- success rates (RL_utils.py:318-324, 76-77) -------------------------------------------------------------------
-def round_rates(records: Iterable[ProofRecord]) -> dict[str, float]:
-    """Per statement, its pass rate among this round's samples (multiplicities counted)."""
+def round_rates(records: Iterable[ProofRecord], by_text: bool = False) -> dict[str, float]:
+    """Per statement (its name; `by_text`: its text, as RL_step3_final_model.py:71-73 keys them), its pass rate
+    among this round's samples (multiplicities counted)."""
     hits: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in records:
-        hits[r.name][0] += r.count * int(r.ok)
-        hits[r.name][1] += r.count
+        key = r.statement if by_text else r.name
+        hits[key][0] += r.count * int(r.ok)
+        hits[key][1] += r.count
     return {n: c / t for n, (c, t) in hits.items() if t}
 
 
@@ -125,6 +128,18 @@ def conjecture_inputs(
             # an input is repeated by its statement's matching weight (the dataset config's `weight`, :414)
             out += [ConjectureInput(r.name, r.statement, r.proof, lemma, text)] * (matching_weight or {}).get(r.name, 1)
     return out[:n_targets]  # RL_utils.py:416
+
+
+def lemma_text(source: str, statement_end: re.Pattern) -> str:
+    """A library theorem's entry in STP's lemma pool: its source text up to where the statement ends, stripped
+    (`v[1].split(':=')[0].strip()`, RL/utils/RL_utils.py:335; the dialect's `statement_end` is `:=` in Lean)."""
+    return statement_end.split(source, 1)[0].strip()
+
+
+def drop_proved(keys: Sequence[str], proved: set[str]) -> list[int]:
+    """Indices of the pooled conjectures to sample: STP drops every statement already proved in an earlier round
+    (its lemma_id, keyed by the statement as written, is in succ_lemmas: RL_utils.py:456; model_utils.py:289-299)."""
+    return [i for i, k in enumerate(keys) if k not in proved]
 
 
 def conjectures_per_input(n_targets: int, n_inputs: int, settings: InputSettings) -> int:
@@ -312,16 +327,18 @@ def final_examples(
     length_coef: float = 0.001,
     known: Iterable[tuple[str, str]] = (),
 ) -> list[Example]:
-    """The final model's proofs: per round, verified proofs of targets at any pass rate and of conjectures whose
-    pass rate in that round is <= 0.25 (none without `include_conjectures`: expert iteration); all rounds shuffled
-    together; a (statement, proof) once; at most 16 random proofs per statement; weight exp(-0.001 len)."""
+    """The final model's proofs (RL_step3_final_model.py:67-93, 174-197): per round, verified proofs of targets at
+    any pass rate and of conjectures whose pass rate in that round (keyed by statement text) is <= 0.25 (none
+    without `include_conjectures`: expert iteration); all rounds shuffled together; a (statement, proof) once; at
+    most 16 random proofs per statement; weight exp(-0.001 len). STP concatenates the rounds in the order its Ray
+    workers finish them (:117-124) before the seeded shuffle; here in round order, so a run is reproducible."""
     pool: list[ProofRecord] = []
     for records in rounds:
-        rates = round_rates(records)
+        rates = round_rates(records, by_text=True)
         for r in reversed(records):
             if not r.ok:
                 continue
-            if r.original or (include_conjectures and rates[r.name] <= conjecture_max_pass_rate):
+            if r.original or (include_conjectures and rates[r.statement] <= conjecture_max_pass_rate):
                 pool.append(r)
     order = list(range(len(pool)))
     rng.shuffle(order)

@@ -26,7 +26,11 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
-    config = itp_settings(args).apply(ItpConfig())
+    settings = itp_settings(args)
+    if settings.verdicts not in (None, "strict"):
+        # STP's verifier checks (statement, proof) pairs; it has no file mode to mirror (docs/trust-policy.md).
+        raise UsageError(f"--verdicts {settings.verdicts} applies to `stp verify` only; `stp check` is strict")
+    config = settings.apply(ItpConfig())
     backend = args.backend or backend_for_file(path.name)
     if backend is None:
         raise UsageError(f"cannot tell the proof assistant of {path.name}; pass --backend coq|lean")

@@ -66,6 +66,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument("benchmark", help="the unpacked leandojo_benchmark_4 folder")
     g.add_argument("--out", default="runs/leandojo", help="output folder (default runs/leandojo)")
+    g.add_argument(
+        "--repo",
+        metavar="DIR",
+        help="checkout of the repository LeanDojo traced (Mathlib at the benchmark's commit): theorem statements are "
+        "read from its source files; without it they are rebuilt from each theorem's root goal",
+    )
     g.set_defaults(run=run_import_leandojo)
     data_pipelines.register(dsub)
 
@@ -87,13 +93,14 @@ def run_import_leandojo(args: argparse.Namespace) -> int:
     from stp_prover.data.leandojo import import_benchmark
 
     try:
-        counts = import_benchmark(Path(args.benchmark), Path(args.out))
+        counts = import_benchmark(Path(args.benchmark), Path(args.out), Path(args.repo) if args.repo else None)
     except (ValueError, KeyError, TypeError) as exc:  # a missing file, or records not in LeanDojo's layout
         raise UsageError(f"cannot import {args.benchmark}: {exc}") from None
     print(
         f"imported {counts['files']} files, {counts['premises']} premises; "
         + ", ".join(f"{k}: {v}" for k, v in counts.items() if "/" in k)
-        + f"; records in {args.out}"
+        + f"; statements from source: {counts['statements_from_source']}, from the root goal: "
+        f"{counts['statements_from_goal']}, none (left out): {counts['no_statement']}; records in {args.out}"
     )
     return 0
 

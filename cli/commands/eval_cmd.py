@@ -45,12 +45,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--theorem", action="append", metavar="NAME", help="only these theorems (repeatable)")
     p.add_argument("--limit", type=int, help="only the first N theorems")
     p.add_argument("--data-dir")
-    p.add_argument("--out", help="run folder (default: runs/eval-BENCH-SPLIT-BACKEND-SEARCH); rerun to resume")
+    p.add_argument(
+        "--out",
+        help="run folder (default: runs/eval-BENCH-SPLIT-BACKEND-SEARCH, with -verdicts-MODE after it unless the "
+        "verdicts are strict); rerun to resume",
+    )
     add_json_option(p)
     add_itp_options(p)
     add_engine_options(p)
     add_policy_options(p)
     p.set_defaults(run=run)
+
+
+def refuse_other_modes(out: Path, verdicts: str) -> None:
+    """UsageError when run folder `out` was made in another verdict mode (its config.json or any result record
+    says so): resuming would count the other mode's "proved". Folders from before verdict modes are strict."""
+    modes = set()
+    config = out / "config.json"
+    if config.is_file():
+        try:
+            modes.add(json.loads(config.read_text(encoding="utf-8")).get("verdicts", "strict"))
+        except (ValueError, AttributeError):
+            raise UsageError(f"{config}: not a run's config.json; give another --out") from None
+    if (out / "results.jsonl").is_file():
+        with ResultLog(out / "results.jsonl", key="name") as log:
+            modes |= {rec.get("verdicts", "strict") for rec in log.records()}
+    other = sorted(modes - {verdicts})
+    if other:
+        raise UsageError(
+            f"{out} holds a run made with --verdicts {', '.join(other)}, not {verdicts}: "
+            "give another --out (or delete the folder) rather than mixing verdict modes"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
         engine = engine_settings(args)
         policy = policy_settings(args)
         memory = policy.open_memory()
+        # One learned search order for the whole run: every theorem's steps teach the next ones.
+        order = policy.open_order(made_by=f"stp eval --benchmark {args.benchmark} --split {args.split}")
+        events = policy.open_order_events()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     backend = args.backend or default_backend()
@@ -72,7 +100,11 @@ def run(args: argparse.Namespace) -> int:
         args.limit,
         f"{bench.name}/{args.split}",
     )
-    out = Path(args.out or f"runs/eval-{bench.name}-{args.split}-{backend}-{args.search}")
+    verdicts = itp_config.system(system_of(backend)).verdicts
+    # stp verdicts are pass rates comparable with the paper's, not proofs: their runs live apart from strict ones.
+    mode_suffix = "" if verdicts == "strict" else f"-verdicts-{verdicts}"
+    out = Path(args.out or f"runs/eval-{bench.name}-{args.split}-{backend}-{args.search}{mode_suffix}")
+    refuse_other_modes(out, verdicts)
     out.mkdir(parents=True, exist_ok=True)
     config = ProveConfig(method=args.search, budget_seconds=args.budget)
     config.sampling.samples = args.samples
@@ -87,9 +119,11 @@ def run(args: argparse.Namespace) -> int:
                 "search": args.search,
                 "policy": policy.resolved(args.model),
                 "memory": args.memory,
+                "order": args.order,
                 "budget": args.budget,
                 "samples": args.samples,
                 "workers": args.workers,
+                "verdicts": verdicts,
             },
             indent=1,
         )
@@ -118,32 +152,41 @@ def run(args: argparse.Namespace) -> int:
         proved = [sum(1 for r in log.records() if r.get("proved"))]
 
         def record(theorem, rec: dict) -> None:
+            rec["verdicts"] = verdicts  # only a strict "proved" is a proof; resuming checks every record's mode
             log.append(rec)
             proved[0] += bool(rec.get("proved"))
             bar.update(1)
             bar.set_postfix(proved=proved[0], refresh=False)
 
-        run_with_envs(
-            todo,
-            args.workers,
-            backend,
-            setup=lambda env: (
-                env,
-                *make_policies(env, args.model, premises, shared=models, engine=engine, policy=policy, memory=memory),
-            ),
-            work=lambda ctx, theorem: prove_record(theorem, *ctx, config, memory),
-            on_result=record,
-            config=itp_config,
-        )
+        try:
+            run_with_envs(
+                todo,
+                args.workers,
+                backend,
+                setup=lambda env: (
+                    env,
+                    *make_policies(
+                        env, args.model, premises, shared=models, engine=engine, policy=policy, memory=memory
+                    ),
+                ),
+                work=lambda ctx, theorem: prove_record(theorem, *ctx, config, memory, order, events),
+                on_result=record,
+                config=itp_config,
+            )
+        finally:
+            policy.save_order(order)  # what was learned survives an interrupted (resumable) run too
+            if events is not None:
+                events.close()
         bar.close()
         if memory is not None:
             memory.close()
         names = {t.name for t in theorems}
         records = [r for r in log.records() if r["name"] in names]
     summary = summarize(records)
-    summary.update({"seconds": round(time.monotonic() - t0, 1), "out": str(out)})
+    summary.update({"seconds": round(time.monotonic() - t0, 1), "out": str(out), "verdicts": verdicts})
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    title = f"{bench.name} {args.split} ({backend}, {args.search}, {args.budget:g}s/theorem)"
+    mode = "" if verdicts == "strict" else f", verdicts {verdicts}: STP's verifier rules, not the trust policy"
+    title = f"{bench.name} {args.split} ({backend}, {args.search}, {args.budget:g}s/theorem{mode})"
     plot = plot_proved_vs_time(records, out / "proved_vs_time.png", title, args.budget)
     if args.json:
         print(json.dumps(summary))

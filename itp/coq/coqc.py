@@ -43,7 +43,7 @@ def kernel_recheck(theorem: Theorem, proof: str, config: CoqConfig, timeout: flo
     proof) compiled by `coqc` to a `.vo` and re-checked by `coqchk -o -norec` (the libraries it loads are trusted),
     both in the sandbox. None when coqchk agrees, else the verdict refusing the proof (untrusted, or timeout)."""
     t0 = time.monotonic()
-    script = prepare_check(theorem, proof, t0, ProofLimits.of(config))
+    script = prepare_check(theorem, proof, t0, ProofLimits.of(config), config.verdict_rules())
     if isinstance(script, Verdict):
         return script
     limit = timeout or config.check_timeout
@@ -114,7 +114,7 @@ def _error_of(output: str) -> str:
 def check_cold(theorem: Theorem, proof: str, config: CoqConfig, timeout: float | None = None) -> Verdict:
     """The whole check of `CoqSession.check`, in a fresh `coqc` process (slow: loads the header every time)."""
     t0 = time.monotonic()
-    script = prepare_check(theorem, proof, t0, ProofLimits.of(config))
+    script = prepare_check(theorem, proof, t0, ProofLimits.of(config), config.verdict_rules())
     if isinstance(script, Verdict):
         return script
     markers = AuditMarkers()
@@ -138,7 +138,7 @@ def check_cold(theorem: Theorem, proof: str, config: CoqConfig, timeout: float |
             return Verdict(VerdictKind.BAD_STATEMENT, _error_of(out), seconds=seconds)
         return Verdict(VerdictKind.REJECTED, _error_of(out), messages=[out[-2000:]], seconds=seconds)
     outputs = {role: markers.output(out, role) for _, role in audit if role}
-    return judge(script, outputs, theorem.header, config.allowed_axioms, seconds)
+    return judge(script, outputs, theorem.header, config.allowed_axioms, seconds, config.verdict_rules())
 
 
 def check_file(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..dialect import Dialect
+from .grammar import coq_statement_rules
 
 COQ = Dialect(
     "coq",
@@ -40,5 +41,6 @@ COQ = Dialect(
     binders=("forall", "exists", "~", "fun"),
     connectives=("<->", "->", "\\/", "/\\", "<>", "<=", ">=", "=", "<", ">"),
     number_types=("nat", "Z", "N", "Q", "R", "C", "positive"),
+    statement_rules=coq_statement_rules,
     tactic_separator=re.compile(r";"),
 )

@@ -78,6 +78,10 @@ class CoqEnv(ProofEnv):
 
     @serialized
     def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
+        """The verdict of the config's verdict mode, labelled with it."""
+        return dataclasses.replace(self._check(theorem, proof, timeout), verdicts=self.config.verdicts)
+
+    def _check(self, theorem: Theorem, proof: str, timeout: Optional[float]) -> Verdict:
         try:
             session = self.session(theorem.header)
         except UntrustedInput as exc:
@@ -92,8 +96,10 @@ class CoqEnv(ProofEnv):
         return self._recheck(theorem, proof, verdict, timeout)
 
     def _recheck(self, theorem: Theorem, proof: str, verdict: Verdict, timeout: Optional[float]) -> Verdict:
-        """With `kernel_recheck` on, an accepted proof stands only if coqchk agrees (its cost is added)."""
-        if verdict.kind is not VerdictKind.PROVED or not self.config.kernel_recheck:
+        """With `kernel_recheck` on, an accepted proof stands only if coqchk agrees (its cost is added). The stp
+        verdict mode ignores it: STP re-checks nothing after the REPL's answer."""
+        recheck = self.config.kernel_recheck and self.config.verdict_rules().kernel_recheck
+        if verdict.kind is not VerdictKind.PROVED or not recheck:
             return verdict
         t0 = time.monotonic()
         refused = kernel_recheck(theorem, proof, self.config, timeout)
@@ -108,8 +114,10 @@ class CoqEnv(ProofEnv):
         try:
             screen_header(theorem.header)
         except PolicyViolation as exc:
-            return Verdict(VerdictKind.UNTRUSTED, f"{theorem.name}: {exc}")
-        return self._recheck(theorem, proof, check_cold(theorem, proof, self.config, timeout), timeout)
+            verdict = Verdict(VerdictKind.UNTRUSTED, f"{theorem.name}: {exc}")
+        else:
+            verdict = self._recheck(theorem, proof, check_cold(theorem, proof, self.config, timeout), timeout)
+        return dataclasses.replace(verdict, verdicts=self.config.verdicts)
 
     def check_file(self, text: str, only: Optional[list[str]] = None) -> FileVerdict:
         return check_file(text, self.config, only)

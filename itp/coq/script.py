@@ -10,6 +10,7 @@ from typing import Optional
 
 from ..env import StatementError
 from ..types import Theorem, Verdict, VerdictKind
+from ..verdicts import STRICT, VerdictRules
 from .policy import (
     _DECL_RE,
     PolicyViolation,
@@ -108,28 +109,33 @@ class ProofLimits:
             )
 
 
-def build_script(theorem: Theorem, proof: str, limits: ProofLimits) -> CheckScript:
-    """Screen `proof` and assemble what to send; raises PolicyViolation (untrusted) or StatementError (bad input)."""
+def build_script(theorem: Theorem, proof: str, limits: ProofLimits, rules: VerdictRules = STRICT) -> CheckScript:
+    """Screen `proof` and assemble what to send; raises PolicyViolation (untrusted) or StatementError (bad input).
+    Without restated proofs (the stp mode) our declaration always comes first, as STP sends `statement + proof`
+    (kfdong/STP RL/utils/prover/lean/verifier.py:232): a restated `Theorem` then fails in Coq as a nested proof."""
     limits.refuse_length(proof)
     declaration = statement_sentence(theorem)
     screened = screen_proof(proof, theorem.name)
     limits.refuse_sentences(len(screened.sentences))
-    sentences = screened.sentences if screened.declares else [declaration] + screened.sentences
-    ref = _DECL_RE.sub(lambda m: m.group(0).replace(theorem.name, REF_NAME, 1), declaration, count=1)
+    restated = bool(screened.declares) and rules.restated_proofs
+    sentences = screened.sentences if restated else [declaration] + screened.sentences
+    # The name group only: a name inside the keyword (`r` in `Theorem r`) must not be the one replaced.
+    m = _DECL_RE.match(declaration)
+    ref = declaration[: m.start(1)] + REF_NAME + declaration[m.end(1) :] if m else declaration
     # The screen cut the proof with split_sentences, so the spans line up with its sentences one to one.
     starts = [start for _, start, _ in split_with_spans(proof)]
-    offsets = tuple(starts) if screened.declares else (None, *starts)
-    return CheckScript(theorem.name, sentences, bool(screened.declares), ref, offsets)
+    offsets = tuple(starts) if restated else (None, *starts)
+    return CheckScript(theorem.name, sentences, restated, ref, offsets)
 
 
 def prepare_check(
-    theorem: Theorem, proof: str, started: float, limits: ProofLimits
+    theorem: Theorem, proof: str, started: float, limits: ProofLimits, rules: VerdictRules = STRICT
 ) -> "CheckScript | Verdict":
     """The script that checks `proof`, or the verdict refusing it before Coq sees it (forbidden or over-long text:
     untrusted; a statement that is not one declaration: bad statement). `started`: the check's `time.monotonic()`
     start."""
     try:
-        return build_script(theorem, proof, limits)
+        return build_script(theorem, proof, limits, rules)
     except PolicyViolation as exc:
         return policy_verdict(exc)
     except StatementError as exc:
@@ -137,9 +143,15 @@ def prepare_check(
 
 
 def judge(
-    script: CheckScript, outputs: dict[str, str], header: str, allowed: tuple[str, ...], seconds: float
+    script: CheckScript,
+    outputs: dict[str, str],
+    header: str,
+    allowed: tuple[str, ...],
+    seconds: float,
+    rules: VerdictRules = STRICT,
 ) -> Verdict:
-    """Verdict for a proof that compiled, from the audit outputs."""
+    """Verdict for a proof that compiled, from the audit outputs (without `audit_axioms`, the stp mode, the axioms
+    are listed but not judged: STP's verifier runs no `#print axioms`)."""
     if script.restated:
         proved, asked = _type_of(outputs.get("proved_type", "")), _type_of(outputs.get("asked_type", ""))
         if proved is None or asked is None or proved != asked:
@@ -155,7 +167,7 @@ def judge(
     # Floats. ...`), and Coq then prints it under a standard-looking name. Such a name counts as the header's.
     from_header = [a for a in axioms if a.rsplit(".", 1)[-1] in declared]
     standard = [a for a in axioms if a not in from_header]
-    why = audit_axioms(standard, problems, set(allowed))
+    why = audit_axioms(standard, problems, set(allowed)) if rules.audit_axioms else None
     if why:
         return Verdict(VerdictKind.UNTRUSTED, why, axioms=standard, header_axioms=from_header, seconds=seconds)
     return Verdict(VerdictKind.PROVED, "", axioms=standard, header_axioms=from_header, seconds=seconds)

@@ -75,7 +75,8 @@ class CoqSession:
     def check(self, theorem: Theorem, proof: str, timeout: float) -> Verdict:
         t0 = time.monotonic()
         self.uses += 1
-        script = prepare_check(theorem, proof, t0, ProofLimits.of(self.config))
+        rules = self.config.verdict_rules()
+        script = prepare_check(theorem, proof, t0, ProofLimits.of(self.config), rules)
         if isinstance(script, Verdict):
             return script
         deadline = t0 + timeout
@@ -129,7 +130,7 @@ class CoqSession:
                     )
                 if role:
                     outputs[role] = reply.output
-            return judge(script, outputs, theorem.header, self.config.allowed_axioms, time.monotonic() - t0)
+            return judge(script, outputs, theorem.header, self.config.allowed_axioms, time.monotonic() - t0, rules)
         except CoqTopTimeout as exc:
             # A sentence of the proof that ran past the time is where the proof stopped; an audit's is not. The
             # process is replaced: what a runaway proof left behind (memory, a half-interrupted state) goes with it.

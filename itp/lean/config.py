@@ -18,6 +18,7 @@ class LeanConfig(BackendConfig):
     start_timeout: float = 600.0  # importing Mathlib is slow the first time
     recycle_after: int = 500
     allowed_axioms: tuple[str, ...] = LEAN_STANDARD_AXIOMS
+    stp_check_timeout: float | None = 200.0  # STP's DEFAULT_TIMEOUT per REPL request (verifier.py:31, :72)
     limits: ResourceLimits = field(default_factory=lambda: ResourceLimits(memory_mb=32768, rss_recycle_mb=16384))
     # Command that starts a Lean REPL speaking JSON on stdin/stdout, e.g. "lake env /path/to/repl/.lake/build/bin/repl"
     # run inside a Mathlib project. Read from STP_LEAN_REPL; None means "no Lean here".

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..dialect import Dialect
+from .grammar import lean_statement_rules
 
 LEAN = Dialect(
     "lean",
@@ -36,5 +37,6 @@ LEAN = Dialect(
     binders=("∀", "∃", "¬", "fun", "forall", "exists"),
     connectives=("↔", "→", "∨", "∧", "≠", "≤", "≥", "=", "<", ">", "∣"),
     number_types=("ℕ", "ℤ", "ℚ", "ℝ", "ℂ", "Nat", "Int", "Rat", "Real", "Complex"),
+    statement_rules=lean_statement_rules,
     tactic_separator=re.compile(r"<;>|\n|;"),
 )

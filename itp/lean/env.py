@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Optional
 
 from ..config import PoolConfig
 from ..env import BackendUnavailable, ProofEnv, StatementError, UntrustedInput, serialized
 from ..types import FileVerdict, State, StepKind, StepResult, Theorem, Verdict, VerdictKind
+from ..verdicts import STRICT, VerdictRules
 from ..warm import WarmCache
 from .config import LeanConfig
 from .lexer import LexError, TokenKind, tokenize
@@ -48,9 +50,10 @@ def screen_problem(theorem: Theorem) -> Optional[Verdict]:
     return None
 
 
-def prescreen(theorem: Theorem, proof: str) -> Optional[Verdict]:
-    """The verdict the trust policy gives before any process runs, or None (needs no Lean)."""
-    return screen_problem(theorem) or refuse_proof(theorem, proof)
+def prescreen(theorem: Theorem, proof: str, rules: VerdictRules = STRICT) -> Optional[Verdict]:
+    """The verdict the trust policy (under verdict mode `rules`) gives before any process runs, or None (needs no
+    Lean)."""
+    return screen_problem(theorem) or refuse_proof(theorem, proof, rules)
 
 
 def prescreen_file(text: str) -> Optional[FileVerdict]:
@@ -95,7 +98,12 @@ class LeanEnv(ProofEnv):
 
     @serialized
     def check(self, theorem: Theorem, proof: str, timeout: Optional[float] = None) -> Verdict:
-        refused = prescreen(theorem, proof)
+        """The verdict of the config's verdict mode, labelled with it."""
+        verdict = self._check(theorem, proof, timeout)
+        return dataclasses.replace(verdict, verdicts=self.config.verdicts)
+
+    def _check(self, theorem: Theorem, proof: str, timeout: Optional[float]) -> Verdict:
+        refused = prescreen(theorem, proof, self.config.verdict_rules())
         if refused:
             return refused
         try:

@@ -20,6 +20,10 @@ _CODE_RUNNERS = frozenset(
 )  # fmt: skip
 # Proof holes and checker shortcuts: `native_decide` and `decide +native` trust the compiler (Lean.ofReduceBool).
 _HOLES = frozenset({"sorry", "admit", "native_decide", "native", "polyrith"})
+# What the `stp` verdict mode lets through of the above (itp/verdicts.py): STP's verifier has no screen and no axiom
+# audit (kfdong/STP RL/utils/prover/lean/verifier.py:53-54), so a proof by `native_decide` passes there. `sorry` and
+# `admit` still fail there (the "declaration uses 'sorry'" warning), `polyrith` needs the network either way.
+_STP_TRUSTED = frozenset({"native_decide", "native"})
 # What a proof may not declare or change: it proves one statement, with `have`-style local structure only.
 _DECLARATIONS = frozenset(
     {
@@ -103,11 +107,11 @@ def _open_in_end(tokens: list[Token], i: int) -> Optional[int]:
     return j + 1 if j > i + 1 and _at(tokens, j) == "in" else None
 
 
-def _ident_violation(tok: Token) -> Optional[str]:
+def _ident_violation(tok: Token, trusted: frozenset[str] = frozenset()) -> Optional[str]:
     parts = tok.parts
     if not parts:
         return None
-    if any(p in _FORBIDDEN_PARTS for p in parts):
+    if any(p in _FORBIDDEN_PARTS and p not in trusted for p in parts):
         return f"{tok.text!r} trusts compiled code or a hole"
     root = parts[1:] if parts[0] == "_root_" else parts
     if root and root[0] in _FORBIDDEN_ROOTS:
@@ -144,8 +148,10 @@ def _attribute_names(tokens: list[Token], i: int) -> Iterable[tuple[str, int]]:
             yield t.text, j
 
 
-def _common(tokens: list[Token], what: str, options: frozenset[str], attributes: frozenset[str]) -> None:
-    """The rules every kind of Lean text obeys."""
+def _common(
+    tokens: list[Token], what: str, options: frozenset[str], attributes: frozenset[str], trusted=frozenset()
+) -> None:
+    """The rules every kind of Lean text obeys (`trusted`: forbidden name parts a verdict mode lets through)."""
     for i, t in enumerate(tokens):
         if t.kind is TokenKind.HASH_COMMAND:
             raise PolicyViolation(f"{what} may not contain the command {t.text} (it runs or inspects code)")
@@ -159,7 +165,7 @@ def _common(tokens: list[Token], what: str, options: frozenset[str], attributes:
                 t.text in _CODE_RUNNERS or t.name in _CODE_RUNNERS or t.text.startswith("builtin_")
             ):
                 raise PolicyViolation(f"{what} may not use {t.text!r} (it runs code or redefines syntax)")
-            problem = _ident_violation(t)
+            problem = _ident_violation(t, trusted)
             if problem:
                 raise PolicyViolation(f"{what}: {problem}")
         if t.kind is TokenKind.IDENT and t.text == "set_option":
@@ -175,17 +181,21 @@ def _common(tokens: list[Token], what: str, options: frozenset[str], attributes:
                     raise PolicyViolation(f"{what} may not use the attribute {name!r}")
 
 
-def screen_proof(proof: str) -> None:
+def screen_proof(proof: str, verdict_rules: bool = True) -> None:
     """Refuse text that is not a proof of the one statement asked: holes, declarations, code, checker switches.
     A proof may restate the theorem (whole-file completions): then `theorem`/`lemma` must be its first declaration,
-    after doc comments and `open N in` / `set_option N V in` prefixes only."""
+    after doc comments and `open N in` / `set_option N V in` prefixes only. `verdict_rules` off (the `stp` verdict
+    mode): only the safety rules and the holes STP refuses too; `native_decide` and declarations pass."""
     tokens, others = _readings(proof, "the proof")
-    _screen_proof_tokens(tokens, True)
+    _screen_proof_tokens(tokens, True, verdict_rules)
     for other in others:
-        _screen_proof_tokens(other, False)
+        _screen_proof_tokens(other, False, verdict_rules)
 
 
-def _screen_proof_tokens(tokens: list[Token], whole: bool) -> None:
+def _screen_proof_tokens(tokens: list[Token], whole: bool, verdict_rules: bool = True) -> None:
+    if not verdict_rules:
+        _screen_stp_tokens(tokens)
+        return
     _common(tokens, "a proof", _PROOF_OPTIONS, frozenset())
     first = _first_declaration(tokens) if whole else None
     opens = _open_in_tokens(tokens)
@@ -202,6 +212,18 @@ def _screen_proof_tokens(tokens: list[Token], whole: bool) -> None:
             raise PolicyViolation(f"a proof may not use {t.text!r}: it proves the one statement and declares nothing")
         if t.text in _THEOREM and i != first:
             raise PolicyViolation("a proof may declare only the one theorem it proves")
+
+
+def _screen_stp_tokens(tokens: list[Token]) -> None:
+    """The `stp` mode's proof screen: STP's verifier screens nothing, so this keeps only what protects the machine
+    (code run at elaboration time, IO and metaprogramming names, checker switches, doc comments a parse error could
+    resume in) and the holes STP refuses as well (sorry, admit)."""
+    _common(tokens, "a proof", _PROOF_OPTIONS, frozenset(), trusted=_STP_TRUSTED)
+    for t in tokens:
+        if t.kind is TokenKind.DOC_COMMENT:
+            raise PolicyViolation("a proof may not hold a doc comment (a parse error could resume inside it)")
+        if t.kind is TokenKind.IDENT and (t.text in _HOLES - _STP_TRUSTED or t.name in _HOLES - _STP_TRUSTED):
+            raise PolicyViolation(f"a proof may not use {t.text!r}")
 
 
 def _open_in_tokens(tokens: list[Token]) -> set[int]:

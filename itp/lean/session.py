@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from ..env import StatementError
 from ..types import State, StepKind, StepResult, Theorem, Verdict, VerdictKind
+from ..verdicts import STRICT, VerdictRules
 from .config import LeanConfig
 from .policy import (
     PolicyViolation,
@@ -147,13 +148,15 @@ def _with_sorry(statement: str) -> str:
     return s + " sorry" if s.endswith("by") else s + " by sorry"
 
 
-def refuse_proof(theorem: Theorem, proof: str) -> Optional[Verdict]:
+def refuse_proof(theorem: Theorem, proof: str, rules: VerdictRules = STRICT) -> Optional[Verdict]:
     """The `untrusted` verdict the proof screen gives `proof` on its own (forbidden text, or a restated declaration
-    of another theorem), or None."""
+    of another theorem), or None. Under a mode without restated proofs the text is never read as a restatement."""
     try:
-        screen_proof(proof)
+        screen_proof(proof, rules.screen_verdict_rules)
     except PolicyViolation as exc:
         return Verdict(VerdictKind.UNTRUSTED, f"forbidden proof text: {exc}")
+    if not rules.restated_proofs:
+        return None
     restated = restated_name(proof)
     if restated is not None and restated != theorem.name:
         return Verdict(VerdictKind.UNTRUSTED, f"the proof declares {restated!r}, not {theorem.name!r}")
@@ -197,7 +200,9 @@ class LeanSession:
                 response = self.repl.request({"cmd": self.header}, self.config.start_timeout)
                 errs = errors_of(response)
                 strict = response
-                if not errs and not sets_option(self.header, "autoImplicit"):
+                # The stp mode keeps Lean's defaults, as STP's REPL does (verifier.py:86 sends the header alone).
+                strict_options = self.config.verdict_rules().strict_options
+                if not errs and strict_options and not sets_option(self.header, "autoImplicit"):
                     strict = self.repl.request(
                         {"cmd": STRICT_OPTIONS, "env": response["env"]}, self.config.start_timeout
                     )
@@ -236,9 +241,12 @@ class LeanSession:
         t0 = time.monotonic()
         self.uses += 1
         elapsed = lambda: time.monotonic() - t0  # noqa: E731
-        refused = refuse_proof(theorem, proof)
+        rules = self.config.verdict_rules()
+        refused = refuse_proof(theorem, proof, rules)
         if refused:
             return refused
+        if not rules.audit_result:
+            return self._check_as_stp(theorem, proof, timeout, rules, t0)
         restated = restated_name(proof)
         try:
             reference = rename_declaration(theorem.statement, REF_NAME)
@@ -260,15 +268,41 @@ class LeanSession:
             if any(_uses_sorry(w) for w in warnings) or response.get("sorries"):
                 return Verdict(VerdictKind.UNTRUSTED, "the proof uses sorry", seconds=elapsed())
             audit = self.command(result_audit(theorem.name, base), self.config.check_timeout, env=response["env"])
-        except ReplTimeout as exc:
-            self._restart_quietly()
-            return Verdict(VerdictKind.TIMEOUT, str(exc), seconds=elapsed())
-        except ReplDied as exc:
-            self._restart_quietly()
-            return Verdict(VerdictKind.ERROR, f"Lean REPL died: {exc}", seconds=elapsed())
+        except (ReplTimeout, ReplDied) as exc:
+            return self._lost(exc, elapsed())
         if not errors_of(audit) and not any(m.get("data", "") == AUDIT_OK for m in audit.get("messages", [])):
             return Verdict(VerdictKind.UNTRUSTED, "the result audit gave no verdict", seconds=elapsed())
         return self.judge(audit, elapsed())
+
+    def _lost(self, exc: Exception, seconds: float) -> Verdict:
+        """The verdict of a check whose REPL timed out or died; the session is restarted for the next check."""
+        self._restart_quietly()
+        if isinstance(exc, ReplTimeout):
+            return Verdict(VerdictKind.TIMEOUT, str(exc), seconds=seconds)
+        return Verdict(VerdictKind.ERROR, f"Lean REPL died: {exc}", seconds=seconds)
+
+    def _check_as_stp(self, theorem: Theorem, proof: str, timeout: float, rules: VerdictRules, t0: float) -> Verdict:
+        """STP's verdict (kfdong/STP RL/utils/prover/lean/verifier.py): `statement + '\n' + proof` run on the header's
+        environment (:150, :232); proved when no message is an error (:53), the answer lists no `sorries` and no
+        warning says "declaration uses 'sorry'" or holds "failed" (:54). No reference statement, no result audit, no
+        `#print axioms`: the statement is trusted to be the text sent first, as STP does."""
+        elapsed = lambda: time.monotonic() - t0  # noqa: E731
+        code = theorem.statement.rstrip() + "\n" + proof
+        try:
+            response = self.command(code, timeout)
+        except (ReplTimeout, ReplDied) as exc:
+            return self._lost(exc, elapsed())
+        errs = errors_of(response)
+        if errs:
+            at = error_offset(response, code, len(code) - len(proof), len(proof))
+            return Verdict(VerdictKind.REJECTED, errs[0], messages=errs, seconds=elapsed(), error_offset=at)
+        warnings = [m.get("data", "") for m in response.get("messages", []) if m.get("severity") == "warning"]
+        if response.get("sorries") or any(_uses_sorry(w) for w in warnings):
+            return Verdict(VerdictKind.UNTRUSTED, "the proof uses sorry", seconds=elapsed())
+        failed = [w for w in warnings if rules.refuse_failed_warnings and "failed" in w]
+        if failed:
+            return Verdict(VerdictKind.REJECTED, f"a warning says failed: {failed[0]}", messages=failed, seconds=elapsed())
+        return Verdict(VerdictKind.PROVED, "stp verdict: no axiom audit, statement not compared", seconds=elapsed())
 
     def base_names(self) -> tuple[str, ...]:
         """Names of the constants the header's environment declares itself (not imported), asked once per process:

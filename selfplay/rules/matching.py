@@ -34,7 +34,8 @@ def stp_matching(ctx: "Context", r: int, examples, texts, unsolved) -> Examples:
     targets = [unsolved[i] for i in order]
     sim = similarity(ctx, texts, [t.statement for t in targets])
     s = ctx.cfg.selection
-    weights = stp.matching_weights(sim, [ctx.cfg.targets.matching_weight] * len(targets), s.weight_cap)
+    by_name = {t.theorem.name: t.weight for t in ctx.targets}  # each source's STP weight (RL_utils.py:627)
+    weights = stp.matching_weights(sim, [by_name.get(t.name, 1) for t in targets], s.weight_cap)
     return stp.with_weights(examples, weights)
 
 

@@ -65,7 +65,7 @@ def conjecture_stats(ctx: Context, r: int, conjectures: ConjectureRound, selecti
 
 # A check's verdict -> how far the conjecture got: it parsed (unparsable ones never reach a check), it elaborated in
 # the proof assistant (a duplicate is left out before that check), it passed every check.
-_ELABORATED = {"ok", "trivial", "contradictory"}
+_ELABORATED = {"ok", "trivial", "contradictory", "too_easy", "too_hard"}
 FUNNEL = ("written", "parsed", "elaborated", "passing", "selected")
 
 

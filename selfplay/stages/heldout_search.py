@@ -16,11 +16,13 @@ from stp_prover.prover.policy_settings import PolicySettings
 from stp_prover.prover.prove import ProveConfig, prove_record
 
 from ..context import Context
+from .order import heldout_order
 
 
 def heldout_search(ctx: Context, checkpoint: Optional[str], path: Path, policy: str) -> None:
     """Search every held-out statement not yet in the log at `path` (resumable) with `policy` ("mixture" with
-    `checkpoint`, or "portfolio"). The memory is consulted but never taught here."""
+    `checkpoint`, or "portfolio"). The memory and the run's learned order are consulted but never taught here; the
+    portfolio arm uses neither (each of its searches learns alone, the shipped default)."""
     budget = ctx.cfg.heldout.search_budget
     if budget <= 0 or not ctx.heldout:
         return
@@ -28,6 +30,7 @@ def heldout_search(ctx: Context, checkpoint: Optional[str], path: Path, policy: 
     model = checkpoint if policy != "portfolio" else None
     memory = ctx.memory if policy != "portfolio" else None
     config = ProveConfig(method="best-first", budget_seconds=budget)
+    order = heldout_order(ctx) if policy != "portfolio" else None
     with ResultLog(path, key="name") as log:
         done = log.done()
         todo = [t for t in ctx.heldout if t.name not in done]
@@ -42,7 +45,7 @@ def heldout_search(ctx: Context, checkpoint: Optional[str], path: Path, policy: 
             ctx.cfg.heldout.search_workers,
             ctx.cfg.backend,
             setup=lambda env: (env, *make_policies(env, model, policy=settings, memory=memory, service=service)),
-            work=lambda ctx_, theorem: prove_record(theorem, *ctx_, config),
+            work=lambda ctx_, theorem: prove_record(theorem, *ctx_, config, order=order),
             on_result=lambda _, rec: log.append({**rec, "policy": policy, "checkpoint": model}),
             config=ctx.itp_config,
         )

@@ -20,6 +20,7 @@ from stp_prover.training import TrainingExample, read_examples, write_examples
 
 from .. import stp
 from ..context import Context
+from ..prompts import conjecture_seed
 from ..records import ConjectureRound, Selection, Trained
 from ..trainset import pipeline_examples, traced_examples
 
@@ -30,7 +31,7 @@ def conjecturer_examples(
     """STP's conjecturer examples (RL_step2_train.py:52-76): the training prompt, the conjecture as written."""
     out = []
     for e in selected:
-        seed = ctx.theorems[e.seed]
+        seed = conjecture_seed(ctx.theorems[e.seed], ctx.cfg.prover.prompt_header)  # RL_step2_train.py:67
         lemma_statement = e.lemma_statement if e.lemma else stp_no_lemma(declaration_keyword(seed.statement))
         prompt = stp_conjecture_training_prompt(seed, e.seed_proof, lemma_statement)
         target = stp_conjecture_target(written.get(e.name, e.statement))

@@ -22,22 +22,18 @@ HEADER = "From Coq Require Import Lia Lra Psatz.\nRequire Import Reals.\nOpen Sc
 SEED = Theorem("seed", "coq", HEADER, "Theorem seed (x : R) (h0 : 2 * x = 6) : x = 3.")
 
 
-def test_stp_prompt_in_coq_ends_with_the_keyword_the_model_continues():
-    # RL/utils/model_utils.py:33-38: no header, no closing tags, the lemma's statement, `<hard theorem>\n theorem`.
-    prompt = stp_conjecture_prompt(
-        SEED, "Proof. lra. Qed.", "Theorem Rmult_comm : forall r1 r2 : R, r1 * r2 = r2 * r1."
-    )
+def test_one_prompt_for_generation_and_training_in_stps_training_format():
+    # RL/RL_step2_train.py:67-70 (STP's training bytes): the header, the tags, `<hard theorem>`; the target closes it.
+    lemma = "Theorem Rmult_comm : forall r1 r2 : R, r1 * r2 = r2 * r1."
+    prompt = stp_conjecture_prompt(SEED, "Proof. lra. Qed.", lemma)
+    assert prompt == stp_conjecture_training_prompt(SEED, "Proof. lra. Qed.", lemma)
     assert prompt == (
-        "Complete the following Coq code:\n\n```coq\n<lemma>\nTheorem Rmult_comm : forall r1 r2 : R, r1 * r2 = r2 * r1."
-        "\n<easy theorem>\n" + SEED.statement + "\nProof. lra. Qed.\n<hard theorem>\n Theorem"
+        "Complete the following Coq code:\n\n```coq\n" + HEADER + "\n<lemma>\n" + lemma + "\n<easy theorem>\n"
+        + SEED.statement + "\nProof. lra. Qed.\n<hard theorem>"
     )
-    # RL_step2_train.py:67-70: the training prompt carries the header; the target closes the tag.
-    train = stp_conjecture_training_prompt(SEED, "Proof. lra. Qed.", "Theorem true: True")
-    assert train.startswith("Complete the following Coq code:\n\n```coq\n" + HEADER + "\n<lemma>\nTheorem true: True\n")
-    assert (
-        train.endswith("<hard theorem>")
-        and stp_conjecture_target("Theorem h : True.") == "\nTheorem h : True.\n</hard theorem>"
-    )
+    assert stp_conjecture_target("Theorem h : True.") == "\nTheorem h : True.\n</hard theorem>"
+    # No lemma: STP's `theorem true: True` (RL_step2_train.py:55), in the dialect's keyword.
+    assert "\n<lemma>\nTheorem true: True\n<easy theorem>\n" in stp_conjecture_prompt(SEED, "Proof. lra. Qed.", "")
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ def test_selfplay_yaml_carries_the_engine_and_the_gpu_config_uses_vllm():
     from stp_prover.selfplay import ConfigError, load_config, parse_overrides
 
     gpu = load_config(ROOT / "configs" / "selfplay_gpu_lean.yaml")
-    assert gpu.prover.engine.engine == "vllm" and gpu.prover.engine.max_model_len == 4096
+    assert gpu.prover.engine.engine == "vllm" and gpu.prover.engine.max_model_len == 1024  # STP: RL/utils/model_utils.py:80
     tiny = load_config(ROOT / "configs" / "selfplay_tiny_coq.yaml", parse_overrides(["prover.engine.max_batch=8"]))
     assert tiny.prover.engine.engine == "hf" and tiny.prover.engine.max_batch == 8
     with pytest.raises(ConfigError, match="prover.engine.engine"):

@@ -59,7 +59,10 @@ def test_make_policies_loads_a_checkpoint_once_for_all_workers(tiny_models, coq_
     b, _ = make_policies(coq_env, str(tiny_models / "t5"), shared=shared, policy=MODEL_ONLY)
     assert a.service is b.service is p.service and len(shared) == 1
     mixed, _ = make_policies(coq_env, str(tiny_models / "t5"), shared=shared)  # a model's default: the mixture
-    assert [part.name for part in mixed.parts] == ["model", "portfolio"] and mixed.parts[0].policy.service is a.service
+    assert [part.name for part in mixed.parts] == ["portfolio", "model"] and mixed.parts[1].policy.service is a.service
+    # The model is the deferred part, asked for a small beam only where the portfolio's candidates are spent.
+    assert mixed.parts[1].deferred and mixed.parts[1].limit == GenerationConfig().tactic_beam
+    assert not mixed.parts[0].deferred and mixed.parts[0].keep
 
 
 def test_missing_model_or_engine_is_a_clear_error(coq_env, tmp_path):

@@ -226,6 +226,15 @@ def test_expert_iteration_retrains_from_the_start_each_round_on_all_rounds(tmp_p
     assert rows["0"]["memory_proofs_learned"] == len(proved0) > 0
     learnt = {m["source"] for m in memory[seeded:]}
     assert learnt and learnt <= proved0 and rows["0"]["memory_entries"] == seeded + rows["0"]["memory_pairs_added"]
+    # The learned search order: every round's verified proofs replayed step by step, then a short search on targets
+    # still unproved; a copy per round (to compare round 0's order with later ones) and the run's latest.
+    from stp_prover.search import SearchOrder
+
+    assert rows["0"]["order_proofs_replayed"] == len(proved0)
+    assert rows["0"]["order_steps_replayed"] >= len(proved0)
+    assert rows["0"]["order_targets_searched"] == min(2, len(round1))
+    steps = [SearchOrder.load(run / f"round-{r:03d}" / "order.json").events for r in (0, 1)]
+    assert 0 < steps[0] < steps[1] == SearchOrder.load(run / "order.json").events
     # The held-out search: the portfolio alone and the starting model's mixture before round 0, each round's after.
     assert rows["base"]["heldout_portfolio_total"] == rows["base"]["heldout_mixture_total"] == 2
     for r in (0, 1):

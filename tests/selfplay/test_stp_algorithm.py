@@ -112,12 +112,15 @@ def test_stage1_conjecture_examples_pair_earlier_theorems_sharing_a_lemma(tmp_pa
     assert "held" not in {t.theorem.name for t in lib}
     examples = conjecture_examples(lib)
     # e2 uses p (e1 did before: one example); t uses p (e2 then e1, latest first) and e1 (nobody used e1 before).
-    got = [(e.prompt.split("<easy theorem>\n")[1].split()[1], e.completion.split()[1]) for e in examples]
+    # The shared-lemma examples come first; STP's no-lemma examples (the theorems just before each) follow them.
+    got = [(e.prompt.split("<easy theorem>\n")[1].split()[1], e.completion.split()[1]) for e in examples[:3]]
     assert got == [("e1", "e2"), ("e2", "t"), ("e1", "t")]
-    assert all("<lemma>\nLemma p : True.\n" in e.prompt and e.role == "conjecturer" for e in examples)
+    assert all("<lemma>\nLemma p : True.\n" in e.prompt and e.role == "conjecturer" for e in examples[:3])
+    assert all("<lemma>\nLemma true: True\n" in e.prompt for e in examples[3:])  # RL_step2_train.py:55
     assert examples[0].completion == "\nLemma e2 : True.\n</hard theorem>"
     proofs = library_proof_examples(lib, "stp")
-    assert len(proofs) == 4 and proofs[0].completion.startswith("\nProof.")
+    # STP's stage-1 prover format (construct_sft.ipynb): without the source, the statement and its tactics.
+    assert len(proofs) == 4 and proofs[0].completion.startswith("Lemma p : True.\nProof.")
 
 
 # -- difference 3: prover data (RL_step2_train.py:22-50, 136-151) --------------------------------------------------
@@ -313,15 +316,21 @@ LEAN_HEADER = (
 )
 
 
+# RL/utils/model_utils.py:22, verbatim; our configs carry its header part (prover.prompt_header).
+STP_PROVER_PROMPT = (
+    "Complete the following Lean 4 code:\n\n```lean4\nimport Mathlib\nimport Aesop\nset_option maxHeartbeats 0\n"
+    "open BigOperators Real Nat Topology Rat\n"
+)
+STP_FIXED_HEADER = STP_PROVER_PROMPT[len("Complete the following Lean 4 code:\n\n```lean4\n") :]
+
+
 def test_stp_prompts_byte_for_byte():
     seed = Theorem("s", "lean", LEAN_HEADER, "theorem s (x : ℝ) (h₀ : x = 2) : x + 1 = 3 := by")
     proof = "\n  subst h₀\n  norm_num"
     lemma = "theorem add_comm (a b : α) : a + b = b + a"
-    assert stp_conjecture_prompt(seed, proof, lemma) == (
-        "Complete the following Lean 4 code:\n\n```lean4\n<lemma>\ntheorem add_comm (a b : α) : a + b = b + a\n"
-        "<easy theorem>\ntheorem s (x : ℝ) (h₀ : x = 2) : x + 1 = 3 := by\n  subst h₀\n  norm_num\n"
-        "<hard theorem>\n theorem"
-    )
+    # Generation uses the training prompt (RL_step2_train.py:67-69), not model_utils.py:33-38's header-less variant
+    # ending in "\n theorem": the model is asked exactly what it learnt.
+    assert stp_conjecture_prompt(seed, proof, lemma) == stp_conjecture_training_prompt(seed, proof, lemma)
     assert stp_no_lemma("theorem") == "theorem true: True"
     assert stp_conjecture_training_prompt(seed, proof, lemma) == (
         "Complete the following Lean 4 code:\n\n```lean4\n" + LEAN_HEADER + "\n<lemma>\ntheorem add_comm (a b : α) : "
@@ -335,7 +344,15 @@ def test_stp_prompts_byte_for_byte():
         stp_parse_conjecture(" h (y : ℝ) : y = y := by\n  rfl\n</hard theorem>", seed)
         == "theorem h (y : ℝ) : y = y := by"
     )
-    assert stp_proof_prompt(seed) == "Complete the following Lean 4 code:\n\n```lean4\n" + LEAN_HEADER + seed.statement
+    # STP's two branches (RL/utils/model_utils.py:40-43), written as STP writes them: a record with a header, and one
+    # without (STP's Lean Workbook / miniF2F files), which gets PROVER_PROMPT (model_utils.py:22) and a blank line.
+    test_info = {"header": seed.header, "statement": seed.statement}
+    stp_with_header = (
+        "Complete the following Lean 4 code:\n\n```lean4\n" + test_info["header"] + test_info["statement"].strip()
+    )
+    assert stp_proof_prompt(seed) == stp_with_header
+    stp_no_header = f'{STP_PROVER_PROMPT}\n{test_info["statement"].strip()}'
+    assert stp_proof_prompt(seed, STP_FIXED_HEADER) == stp_no_header
     assert proof_target(proof + "\n", "stp") == proof  # EOS is appended by the trainer (see the next assertion)
     from transformers import ByT5Tokenizer
 

@@ -121,6 +121,7 @@ def test_the_proof_assistant_flags_are_itp_settings_fields():
         "--kernel-recheck",
         "--max-proof-bytes",
         "--max-proof-sentences",
+        "--verdicts",
     }
     args = p.parse_args(["--tactic-timeout", "3", "--memory-mb", "512"])
     assert itp_settings(args, workers=4) == ItpSettings(tactic_timeout=3.0, memory_mb=512, workers=4)

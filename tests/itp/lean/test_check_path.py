@@ -87,8 +87,8 @@ def test_every_path_audits_the_result_even_without_the_screen(tmp_path, monkeypa
     # The screen is a first line only: with it switched off, the result audit still refuses what the proof did:
     # a changed statement, an extra declaration, a constant the kernel rejects on replay (its `throwError`s come
     # back as error messages), and an audit that says nothing is no pass either.
-    monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda proof: None)
-    monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda theorem, proof: None)
+    monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda *args: None)
+    monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda *args: None)
     thm = Theorem("foo", "lean", HEADER, "theorem foo : (2 : ℕ) + 2 = 5 := by")
     cases = {
         "  exact rfl": "stp: the proved statement differs from the asked one",
@@ -113,8 +113,8 @@ def test_every_path_audits_the_result_even_without_the_screen(tmp_path, monkeypa
 def test_sorry_is_caught_by_the_repl_answer_without_the_screen(tmp_path, monkeypatch):
     # Recorded (have_by_sorry): the REPL's answer for this theorem proved by `sorry` is a warning, no error. The
     # request differs from the recorded one only by running on the reference's environment.
-    monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda theorem, proof: None)
-    monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda proof: None)
+    monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda *args: None)
+    monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda *args: None)
     thm = Theorem("foo", "lean", "", "theorem foo (x : Int) : x = x := by")
     answer = recorded("have_by_sorry", 1)
     assert "sorry" in answer["messages"][0]["data"]

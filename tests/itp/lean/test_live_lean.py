@@ -40,8 +40,8 @@ def test_check_proved_rejected_and_axioms(env):
 
 
 def test_the_audit_alone_catches_sorry_and_native_decide(env, monkeypatch):
-    monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda theorem, proof: None)
-    monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda proof: None)
+    monkeypatch.setattr("stp_prover.itp.lean.env.prescreen", lambda *args: None)
+    monkeypatch.setattr("stp_prover.itp.lean.session.screen_proof", lambda *args: None)
     thm = Theorem("t2", "lean", HEADER, "theorem t2 : 2 ^ 10 = 1024 := by")
     assert env.check(thm, "  sorry").kind is VerdictKind.UNTRUSTED
     cheat = env.check(thm, "  native_decide")
