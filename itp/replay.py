@@ -3,11 +3,12 @@ What an online tactic memory learns from (Tactician records the same pairs as pr
 
 from __future__ import annotations
 
-from typing import Optional
+import time
+from typing import Iterator, Optional
 
 from .backends import system_spec
 from .env import ProofEnv, StatementError
-from .types import State, StepKind, Theorem
+from .types import State, StepKind, StepResult, Theorem
 
 
 def proof_tactics(system: str, proof: str) -> Optional[list[str]]:
@@ -21,19 +22,26 @@ def proof_tactics(system: str, proof: str) -> Optional[list[str]]:
     return split(proof) if split else None
 
 
-def replay_steps(env: ProofEnv, theorem: Theorem, tactics: list[str]) -> list[tuple[State, str]]:
-    """(state before, tactic) for each tactic that runs, in order; stops at the first that does not."""
+def replay(env: ProofEnv, theorem: Theorem, tactics: list[str]) -> Iterator[tuple[State, str, StepResult, float]]:
+    """Each tactic run on the state the previous one left: (state before, tactic, its result, wall seconds), up to
+    and including the first that leaves no open state; nothing when the statement does not elaborate."""
     try:
         state = env.start(theorem)
     except StatementError:
-        return []
-    steps = []
+        return
     for tactic in tactics:
+        t0 = time.monotonic()
         result = env.step(state, tactic)
-        if result.kind not in (StepKind.OPEN, StepKind.PROVED) or result.state is None:
-            break
-        steps.append((state, tactic))
-        if result.kind is StepKind.PROVED:
-            break
+        yield state, tactic, result, time.monotonic() - t0
+        if result.kind is not StepKind.OPEN or result.state is None:
+            return
         state = result.state
-    return steps
+
+
+def replay_steps(env: ProofEnv, theorem: Theorem, tactics: list[str]) -> list[tuple[State, str]]:
+    """(state before, tactic) for each tactic that runs, in order; stops at the first that does not."""
+    return [
+        (state, tactic)
+        for state, tactic, result, _ in replay(env, theorem, tactics)
+        if result.kind in (StepKind.OPEN, StepKind.PROVED) and result.state is not None
+    ]

@@ -170,6 +170,15 @@ class Context:
             self._proof_cache[r] = out
         return out
 
+    def shortest_proofs(self, r: int) -> list[tuple[str, str]]:
+        """(name, proof): the shortest verified proof of every statement round r proved, by name (what the memory
+        and the learned order learn from)."""
+        best: dict[str, str] = {}
+        for rec in self.round_proofs(r):
+            if rec.ok and rec.name in self.theorems and len(rec.proof) < len(best.get(rec.name, rec.proof + " ")):
+                best[rec.name] = rec.proof
+        return sorted(best.items())
+
     def window_proofs(self, r: int) -> list[stp.ProofRecord]:
         """The proof records of the rounds STP's training window covers at round r (`training.window_rounds`)."""
         first = max(0, r - self.cfg.training.window_rounds + 1)

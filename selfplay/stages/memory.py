@@ -32,11 +32,7 @@ def learn_round(ctx: Context, r: int) -> dict[str, int]:
         return {}
     if (rd / "memory.json").exists():
         return json.loads((rd / "memory.json").read_text())
-    best: dict[str, str] = {}
-    for rec in ctx.round_proofs(r):
-        if rec.ok and rec.name in ctx.theorems and len(rec.proof) < len(best.get(rec.name, rec.proof + " ")):
-            best[rec.name] = rec.proof
-    items = sorted(best.items())
+    items = ctx.shortest_proofs(r)
     added = ctx.checks.map(lambda env, item: memory.learn_proof(env, ctx.theorems[item[0]], item[1]), items)
     counts = {"memory_proofs_learned": len(items), "memory_pairs_added": sum(added), "memory_entries": len(memory)}
     ctx.run.write_json(rd / "memory.json", counts)

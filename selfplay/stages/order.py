@@ -7,13 +7,12 @@ round r can be evaluated against one after round 0); the held-out search starts 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Optional
 
-from stp_prover.itp import ProofEnv, StatementError, StepKind, Theorem
+from stp_prover.itp import ProofEnv, StatementError, Theorem
 from stp_prover.itp.dialect import dialect
-from stp_prover.itp.replay import proof_tactics
+from stp_prover.itp.replay import proof_tactics, replay
 from stp_prover.prover import make_policies
 from stp_prover.prover.policy_settings import PolicySettings
 from stp_prover.prover.prove import ProveConfig, prove_theorem
@@ -45,23 +44,12 @@ def replay_events(env: ProofEnv, theorem: Theorem, proof: str) -> list[OrderEven
     if not tactics:  # a proof the dialect cannot cut into tactics (a term, or a dialect without a reader)
         return []
     d = dialect(theorem.system)
-    try:
-        state = env.start(theorem)
-    except StatementError:
-        return []
     limit = env.default_tactic_timeout()
     events = []
-    for tactic in tactics:
-        t0 = time.monotonic()
-        step = env.step(state, tactic)
-        seconds = step.seconds or time.monotonic() - t0
+    for state, tactic, step, wall in replay(env, theorem, tactics):
         outcome = step_outcome(state.text, step)
-        events.append(
-            OrderEvent(state.text, d.goal_feature(state.text), tactic, d.tactic_family(tactic), outcome, seconds, limit)
-        )
-        if step.kind is not StepKind.OPEN or step.state is None:
-            break
-        state = step.state
+        feature, family = d.goal_feature(state.text), d.tactic_family(tactic)
+        events.append(OrderEvent(state.text, feature, tactic, family, outcome, step.seconds or wall, limit))
     return events
 
 
@@ -75,11 +63,8 @@ def learn_order_round(ctx: Context, r: int) -> dict[str, int]:
     if (rd / STAGE_FILE).exists():
         return json.loads((rd / STAGE_FILE).read_text())
     s = ctx.cfg.order
-    best: dict[str, str] = {}
-    for rec in ctx.round_proofs(r):
-        if rec.ok and rec.name in ctx.theorems and len(rec.proof) < len(best.get(rec.name, rec.proof + " ")):
-            best[rec.name] = rec.proof
-    replays = ctx.checks.map(lambda env, item: replay_events(env, ctx.theorems[item[0]], item[1]), sorted(best.items()))
+    best = ctx.shortest_proofs(r)
+    replays = ctx.checks.map(lambda env, item: replay_events(env, ctx.theorems[item[0]], item[1]), best)
     for events in replays:
         for event in events:
             order.record(event)
